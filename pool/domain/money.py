@@ -1,0 +1,72 @@
+"""Amounts as integers in the minor unit (fen, cent), parsed and formatted exactly.
+
+Every metric has two decimals. Parsing accepts plain decimal text only: no exponents, no
+thousands separators, no NaN or infinities, at most two decimals. Floats are refused outright.
+"""
+
+import re
+from decimal import Decimal
+
+from pool.domain.errors import InvalidInput
+
+_AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*|[0-9]+)(?:\.[0-9]{1,2})?")
+_MAX_DIGITS = 30
+
+
+class AmountError(InvalidInput):
+    """An amount that is not a plain decimal with at most two places."""
+
+
+def parse_amount(value: object, *, allow_negative: bool = False) -> int:
+    """Return the amount in minor units; raise AmountError with a sentence saying why not."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise AmountError(f"{value!r} is not an exact amount; write it as text such as \"1234.50\".")
+    if isinstance(value, int):
+        fen = value * 100
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise AmountError(f"{value} is not a finite amount.")
+        text = format(value, "f")
+        return parse_amount(text, allow_negative=allow_negative)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not _AMOUNT.fullmatch(text) or len(text) > _MAX_DIGITS:
+            raise AmountError(_why_not_amount(text))
+        negative = text.startswith("-")
+        digits = text.lstrip("-")
+        whole, _, frac = digits.partition(".")
+        fen = int(whole) * 100 + int((frac + "00")[:2])
+        fen = -fen if negative else fen
+    else:
+        raise AmountError(f"{value!r} is not an amount.")
+    if fen < 0 and not allow_negative:
+        raise AmountError(f"{format_amount(fen)} is negative; amounts may not be negative.")
+    return fen
+
+
+def _why_not_amount(text: str) -> str:
+    if text == "":
+        return "an empty value is not an amount."
+    if re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", text):
+        return f"{text!r} has more than two decimals."
+    if "," in text or "_" in text or " " in text:
+        return f"{text!r} has separators; write digits only, such as 1234567.50."
+    if re.search(r"[eE]", text) and re.fullmatch(r"[-+0-9.eE]+", text):
+        return f"{text!r} uses an exponent; write the amount in full."
+    if len(text) > _MAX_DIGITS:
+        return f"{text[:20]!r}… is too long to be an amount."
+    return f"{text!r} is not an amount (expected digits with at most two decimals, e.g. 1234.50)."
+
+
+def format_amount(fen: int) -> str:
+    """Format minor units as a decimal string with two places: 123450 -> '1234.50'."""
+    sign = "-" if fen < 0 else ""
+    whole, frac = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def format_amount_grouped(fen: int) -> str:
+    """Format for people: thousands grouped, two places: 123456789 -> '1,234,567.89'."""
+    sign = "-" if fen < 0 else ""
+    whole, frac = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{frac:02d}"

@@ -1,0 +1,42 @@
+"""Calendar months as integers (year * 12 + month - 1), so month arithmetic is plain addition."""
+
+import re
+
+from pool.domain.errors import InvalidInput
+
+Month = int
+
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+class MonthError(InvalidInput):
+    """A month that is not written YYYY-MM."""
+
+
+def parse_month(value: object) -> Month:
+    """Parse 'YYYY-MM' into a month number; raise MonthError otherwise."""
+    if not isinstance(value, str):
+        raise MonthError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2024-03.")
+    m = _MONTH.fullmatch(value.strip())
+    if not m:
+        raise MonthError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2024-03.")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12 or year < 1900:
+        raise MonthError(f"{value!r} is not a month; the month must be 01 to 12.")
+    return year * 12 + month - 1
+
+
+def format_month(month: Month) -> str:
+    """Format a month number as 'YYYY-MM'."""
+    year, m = divmod(month, 12)
+    return f"{year:04d}-{m + 1:02d}"
+
+
+def year_of(month: Month) -> int:
+    """The calendar year of a month number."""
+    return month // 12
+
+
+def month_of_year(month: Month) -> int:
+    """The calendar month (1-12) of a month number."""
+    return month % 12 + 1

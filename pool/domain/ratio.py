@@ -1,0 +1,57 @@
+"""Exact ratios: '50%', '0.5' and '1/2' all mean Fraction(1, 2)."""
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+from pool.domain.errors import InvalidInput
+
+_PERCENT = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?%")
+_DECIMAL = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
+_FRACTION = re.compile(r"(0|[1-9][0-9]*)/([1-9][0-9]*)")
+_MAX_LEN = 40
+
+
+class RatioError(InvalidInput):
+    """A ratio that is not written as a percentage, a decimal or a fraction between 0 and 1."""
+
+
+def parse_ratio(value: object) -> Fraction:
+    """Return the exact ratio in [0, 1]; raise RatioError with a sentence saying why not."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise RatioError(f"{value!r} is not an exact ratio; write 50%, 0.5 or 1/2.")
+    if isinstance(value, int):
+        ratio = Fraction(value)
+    elif isinstance(value, Fraction):
+        ratio = value
+    elif isinstance(value, Decimal):
+        ratio = Fraction(value) if value.is_finite() else Fraction(-1)
+    elif isinstance(value, str):
+        ratio = _parse_text(value.strip())
+    else:
+        raise RatioError(f"{value!r} is not a ratio; write 50%, 0.5 or 1/2.")
+    if not 0 <= ratio <= 1:
+        raise RatioError(f"{value} is not between 0% and 100%.")
+    return ratio
+
+
+def _parse_text(text: str) -> Fraction:
+    if len(text) <= _MAX_LEN:
+        if _PERCENT.fullmatch(text):
+            return Fraction(text[:-1]) / 100
+        if _DECIMAL.fullmatch(text):
+            return Fraction(text)
+        m = _FRACTION.fullmatch(text)
+        if m:
+            return Fraction(int(m.group(1)), int(m.group(2)))
+    raise RatioError(f"{text!r} is not a ratio; write 50%, 0.5 or 1/2.")
+
+
+def format_ratio(ratio: Fraction) -> str:
+    """Format as a percentage when exact ('50%', '12.5%'), else as a fraction ('1/3')."""
+    pct = ratio * 100
+    if pct.denominator == 1:
+        return f"{pct.numerator}%"
+    if 10**6 % pct.denominator == 0:
+        return f"{Decimal(pct.numerator) / Decimal(pct.denominator)}%"
+    return f"{ratio.numerator}/{ratio.denominator}"

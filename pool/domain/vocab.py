@@ -1,0 +1,25 @@
+"""The business's fixed vocabularies (SPEC §3), with their Chinese names for tables."""
+
+CHAINS = {
+    "new_materials": "新材料",
+    "green_food": "绿色食品",
+    "health_medicine": "健康医药",
+    "building_materials": "新型建材",
+    "new_energy": "新能源及储能",
+    "electronics": "电子信息和智能制造",
+}
+KINDS = ("manufacturing", "services", "agriculture", "infrastructure", "real_estate", "other")
+CAPITAL_SOURCES = ("local", "out_of_city", "out_of_province", "foreign")
+STAGES = ("planned", "negotiating", "signed", "started", "operating", "terminated")
+STAGE_NAMES = {
+    "planned": "谋划",
+    "negotiating": "洽谈",
+    "signed": "签约",
+    "started": "开工",
+    "operating": "投产",
+    "terminated": "终止",
+}
+MILESTONES = ("signed", "construction_start", "operation_start", "full_capacity")
+BOOKS = ("fiscal", "statistics", "assessment")
+MODES = ("split", "dual", "origin", "host")
+CHAIN_POLICIES = ("first_origin", "last_origin", "all_origins")

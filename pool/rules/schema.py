@@ -1,0 +1,196 @@
+"""The rule-file format of SPEC §4.1 as pydantic models; unknown keys are refused everywhere.
+
+Values that may come from an agreement are either a literal (an exact ratio or an amount in
+minor units) or an `AgreementRef` naming a declared agreement value.
+"""
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
+
+from pool.domain.errors import PoolError
+from pool.domain.money import parse_amount
+from pool.domain.months import Month, parse_month
+from pool.domain.ratio import parse_ratio
+from pool.domain.vocab import CAPITAL_SOURCES, KINDS, MILESTONES
+
+_KEY = r"[a-z][a-z0-9_]*"
+_REF = re.compile(rf"agreement\.({_KEY})")
+_YEARS = re.compile(r"([1-9][0-9]*)(?:\s*-\s*([1-9][0-9]*)|(\+))?")
+
+
+@dataclass(frozen=True)
+class AgreementRef:
+    """A value supplied by the transfer's agreement: `agreement.<key>`."""
+
+    key: str
+
+    def __str__(self) -> str:
+        return f"agreement.{self.key}"
+
+
+def _exact(parse: Any) -> Any:
+    """Wrap a domain parser so pydantic reports its sentence, accepting `agreement.<key>` too."""
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, str):
+            m = _REF.fullmatch(value.strip())
+            if m:
+                return AgreementRef(m.group(1))
+            if value.strip().startswith("agreement."):
+                raise ValueError(f"{value!r} is not a valid agreement reference")
+        try:
+            return parse(value)
+        except PoolError as exc:
+            raise ValueError(str(exc).rstrip(".")) from None
+
+    return validate
+
+
+def _month(value: Any) -> Month:
+    try:
+        return parse_month(value)
+    except PoolError as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
+
+
+def _text_or_number(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+RatioValue = Annotated[Fraction | AgreementRef, PlainValidator(_exact(parse_ratio))]
+AmountValue = Annotated[int | AgreementRef, PlainValidator(_exact(parse_amount))]
+MonthValue = Annotated[int, PlainValidator(_month)]
+Key = Annotated[str, Field(pattern=rf"^{_KEY}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Metric(_Model):
+    unit: str = "CNY"
+    label: str = ""
+
+
+class AgreementDecl(_Model):
+    """A value the approval supplies; default, min and max are parsed by the declared type."""
+
+    type: Literal["amount", "ratio", "flag"]
+    required: bool = False
+    default: Any = None
+    min: Any = None
+    max: Any = None
+    label: str = ""
+
+
+class Eligibility(_Model):
+    min_planned_investment: AmountValue | None = None
+    kinds_excluded: list[Literal[KINDS]] = []  # type: ignore[valid-type]
+    capital_sources: list[Literal[CAPITAL_SOURCES]] | None = None  # type: ignore[valid-type]
+    agreement_flags: list[str] = []
+
+
+def _base(value: Any) -> Any:
+    return {"plus": [value]} if isinstance(value, str) else value
+
+
+class Base(_Model):
+    plus: list[str] = Field(min_length=1)
+    minus: list[str] = []
+
+
+class Term(_Model):
+    start: str = "transfer"
+    years: int = Field(ge=1, le=100)
+    extend_years_if_cap_unmet: int = Field(default=0, ge=0, le=100)
+
+    @property
+    def milestone(self) -> str | None:
+        return self.start.split(":", 1)[1] if self.start.startswith("milestone:") else None
+
+
+def _years(value: Any) -> tuple[int, int | None]:
+    """`3`, `1-3` or `6+` (open-ended) -> (first, last or None)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value) if value >= 1 else _bad_years(value)
+    m = _YEARS.fullmatch(str(value).strip()) if isinstance(value, str) else None
+    if not m:
+        return _bad_years(value)
+    first = int(m.group(1))
+    if m.group(3):
+        return first, None
+    last = int(m.group(2)) if m.group(2) else first
+    return (first, last) if last >= first else _bad_years(value)
+
+
+def _bad_years(value: Any) -> Any:
+    raise ValueError(f"{value!r} is not a range of term years; write 3, 1-3 or 6+")
+
+
+class Step(_Model):
+    years: Annotated[tuple[int, int | None], PlainValidator(_years)]
+    origin: RatioValue
+    city: RatioValue = Fraction(0)
+
+    def covers(self, year: int) -> bool:
+        first, last = self.years
+        return first <= year and (last is None or year <= last)
+
+
+class Cap(_Model):
+    origin_total: AmountValue
+
+
+class Floor(_Model):
+    origin_per_year: AmountValue
+
+
+class Share(_Model):
+    name: Key
+    book: Literal["fiscal", "statistics", "assessment"]
+    base: Annotated[Base, BeforeValidator(_base)]
+    baseline: AmountValue | None = None
+    baseline_to: Literal["host", "origin"] = "host"
+    mode: Literal["split", "dual", "origin", "host"]
+    term: Term | None = None
+    schedule: list[Step] | None = None
+    cap: Cap | None = None
+    floor: Floor | None = None
+    reference: str | None = None
+
+    def step_for(self, year: int) -> Step:
+        """The schedule step covering term year `year` (validation guarantees one exists)."""
+        assert self.schedule is not None
+        for step in self.schedule:
+            if step.covers(year):
+                return step
+        raise LookupError(year)
+
+
+class Ruleset(_Model):
+    ruleset: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    version: Annotated[str, BeforeValidator(_text_or_number), Field(min_length=1)]
+    title: str
+    reference: str | None = None
+    effective_from: MonthValue
+    effective_until: MonthValue | None = None
+    city: Key | None = None
+    metrics: dict[Key, Metric] = Field(min_length=1)
+    agreement: dict[Key, AgreementDecl] = {}
+    eligibility: Eligibility | None = None
+    chain: Literal["first_origin", "last_origin", "all_origins"] = "first_origin"
+    shares: list[Share] = Field(min_length=1)
+
+    def share(self, name: str) -> Share:
+        for share in self.shares:
+            if share.name == name:
+                return share
+        raise KeyError(name)
+
+
+MILESTONE_STARTS = tuple(f"milestone:{m}" for m in MILESTONES)
+TERM_STARTS = ("transfer", "first_report", *MILESTONE_STARTS)

@@ -1,0 +1,140 @@
+"""Exact YAML reading with line numbers.
+
+Scalars that YAML would turn into floats, timestamps or exotic integers (``1_000``, ``0x10``,
+``1:30``) stay as their source text, so amounts and ratios are parsed exactly by our own code and
+never pass through binary floating point. Every mapping and sequence remembers the line of each
+key or item so that a problem can be reported as ``FILE:LINE``. Aliases are limited and duplicate
+keys refused, so a hostile file cannot expand into a huge document or hide a value.
+"""
+
+import re
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pool.domain.errors import InvalidInput
+
+MAX_BYTES = 2_000_000
+MAX_ALIASES = 100
+MAX_NODES = 200_000
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+
+
+class YamlText(str):
+    """A scalar kept as its source text (a number YAML would have read inexactly, or a date)."""
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping that knows the line of each of its keys (1-based) and of itself."""
+
+    line: int = 0
+    lines: dict[Any, int]
+
+
+class LineList(list[Any]):
+    """A sequence that knows the line of each of its items (1-based) and of itself."""
+
+    line: int = 0
+    lines: dict[int, int]
+
+
+class YamlError(InvalidInput):
+    """A file that is not readable YAML; carries the line where reading stopped."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise YamlError(f"more than {MAX_ALIASES} aliases; write the values out.", mark.line + 1)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise YamlError("the file is too large to be a rule file.", 1)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                key = key_node.value if isinstance(key_node, ScalarNode) else str(key)
+            if key in result:
+                raise YamlError(f"duplicate key {key!r}.", key_node.start_mark.line + 1)
+            result[key] = self.construct_object(value_node, deep=True)
+            result.lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+        result = LineList()
+        result.line = node.start_mark.line + 1
+        result.lines = {}
+        for i, child in enumerate(node.value):
+            result.append(self.construct_object(child, deep=True))
+            result.lines[i] = child.start_mark.line + 1
+        return result
+
+
+def _as_text(loader: _Loader, node: ScalarNode) -> YamlText:
+    return YamlText(node.value)
+
+
+def _as_int(loader: _Loader, node: ScalarNode) -> int | YamlText:
+    text = node.value
+    return int(text) if _PLAIN_INT.fullmatch(text) else YamlText(text)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:int", _as_int)
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text exactly; raise YamlError with a line number if it cannot be read."""
+    if len(text) > MAX_BYTES:
+        raise YamlError(f"the file is larger than {MAX_BYTES // 1_000_000} MB.", 1)
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except YamlError:
+        raise
+    except (yaml.MarkedYAMLError, ConstructorError) as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = exc.problem or "not valid YAML"
+        raise YamlError(f"not valid YAML: {problem}.", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}.", 1) from None
+    except RecursionError:
+        raise YamlError("the file is nested too deeply.", 1) from None
+    finally:
+        loader.dispose()
+
+
+def line_of(data: Any, loc: tuple[Any, ...]) -> int:
+    """The line of the deepest key or item along `loc` that the YAML source located."""
+    line = getattr(data, "line", 1) or 1
+    node = data
+    for key in loc:
+        lines = getattr(node, "lines", None)
+        if lines is None or key not in lines:
+            break
+        line = lines[key]
+        node = node[key]
+    return line
