@@ -1,0 +1,44 @@
+"""Agreement values as stored and shown: amounts as "1234.50", ratios as "1/2", flags as booleans."""
+
+from fractions import Fraction
+
+from pool.domain.money import format_amount, parse_amount
+from pool.domain.ratio import format_ratio
+
+AgreementValue = int | Fraction | bool
+
+
+def encode(values: dict[str, AgreementValue]) -> dict[str, object]:
+    """A JSON-ready form that decodes back exactly without the ruleset's declarations."""
+    out: dict[str, object] = {}
+    for key, value in sorted(values.items()):
+        if isinstance(value, bool):
+            out[key] = value
+        elif isinstance(value, Fraction):
+            out[key] = f"{value.numerator}/{value.denominator}"
+        else:
+            out[key] = format_amount(value)
+    return out
+
+
+def decode(stored: dict[str, object]) -> dict[str, AgreementValue]:
+    out: dict[str, AgreementValue] = {}
+    for key, value in stored.items():
+        if isinstance(value, bool):
+            out[key] = value
+        elif isinstance(value, str) and "/" in value:
+            out[key] = Fraction(value)
+        else:
+            out[key] = parse_amount(value)
+    return out
+
+
+def display(stored: dict[str, object]) -> dict[str, object]:
+    """For people and JSON output: ratios as percentages where exact."""
+    out: dict[str, object] = {}
+    for key, value in stored.items():
+        if isinstance(value, str) and "/" in value:
+            out[key] = format_ratio(Fraction(value))
+        else:
+            out[key] = value
+    return out

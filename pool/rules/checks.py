@@ -1,0 +1,155 @@
+"""Checks of a ruleset beyond its shape: references, coverage, modes, bounds, dates.
+
+Each check yields (location, message) pairs, so the loader reports every problem at once.
+"""
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+
+from pool.domain.errors import PoolError
+from pool.domain.months import format_month
+from pool.rules.schema import TERM_STARTS, AgreementRef, Ruleset, Share
+from pool.rules.values import bounds_problem, parse_value
+
+Loc = tuple[Any, ...]
+Problem = tuple[Loc, str]
+
+_ALLOWED = {  # which modes may carry each optional key
+    "cap": ("split", "origin"),
+    "floor": ("split",),
+    "baseline": ("split", "origin"),
+    "schedule": ("split",),
+}
+
+
+def check_ruleset(rs: Ruleset) -> Iterator[Problem]:
+    if rs.effective_until is not None and rs.effective_until < rs.effective_from:
+        yield ("effective_until",), (
+            f"effective_until {format_month(rs.effective_until)} is before effective_from "
+            f"{format_month(rs.effective_from)}")
+    yield from _check_agreement(rs)
+    yield from _check_references(rs)
+    seen: dict[str, int] = {}
+    for i, share in enumerate(rs.shares):
+        loc: Loc = ("shares", i)
+        if share.name in seen:
+            yield loc + ("name",), f"duplicate share name {share.name!r} (also shares[{seen[share.name]}])"
+        seen.setdefault(share.name, i)
+        yield from _check_share(rs, share, loc)
+
+
+def _check_agreement(rs: Ruleset) -> Iterator[Problem]:
+    for key, decl in rs.agreement.items():
+        loc: Loc = ("agreement", key)
+        parsed = {}
+        for field in ("default", "min", "max"):
+            raw = getattr(decl, field)
+            if raw is None:
+                continue
+            if decl.type == "flag" and field != "default":
+                yield loc + (field,), f"a flag cannot have a {field}"
+                continue
+            try:
+                parsed[field] = parse_value(decl, raw)
+            except PoolError as exc:
+                yield loc + (field,), str(exc).rstrip(".")
+        if "min" in parsed and "max" in parsed and parsed["min"] > parsed["max"]:
+            yield loc + ("min",), "min is above max"
+        elif "default" in parsed:
+            why = bounds_problem(decl, parsed["default"])
+            if why:
+                yield loc + ("default",), f"the default {why}"
+        if decl.required and decl.default is not None:
+            yield loc + ("default",), "a required value cannot have a default"
+        if decl.type == "ratio" and not decl.required and decl.default is None:
+            yield loc, "an optional ratio needs a default"
+
+
+def _refs(rs: Ruleset) -> Iterator[tuple[Loc, Any, str]]:
+    """Every value that may name an agreement value, with the type it must have."""
+    if rs.eligibility is not None:
+        yield ("eligibility", "min_planned_investment"), rs.eligibility.min_planned_investment, "amount"
+    for i, share in enumerate(rs.shares):
+        loc: Loc = ("shares", i)
+        yield loc + ("baseline",), share.baseline, "amount"
+        if share.cap is not None:
+            yield loc + ("cap", "origin_total"), share.cap.origin_total, "amount"
+        if share.floor is not None:
+            yield loc + ("floor", "origin_per_year"), share.floor.origin_per_year, "amount"
+        for j, step in enumerate(share.schedule or []):
+            yield loc + ("schedule", j, "origin"), step.origin, "ratio"
+            yield loc + ("schedule", j, "city"), step.city, "ratio"
+
+
+def _check_references(rs: Ruleset) -> Iterator[Problem]:
+    for loc, value, kind in _refs(rs):
+        if isinstance(value, AgreementRef):
+            decl = rs.agreement.get(value.key)
+            if decl is None:
+                yield loc, f"{value} is not declared under agreement"
+            elif decl.type != kind:
+                yield loc, f"{value} is a {decl.type}, but this needs a {kind}"
+    if rs.eligibility is not None:
+        for j, flag in enumerate(rs.eligibility.agreement_flags):
+            decl = rs.agreement.get(flag)
+            if decl is None or decl.type != "flag":
+                yield ("eligibility", "agreement_flags", j), (
+                    f"{flag!r} is not declared under agreement as a flag")
+
+
+def _check_share(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
+    for j, metric in enumerate(share.base.plus + share.base.minus):
+        if metric not in rs.metrics:
+            part = ("plus", j) if j < len(share.base.plus) else ("minus", j - len(share.base.plus))
+            yield loc + ("base",) + part, f"base metric {metric!r} is not declared under metrics"
+    for key, modes in _ALLOWED.items():
+        if getattr(share, key) is not None and share.mode not in modes:
+            yield loc + (key,), f"{key} cannot be used with mode {share.mode}"
+    if share.mode == "split" and not share.schedule:
+        yield loc, "a split share needs a schedule"
+    if share.term is not None:
+        if share.term.start not in TERM_STARTS:
+            yield loc + ("term", "start"), (
+                f"{share.term.start!r} is not a term start; use transfer, first_report or "
+                "milestone:signed|construction_start|operation_start|full_capacity")
+        if share.term.extend_years_if_cap_unmet and share.cap is None:
+            yield loc + ("term", "extend_years_if_cap_unmet"), "an extension needs a cap"
+    if share.mode == "split" and share.schedule:
+        yield from _check_schedule(share, loc + ("schedule",))
+
+
+def _check_schedule(share: Share, loc: Loc) -> Iterator[Problem]:
+    assert share.schedule is not None
+    for j, step in enumerate(share.schedule):
+        if isinstance(step.origin, Fraction) and isinstance(step.city, Fraction):
+            if step.origin + step.city > 1:
+                yield loc + (j,), "origin and city portions add up to more than 100%"
+    spans = sorted((s.years[0], s.years[1], j) for j, s in enumerate(share.schedule))
+    for (a0, a1, _), (b0, _b1, k) in zip(spans, spans[1:]):
+        if a1 is None or b0 <= a1:
+            yield loc + (k, "years"), f"schedule years overlap: year {b0} is covered twice"
+    if share.term is None:
+        if not any(last is None for _, last, _ in spans):
+            yield loc, "a share without a term needs an open-ended step such as `years: 6+`"
+        horizon = max(first for first, _, _ in spans)
+    else:
+        horizon = share.term.years + share.term.extend_years_if_cap_unmet
+    for year in range(1, horizon + 1):
+        if not any(step.covers(year) for step in share.schedule):
+            yield loc, f"term year {year} is not covered by any schedule step"
+            break
+
+
+def warnings(rs: Ruleset, today: date) -> Iterator[Problem]:
+    """Warnings that do not make a file invalid: a ruleset expired or about to expire."""
+    if rs.effective_until is None:
+        return
+    year, month = divmod(rs.effective_until + 1, 12)
+    end = date(year, month + 1, 1) - timedelta(days=1)
+    until = format_month(rs.effective_until)
+    if today > end:
+        yield ("effective_until",), f"this ruleset expired after {until}"
+    elif (end - today).days <= 90:
+        yield ("effective_until",), f"this ruleset expires after {until}, within 90 days"

@@ -1,0 +1,43 @@
+"""The facts the engine reads: a project, its transfers with their agreements, its actuals."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pool.domain.months import Month
+from pool.rules.schema import Ruleset
+from pool.rules.values import Value
+
+# metric -> period -> amount in minor units
+Actuals = Mapping[str, Mapping[Month, int]]
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    planned_investment: int = 0
+    kind: str = "manufacturing"
+    capital_source: str = "out_of_city"
+    milestones: Mapping[str, Month] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransferFacts:
+    """One move of the project, with the pinned ruleset and its resolved agreement values."""
+
+    from_region: str
+    to_region: str
+    effective: Month
+    ruleset: Ruleset
+    agreement: Mapping[str, Value]
+    key: Any = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The cumulative amount one region gets from one share of one transfer."""
+
+    transfer: Any
+    share: str
+    book: str
+    region: str
+    amount: int

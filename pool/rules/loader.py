@@ -1,0 +1,141 @@
+"""Read a rule file: exact YAML, the schema, then the checks; report every problem at once."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from pool.domain.errors import InvalidInput
+from pool.rules import checks, schema
+from pool.rules.yamlio import LineDict, YamlError, line_of, load_yaml
+
+
+class RuleFileError(InvalidInput):
+    """A rule file with problems; `problems` holds one `FILE:LINE: key: message` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Loaded:
+    ruleset: schema.Ruleset
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_ruleset_file(path: str | Path, today: date | None = None) -> Loaded:
+    """Load and check a rule file from disk."""
+    path = Path(path)
+    return load_ruleset(read_text(path), str(path), today)
+
+
+def load_ruleset_text(text: str, source: str) -> schema.Ruleset:
+    """Load and check rule-file text; raise RuleFileError listing every problem."""
+    return load_ruleset(text, source).ruleset
+
+
+def load_ruleset(text: str, source: str, today: date | None = None) -> Loaded:
+    data = parse_yaml(text, source)
+    if not isinstance(data, dict):
+        raise RuleFileError([f"{source}:1: a rule file is a mapping of keys such as ruleset, version, shares"])
+    try:
+        ruleset = schema.Ruleset.model_validate(data)
+    except ValidationError as exc:
+        found = [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
+        raise RuleFileError(_located(source, data, found + _checks_of_valid_shares(data, found))) from None
+    found = list(checks.check_ruleset(ruleset))
+    if found:
+        raise RuleFileError(_located(source, data, found))
+    notes = _located(source, data, checks.warnings(ruleset, today or date.today()))
+    return Loaded(ruleset, notes)
+
+
+def _checks_of_valid_shares(data: dict[str, Any], found: list[tuple[tuple[Any, ...], str]]
+                            ) -> list[tuple[tuple[Any, ...], str]]:
+    """When only some shares are malformed, still check the rest, so every problem shows at once."""
+    shares = data.get("shares")
+    if not isinstance(shares, list) or any(loc[:1] != ("shares",) or len(loc) < 2 for loc, _ in found):
+        return []
+    bad = {loc[1] for loc, _ in found}
+    kept = [i for i in range(len(shares)) if i not in bad]
+    if not kept:
+        return []
+    try:
+        partial = schema.Ruleset.model_validate({**data, "shares": [shares[i] for i in kept]})
+    except ValidationError:
+        return []
+    return [
+        ((loc[0], kept[loc[1]], *loc[2:]) if loc[:1] == ("shares",) and len(loc) > 1 else loc, msg)
+        for loc, msg in checks.check_ruleset(partial)
+    ]
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not UTF-8 text.") from None
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    try:
+        return load_yaml(text)
+    except YamlError as exc:
+        raise RuleFileError([f"{source}:{exc.line}: {exc}"]) from None
+
+
+def validate(model: type[BaseModel], data: Any, source: str, prefix: tuple[Any, ...] = ()) -> Any:
+    """Validate `data` against a pydantic model, translating every error to `FILE:LINE: key: ...`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        found = [(prefix + tuple(err["loc"]), _message(err)) for err in exc.errors()]
+        raise RuleFileError(_located(source, data, found, strip=len(prefix))) from None
+
+
+def _located(source: str, data: Any, found: Iterable[tuple[tuple[Any, ...], str]],
+             strip: int = 0) -> list[str]:
+    located = sorted(((line_of(data, loc[strip:]), dotted(loc), msg) for loc, msg in found),
+                     key=lambda item: item[0])
+    return [f"{source}:{line}: {key or '(file)'}: {msg}" for line, key, msg in located]
+
+
+def dotted(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_SECTIONS = {
+    "the top level": schema.Ruleset, "a share": schema.Share, "term": schema.Term,
+    "a schedule step": schema.Step, "eligibility": schema.Eligibility,
+    "an agreement declaration": schema.AgreementDecl, "a metric": schema.Metric,
+    "cap": schema.Cap, "floor": schema.Floor, "base": schema.Base,
+}
+
+
+def _message(err: Any) -> str:
+    kind, loc, msg = err["type"], err["loc"], err["msg"]
+    key = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        homes = [name for name, m in _SECTIONS.items() if key in m.model_fields]
+        if homes:
+            return f"{key!r} does not belong here; it is a key of {' or '.join(homes)}"
+        return f"unknown key {key!r}"
+    if kind == "missing":
+        return f"missing required key {key!r}"
+    if msg.startswith("Value error, "):
+        return msg[len("Value error, "):]
+    value = err.get("input")
+    if isinstance(value, LineDict | list | dict):
+        return msg
+    return f"{value!r}: {msg}"

@@ -1,0 +1,202 @@
+"""One share of one transfer through period P: SPEC §4.2 steps 4 to 9."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from pool.domain.allocation import largest_remainder, split_equally
+from pool.domain.months import Month, format_month
+from pool.rules.facts import Actuals
+from pool.rules.schema import AgreementRef, Share
+from pool.rules.trace import ShareTrace, YearTrace
+from pool.rules.values import Value
+
+
+@dataclass
+class Context:
+    """What a share needs to know about its transfer."""
+
+    host: str
+    origins: list[str]
+    city: str
+    effective: Month
+    cover_from: Month
+    cover_to: Month                    # last covered period, already limited to P
+    through: Month
+    agreement: dict[str, Value] | Any
+    milestones: Any
+    host_reason: str                   # non-empty: every share goes to the host, and why
+    trace: bool
+
+
+def value(v: Any, agreement: Any) -> Any:
+    return agreement[v.key] if isinstance(v, AgreementRef) else v
+
+
+def period_bases(share: Share, actuals: Actuals, lo: Month, hi: Month) -> dict[Month, int]:
+    """The base (plus-metrics minus minus-metrics) of every covered period that has actuals."""
+    out: dict[Month, int] = defaultdict(int)
+    for sign, metrics in ((1, share.base.plus), (-1, share.base.minus)):
+        for metric in metrics:
+            for p, amount in actuals.get(metric, {}).items():
+                if lo <= p <= hi:
+                    out[p] += sign * amount
+    return out
+
+
+def settle_share(share: Share, ctx: Context, actuals: Actuals) -> tuple[dict[str, int], ShareTrace | None]:
+    periods = period_bases(share, actuals, ctx.cover_from, ctx.cover_to)
+    n = len(ctx.origins)
+    parties = [ctx.host, *ctx.origins, ctx.city]
+    amounts = [0] * (n + 2)
+    tr = ShareTrace(share.name, share.book, share.mode, share.mode) if ctx.trace else None
+    start, reason = _start(share, ctx, actuals)
+    reason = ctx.host_reason or ("mode host" if share.mode == "host" else reason)
+    if reason:
+        amounts[0] = sum(periods.values())
+        if tr:
+            tr.effective_mode, tr.reason, tr.outside_term = "host", reason, amounts[0]
+        return _finish(parties, amounts, tr)
+    assert start is not None
+    by_year: dict[int, int] = defaultdict(int)
+    outside = 0
+    for p, amount in periods.items():
+        if p < start:
+            outside += amount
+        else:
+            by_year[(p - start) // 12 + 1] += amount
+    limit = share.term.years if share.term else None
+    if tr:
+        tr.start, tr.term_years = format_month(start), limit
+    cum_origin = 0
+    for year in range(1, max(by_year, default=0) + 1):
+        if limit is not None and year > limit:
+            outside += by_year.get(year, 0)
+            continue
+        if year in by_year:
+            cum_origin += _settle_year(share, ctx, year, start, by_year[year], cum_origin, amounts, tr)
+        if year == limit and share.term and share.term.extend_years_if_cap_unmet and share.cap:
+            cap = value(share.cap.origin_total, ctx.agreement)
+            if ctx.through >= start + 12 * year - 1 and cum_origin < cap:
+                limit += share.term.extend_years_if_cap_unmet
+                if tr:
+                    tr.extended_by = share.term.extend_years_if_cap_unmet
+    amounts[0] += outside
+    if tr:
+        tr.outside_term = outside
+    return _finish(parties, amounts, tr)
+
+
+def _start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, str]:
+    """The term's start month S, or None and why the term has not started."""
+    if share.term is None or share.term.start == "transfer":
+        return ctx.effective, ""
+    if share.term.start == "first_report":
+        metric = share.base.plus[0]
+        reported = [p for p, a in actuals.get(metric, {}).items()
+                    if a and ctx.cover_from <= p <= ctx.cover_to]
+        if not reported:
+            return None, f"term not started: no {metric} reported yet"
+        return min(reported), ""
+    name = share.term.milestone
+    month = ctx.milestones.get(name)
+    if month is None:
+        return None, f"term not started: milestone {name} is not set"
+    return max(ctx.effective, month), ""
+
+
+def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected: int,
+                 cum_origin: int, amounts: list[int], tr: ShareTrace | None) -> int:
+    """Add one term year's result into `amounts`; return what the origins got from its split."""
+    n = len(ctx.origins)
+    agreement = ctx.agreement
+    if share.mode == "dual":
+        for i in range(n + 1):
+            amounts[i] += collected
+        if tr:
+            tr.years.append(_year_trace(ctx, year, start, collected, 0, collected, "host",
+                                        {p: collected for p in [ctx.host, *ctx.origins]}))
+        return 0
+    baseline = value(share.baseline, agreement) if share.baseline is not None else 0
+    shareable = max(0, collected - baseline)
+    rest = collected - shareable
+    if share.mode == "split":
+        step = share.step_for(year)
+        o, c = Fraction(value(step.origin, agreement)), Fraction(value(step.city, agreement))
+        weights = [1 - o - c] + [o / n] * n + [c]
+    else:  # origin
+        weights = [Fraction(0)] + [Fraction(1, n)] * n + [Fraction(0)]
+    alloc = largest_remainder(shareable, weights)
+    initial = list(alloc) if tr else alloc
+    rest_alloc = [0] * (n + 2)
+    if share.baseline_to == "host":
+        rest_alloc[0] = rest
+    else:
+        rest_alloc[1:n + 1] = split_equally(rest, n)
+    origins = sum(alloc[1:n + 1])
+    complete = ctx.through >= start + 12 * year - 1
+    moved = cut = 0
+    if share.floor is not None and complete:
+        floor = value(share.floor.origin_per_year, agreement)
+        if origins < floor:
+            moved = max(0, min(floor - origins, alloc[0] + rest_alloc[0]))
+            alloc[0] -= moved
+            origins += moved
+    if share.cap is not None:
+        allowed = max(0, value(share.cap.origin_total, agreement) - cum_origin)
+        if origins > allowed:
+            cut = origins - allowed
+            alloc[0] += cut
+            origins = allowed
+    if moved or cut:
+        alloc[1:n + 1] = split_equally(origins, n)
+    for i in range(n + 2):
+        amounts[i] += alloc[i] + rest_alloc[i]
+    if tr:
+        parties = [ctx.host, *ctx.origins, ctx.city]
+        yt = _year_trace(ctx, year, start, collected, baseline, shareable, share.baseline_to,
+                         _by_region(parties, [a + r for a, r in zip(alloc, rest_alloc)]))
+        if share.mode == "split":
+            first, last = share.step_for(year).years
+            yt.step = f"{first}-{last}" if last != first else str(first)
+            if last is None:
+                yt.step = f"{first}+"
+        yt.complete = complete
+        yt.ratios = _by_region_frac(parties, weights)
+        yt.exact = _by_region_frac(parties, [shareable * w for w in weights])
+        yt.remainder_to = [parties[i] for i, w in enumerate(weights)
+                           if initial[i] > shareable * w.numerator // w.denominator]
+        yt.floor_moved, yt.cap_cut = moved, cut
+        tr.years.append(yt)
+    return origins
+
+
+def _year_trace(ctx: Context, year: int, start: Month, collected: int, baseline: int,
+                shareable: int, baseline_to: str, result: dict[str, int]) -> YearTrace:
+    first = start + 12 * (year - 1)
+    return YearTrace(year, format_month(first), format_month(first + 11),
+                     ctx.through >= first + 11, collected, baseline, shareable, baseline_to,
+                     result=result)
+
+
+def _by_region(parties: list[str], values: list[int]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for region, v in zip(parties, values):
+        out[region] += v
+    return dict(out)
+
+
+def _by_region_frac(parties: list[str], values: list[Fraction]) -> dict[str, Fraction]:
+    out: dict[str, Fraction] = defaultdict(Fraction)
+    for region, v in zip(parties, values):
+        out[region] += v
+    return dict(out)
+
+
+def _finish(parties: list[str], amounts: list[int], tr: ShareTrace | None
+            ) -> tuple[dict[str, int], ShareTrace | None]:
+    result = _by_region(parties, amounts)
+    if tr:
+        tr.target = result
+    return result, tr
