@@ -4,7 +4,9 @@ import sys
 
 import click
 
-from pool.cli.common import handle_errors
+from pool.domain.errors import PoolError
+from pool.rules.cases import run_case_file
+from pool.rules.loader import load_ruleset_file
 
 
 @click.group()
@@ -16,6 +18,70 @@ def rules() -> None:
       pool rules check pool/rules/library/jjj-2015.yaml
       pool rules test pool/rules/library/*.cases.yaml
     """
+
+
+@rules.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(files: tuple[str, ...]) -> None:
+    """Validate rule files and print every problem as FILE:LINE: key: message.
+
+    Exits 0 when every file is valid (warnings, such as a ruleset that has expired or expires
+    within 90 days, are printed but do not fail), 1 otherwise.
+
+    \b
+    Example:
+      pool rules check pool/rules/library/*.yaml
+    """
+    bad = 0
+    for name in files:
+        if name.endswith(".cases.yaml"):
+            continue
+        try:
+            loaded = load_ruleset_file(name)
+        except PoolError as exc:
+            bad += 1
+            click.echo(str(exc), err=True)
+            continue
+        for warning in loaded.warnings:
+            click.echo(f"{warning} (warning)", err=True)
+        click.echo(f"{name}: ok ({loaded.ruleset.ruleset} {loaded.ruleset.version}, "
+                   f"{len(loaded.ruleset.shares)} shares)")
+    if bad:
+        click.echo(f"{bad} of {len(files)} files have problems.", err=True)
+        sys.exit(1)
+
+
+@rules.command("test")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False),
+              help="Rule file to test, instead of the case file's `rules:`.")
+def test(files: tuple[str, ...], rules_file: str | None) -> None:
+    """Run rule-test case files; show expected and actual per region for each failing case.
+
+    Ends with the line `N passed, M failed`; exits 1 if any case failed or a file could not be read.
+
+    \b
+    Example:
+      pool rules test pool/rules/library/jjj-2015.cases.yaml
+    """
+    passed = failed = 0
+    for name in files:
+        result = run_case_file(name, rules_file)
+        if result.error:
+            failed += 1
+            click.echo(f"ERROR {name}\n{result.error}")
+            continue
+        for case in result.results:
+            if case.passed:
+                passed += 1
+                continue
+            failed += 1
+            click.echo(f"FAIL {case.name}")
+            for line in case.lines:
+                click.echo(line)
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
 
 
 COMMANDS = [rules]

@@ -32,11 +32,11 @@ class AgreementRef:
         return f"agreement.{self.key}"
 
 
-def _exact(parse: Any) -> Any:
-    """Wrap a domain parser so pydantic reports its sentence, accepting `agreement.<key>` too."""
+def _exact(parse: Any, refs: bool = True) -> Any:
+    """Wrap a domain parser so pydantic reports its sentence; accept `agreement.<key>` if `refs`."""
 
     def validate(value: Any) -> Any:
-        if isinstance(value, str):
+        if refs and isinstance(value, str):
             m = _REF.fullmatch(value.strip())
             if m:
                 return AgreementRef(m.group(1))
@@ -64,6 +64,7 @@ def _text_or_number(value: Any) -> Any:
 RatioValue = Annotated[Fraction | AgreementRef, PlainValidator(_exact(parse_ratio))]
 AmountValue = Annotated[int | AgreementRef, PlainValidator(_exact(parse_amount))]
 MonthValue = Annotated[int, PlainValidator(_month)]
+LiteralAmount = Annotated[int, PlainValidator(_exact(parse_amount, refs=False))]
 Key = Annotated[str, Field(pattern=rf"^{_KEY}$")]
 
 

@@ -1,0 +1,140 @@
+"""Rule tests (SPEC §4.3): case files that state what a ruleset must give, run with no database."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from pool.domain.errors import PoolError
+from pool.domain.money import format_amount
+from pool.domain.months import Month
+from pool.domain.vocab import CAPITAL_SOURCES, KINDS, MILESTONES
+from pool.rules import loader
+from pool.rules.agreement import resolve_agreement
+from pool.rules.engine import settle_project
+from pool.rules.explain import render_text
+from pool.rules.facts import ProjectFacts, TransferFacts
+from pool.rules.schema import LiteralAmount, MonthValue, Ruleset, _Model
+
+
+
+class CaseProject(_Model):
+    planned_investment: LiteralAmount = 0
+    kind: Literal[KINDS] = "manufacturing"  # type: ignore[valid-type]
+    capital_source: Literal[CAPITAL_SOURCES] = "out_of_city"  # type: ignore[valid-type]
+    milestones: dict[Literal[MILESTONES], MonthValue] = {}  # type: ignore[valid-type]
+
+
+class CaseTransfer(_Model):
+    from_: str = Field(alias="from")
+    to: str
+    effective: MonthValue
+    agreement: dict[str, Any] = {}
+
+
+class Case(_Model):
+    name: str
+    project: CaseProject = CaseProject()
+    transfers: list[CaseTransfer] = Field(min_length=1)
+    actuals: dict[str, dict[MonthValue, LiteralAmount]] = {}
+    through: MonthValue
+    expect: dict[str, dict[str, LiteralAmount]] | None = None
+    expect_error: str | None = None
+
+
+class CaseFile(_Model):
+    rules: str | None = None
+    cases: list[Case] = Field(min_length=1)
+
+
+@dataclass
+class CaseResult:
+    name: str
+    passed: bool
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileResult:
+    source: str
+    results: list[CaseResult] = field(default_factory=list)
+    error: str = ""
+
+
+def run_case_file(path: str | Path, rules: str | Path | None = None) -> FileResult:
+    """Run every case of a case file; problems with the files themselves become `error`."""
+    path = Path(path)
+    out = FileResult(str(path))
+    try:
+        data = loader.parse_yaml(loader.read_text(path), str(path))
+        cases: CaseFile = loader.validate(CaseFile, data, str(path))
+        rules_path = Path(rules) if rules else (path.parent / cases.rules if cases.rules else None)
+        if rules_path is None:
+            raise PoolError(f"{path}: name the rule file with `rules:` or --rules.")
+        ruleset = loader.load_ruleset_file(rules_path).ruleset
+    except PoolError as exc:
+        out.error = str(exc)
+        return out
+    for i, case in enumerate(cases.cases):
+        out.results.append(run_case(ruleset, case, f"{path}:{data['cases'].lines[i]}"))
+    return out
+
+
+def run_case(ruleset: Ruleset, case: Case, where: str) -> CaseResult:
+    try:
+        actual, text = _settle(ruleset, case)
+    except PoolError as exc:
+        if case.expect_error is not None and case.expect_error in str(exc):
+            return CaseResult(case.name, True)
+        wanted = f"expected error containing {case.expect_error!r}" if case.expect_error else "expected amounts"
+        return CaseResult(case.name, False, [f"{where}: {wanted}, but got the error: {exc}"])
+    if case.expect_error is not None:
+        return CaseResult(case.name, False,
+                          [f"{where}: expected error containing {case.expect_error!r}, but it settled"])
+    lines = _diff(ruleset, case.expect or {}, actual)
+    if lines:
+        return CaseResult(case.name, False, [where + ":"] + lines + ["  trace:"] +
+                          ["    " + line for line in text.splitlines()])
+    return CaseResult(case.name, True)
+
+
+def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], str]:
+    for metric in case.actuals:
+        if metric not in ruleset.metrics:
+            raise PoolError(f"metric {metric!r} is not declared by ruleset {ruleset.ruleset}.")
+    transfers = [
+        TransferFacts(t.from_, t.to, t.effective, ruleset, resolve_agreement(ruleset, t.agreement), i + 1)
+        for i, t in enumerate(case.transfers)
+    ]
+    project = ProjectFacts(case.project.planned_investment, case.project.kind,
+                           case.project.capital_source, dict(case.project.milestones))
+    actuals: dict[str, dict[Month, int]] = {m: dict(v) for m, v in case.actuals.items()}
+    targets, traces = settle_project(project, transfers, actuals, case.through,
+                                     ruleset.city or "city", trace=True)
+    totals: dict[str, dict[str, int]] = {}
+    for t in targets:
+        by_region = totals.setdefault(t.share, {})
+        by_region[t.region] = by_region.get(t.region, 0) + t.amount
+    return totals, render_text(traces)
+
+
+def _diff(ruleset: Ruleset, expect: dict[str, dict[str, int]],
+          actual: dict[str, dict[str, int]]) -> list[str]:
+    lines = []
+    for share, regions in expect.items():
+        if share not in {s.name for s in ruleset.shares}:
+            lines.append(f"  share {share!r} is not in ruleset {ruleset.ruleset}")
+            continue
+        got = actual.get(share, {})
+        rows = []
+        for region in sorted(set(regions) | set(got)):
+            want, have = regions.get(region, 0), got.get(region, 0)
+            mark = "" if want == have else f"   <- differs by {format_amount(have - want)}"
+            rows.append((region, want, have, mark))
+        if any(mark for *_, mark in rows):
+            lines.append(f"  share {share}: {'region':<12} {'expected':>16} {'actual':>16}")
+            for region, want, have, mark in rows:
+                lines.append(f"  {'':<{len(share) + 7}}{region:<12} {format_amount(want):>16} "
+                             f"{format_amount(have):>16}{mark}")
+    return lines
