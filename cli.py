@@ -1,13 +1,36 @@
 """The `pool` command line: parse arguments, call one service, render. No business logic here."""
 
+import os
+import sys
+
 import click
 
 from pool.cli import register
 from pool.cli.common import FORMATS, AppContext
 from pool.config import Settings
+from pool.domain.errors import PoolError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class PoolGroup(click.Group):
+    """The root group: a PoolError becomes its sentence and exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PoolError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("POOL_DEBUG"):
+                raise
+            click.echo(f"Error: an internal error stopped the command ({type(exc).__name__}: {exc}). "
+                       "Run it again with POOL_DEBUG=1 to see the details.", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=PoolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", "db_url", metavar="URL", default=None,
               help="Database URL (else POOL_DATABASE_URL, else sqlite:///pool.db).")
 @click.option("--as", "actor", metavar="ACTOR", default=None,

@@ -76,16 +76,23 @@ def settle_share(share: Share, ctx: Context, actuals: Actuals) -> tuple[dict[str
             continue
         if year in by_year:
             cum_origin += _settle_year(share, ctx, year, start, by_year[year], cum_origin, amounts, tr)
-        if year == limit and share.term and share.term.extend_years_if_cap_unmet and share.cap:
-            cap = value(share.cap.origin_total, ctx.agreement)
-            if ctx.through >= start + 12 * year - 1 and cum_origin < cap:
-                limit += share.term.extend_years_if_cap_unmet
-                if tr:
-                    tr.extended_by = share.term.extend_years_if_cap_unmet
+        if share.term and year == share.term.years and _extends(share, ctx, start, cum_origin):
+            limit = year + share.term.extend_years_if_cap_unmet
+            if tr:
+                tr.extended_by = share.term.extend_years_if_cap_unmet
     amounts[0] += outside
     if tr:
         tr.outside_term = outside
     return _finish(parties, amounts, tr)
+
+
+def _extends(share: Share, ctx: Context, start: Month, cum_origin: int) -> bool:
+    """Whether the term grows: its last year is complete and the cap is still unmet."""
+    assert share.term is not None
+    if not share.term.extend_years_if_cap_unmet or share.cap is None:
+        return False
+    cap = value(share.cap.origin_total, ctx.agreement)
+    return ctx.through >= start + 12 * share.term.years - 1 and cum_origin < cap
 
 
 def _start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, str]:
