@@ -30,7 +30,8 @@ class PoolGroup(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=PoolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=PoolGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", "db_url", metavar="URL", default=None,
               help="Database URL (else POOL_DATABASE_URL, else sqlite:///pool.db).")
 @click.option("--as", "actor", metavar="ACTOR", default=None,

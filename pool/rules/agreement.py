@@ -4,8 +4,8 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from pool.domain.errors import InvalidInput, PoolError
-from pool.rules.schema import AgreementRef, Ruleset
 from pool.domain.ratio import format_ratio
+from pool.rules.schema import AgreementRef, Ruleset
 from pool.rules.values import Value, bounds_problem, implicit_default, parse_value
 
 
@@ -49,10 +49,11 @@ def _check_portions(ruleset: Ruleset, values: Mapping[str, Value]) -> None:
         for step in share.schedule or []:
             origin, city = (_ratio(v, values) for v in (step.origin, step.city))
             if origin + city > 1:
-                names = [str(v) for v in (step.origin, step.city) if isinstance(v, AgreementRef)]
+                refs = [v for v in (step.origin, step.city) if isinstance(v, AgreementRef)]
+                keys = " and ".join(repr(v.key) for v in refs)
                 raise InvalidInput(
-                    f"agreement value {' and '.join(repr(n[10:]) for n in names)}: share {share.name!r} "
-                    f"would give origin {format_ratio(origin)} and city {format_ratio(city)}, more than 100%.")
+                    f"agreement value {keys}: share {share.name!r} would give origin "
+                    f"{format_ratio(origin)} and city {format_ratio(city)}, more than 100%.")
 
 
 def _ratio(value: Fraction | AgreementRef, values: Mapping[str, Value]) -> Fraction:

@@ -18,7 +18,6 @@ from pool.rules.facts import ProjectFacts, TransferFacts
 from pool.rules.schema import LiteralAmount, MonthValue, Ruleset, _Model
 
 
-
 class CaseProject(_Model):
     planned_investment: LiteralAmount = 0
     kind: Literal[KINDS] = "manufacturing"  # type: ignore[valid-type]
@@ -87,7 +86,8 @@ def run_case(ruleset: Ruleset, case: Case, where: str) -> CaseResult:
     except PoolError as exc:
         if case.expect_error is not None and case.expect_error in str(exc):
             return CaseResult(case.name, True)
-        wanted = f"expected error containing {case.expect_error!r}" if case.expect_error else "expected amounts"
+        wanted = (f"expected error containing {case.expect_error!r}" if case.expect_error
+                  else "expected amounts")
         return CaseResult(case.name, False, [f"{where}: {wanted}, but got the error: {exc}"])
     if case.expect_error is not None:
         return CaseResult(case.name, False,

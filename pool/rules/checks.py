@@ -127,7 +127,7 @@ def _check_schedule(share: Share, loc: Loc) -> Iterator[Problem]:
             if step.origin + step.city > 1:
                 yield loc + (j,), "origin and city portions add up to more than 100%"
     spans = sorted((s.years[0], s.years[1], j) for j, s in enumerate(share.schedule))
-    for (a0, a1, _), (b0, _b1, k) in zip(spans, spans[1:]):
+    for (_a0, a1, _), (b0, _b1, k) in zip(spans, spans[1:]):
         if a1 is None or b0 <= a1:
             yield loc + (k, "years"), f"schedule years overlap: year {b0} is covered twice"
     if share.term is None:

@@ -37,7 +37,8 @@ def _exact_amount(value: Fraction) -> str:
     """An exact share in yuan: '33.3333…' shown as a fraction of fen when not whole."""
     if value.denominator == 1:
         return format_amount(value.numerator)
-    return f"{format_amount(value.numerator // value.denominator)} + {value.numerator % value.denominator}/{value.denominator} fen"
+    whole, part = divmod(value.numerator, value.denominator)
+    return f"{format_amount(whole)} + {part}/{value.denominator} fen"
 
 
 def render_text(traces: list[TransferTrace]) -> str:

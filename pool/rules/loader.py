@@ -41,7 +41,7 @@ def load_ruleset_text(text: str, source: str) -> schema.Ruleset:
 def load_ruleset(text: str, source: str, today: date | None = None) -> Loaded:
     data = parse_yaml(text, source)
     if not isinstance(data, dict):
-        raise RuleFileError([f"{source}:1: a rule file is a mapping of keys such as ruleset, version, shares"])
+        raise RuleFileError([f"{source}:1: a rule file is a mapping of keys such as ruleset, shares"])
     try:
         ruleset = schema.Ruleset.model_validate(data)
     except ValidationError as exc:
