@@ -58,7 +58,8 @@ def _csv_cells(path: Path) -> Iterator[list[object]]:
         try:
             yield from reader
         except csv.Error as exc:
-            raise InvalidInput(f"{path.name}: row {reader.line_num}: not a readable CSV row ({exc}).") from None
+            message = f"{path.name}: row {reader.line_num}: not a readable CSV row ({exc})."
+            raise InvalidInput(message) from None
 
 
 def _decoded_lines(raw: BinaryIO, name: str) -> Iterator[str]:
@@ -74,7 +75,8 @@ def _decoded_lines(raw: BinaryIO, name: str) -> Iterator[str]:
         try:
             yield line.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidInput(f"{name}: line {number} is not UTF-8 text; save the file as CSV UTF-8.") from None
+            message = f"{name}: line {number} is not UTF-8 text; save the file as CSV UTF-8."
+            raise InvalidInput(message) from None
 
 
 def _xlsx_cells(path: Path) -> Iterator[list[object]]:
