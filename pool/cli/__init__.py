@@ -5,7 +5,17 @@ import importlib
 import click
 
 # Each module defines click commands or groups and a `COMMANDS` list of them.
-_MODULES = ("pool.cli.rules",)
+_MODULES = (
+    "pool.cli.rules",
+    "pool.cli.publish",
+    "pool.cli.setup",
+    "pool.cli.actors",
+    "pool.cli.projects",
+    "pool.cli.listings",
+    "pool.cli.claims",
+    "pool.cli.transfers",
+    "pool.cli.audit",
+)
 
 
 def register(root: click.Group) -> None:

@@ -1,4 +1,4 @@
-"""Agreement values as stored and shown: amounts as "1234.50", ratios as "1/2", flags as booleans."""
+"""Agreement values as stored and shown: amounts "1234.50", ratios "1/2", flags booleans."""
 
 from fractions import Fraction
 

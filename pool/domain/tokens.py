@@ -1,4 +1,4 @@
-"""Actor tokens: random, shown once, stored only as a salted scrypt hash, compared in constant time."""
+"""Actor tokens: random, shown once, stored as a salted scrypt hash, compared in constant time."""
 
 import hashlib
 import hmac

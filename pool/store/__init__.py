@@ -1,0 +1,1 @@
+"""Storage: tables, migrations, unit of work, repositories. The only package using SQLAlchemy."""

@@ -1,0 +1,80 @@
+"""`pool actor add|list` and `pool region list`."""
+
+import click
+
+from pool.cli.common import format_option, handle_errors, render
+from pool.cli.setup import show_new_actor
+from pool.cli.wiring import runtime
+from pool.domain.workflow import ROLES
+from pool.services import actors as service
+from pool.services import regions as region_service
+
+
+@click.group("actor")
+def actor() -> None:
+    """People and offices that act on the pool, each with a role and a token.
+
+    \b
+    Examples:
+      pool actor add luonan-bureau --role county --region luonan
+      pool actor list
+    """
+
+
+@actor.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What the actor may do.")
+@click.option("--region", metavar="CODE", default=None,
+              help="The county a county actor acts for (required for --role county).")
+@format_option
+@handle_errors
+def add(name: str, role: str, region: str | None) -> None:
+    """Create an actor (city only) and print its token once.
+
+    \b
+    Example:
+      POOL_TOKEN=... pool --as city-office actor add luonan-bureau --role county --region luonan
+    """
+    show_new_actor(service.add(runtime(), name=name, role=role, region=region))
+
+
+@actor.command("list")
+@format_option
+@handle_errors
+def list_() -> None:
+    """List the actors (city only); tokens are never shown again.
+
+    \b
+    Example:
+      pool --as city-office actor list --format json
+    """
+    rows = service.list_actors(runtime())
+    render(rows, [("id", "id"), ("actor", "actor"), ("role", "role"), ("region", "region"),
+                  ("created_at", "created (UTC)")])
+
+
+@click.group("region")
+def region() -> None:
+    """The city and its counties.
+
+    \b
+    Example:
+      pool region list
+    """
+
+
+@region.command("list")
+@format_option
+@handle_errors
+def region_list() -> None:
+    """List the regions with their Chinese names.
+
+    \b
+    Example:
+      pool region list --format json
+    """
+    rows = region_service.list_regions(runtime())
+    render(rows, [("code", "code"), ("name", "名称 name"), ("level", "level")])
+
+
+COMMANDS = [actor, region]

@@ -1,0 +1,132 @@
+"""`pool project add|list|show|stage`."""
+
+import click
+
+from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.wiring import fmt, label, labelled, runtime
+from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGE_NAMES, STAGES
+from pool.services import projects as service
+
+COLUMNS = [("code", "code"), ("name", "name"), ("investor", "investor"), ("chain", "链 chain"),
+           ("kind", "kind"), ("planned_investment", "investment (CNY)"),
+           ("origin", "首谈地 origin"), ("host", "落地地 host"), ("stage", "stage")]
+
+
+@click.group("project")
+def project() -> None:
+    """Investment projects (leads) and their stages.
+
+    \b
+    Examples:
+      pool project add SL-2024-001 --name 核桃深加工 --investor 陕西忠果 --chain green_food \\
+           --kind manufacturing --investment 120000000 --capital-source out_of_province
+      pool project list --chain green_food
+      pool project stage SL-2024-001 signed --month 2024-05
+    """
+
+
+@project.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="Project name.")
+@click.option("--investor", required=True, help="The investing company.")
+@click.option("--chain", required=True, metavar="CHAIN", help="Industry chain code.")
+@click.option("--kind", required=True, metavar="KIND", help=f"One of {', '.join(KINDS)}.")
+@click.option("--investment", required=True, metavar="CNY",
+              help="Planned investment in yuan, at most two decimals.")
+@click.option("--capital-source", required=True, metavar="SOURCE",
+              help=f"One of {', '.join(CAPITAL_SOURCES)}.")
+@click.option("--origin", metavar="REGION", default=None,
+              help="The county that found it (a county actor's own region by default).")
+@format_option
+@handle_errors
+def add(code: str, name: str, investor: str, chain: str, kind: str, investment: str,
+        capital_source: str, origin: str | None) -> None:
+    """Register a project found by a county; the same lead cannot be registered twice.
+
+    \b
+    Example:
+      pool --as luonan-bureau project add LN-2024-007 --name 钼精深加工 --investor 金钼股份 \\
+           --chain new_materials --kind manufacturing --investment 350000000 \\
+           --capital-source out_of_city
+    """
+    new = service.NewProject(code=code, name=name, investor=investor, chain=chain, kind=kind,
+                             investment=investment, capital_source=capital_source, origin=origin)
+    show_project(service.add(runtime(), new))
+
+
+def show_project(row: dict[str, object]) -> None:
+    if fmt() == "json":
+        render_object(row)
+        return
+    shown = dict(row)
+    for key in ("chain", "origin", "host"):
+        shown[key] = label(row, key)
+        shown.pop(f"{key}_name", None)
+    shown["stage"] = f"{STAGE_NAMES.get(str(row['stage']), '')} {row['stage']}".strip()
+    render_object(shown)
+
+
+@project.command("list")
+@click.option("--chain", default=None, help="Only this industry chain.")
+@click.option("--host", default=None, metavar="REGION", help="Only projects hosted here.")
+@click.option("--stage", type=click.Choice(STAGES), default=None, help="Only this stage.")
+@format_option
+@handle_errors
+def list_(chain: str | None, host: str | None, stage: str | None) -> None:
+    """List projects.
+
+    \b
+    Example:
+      pool project list --host shangzhou --format csv
+    """
+    rows = service.list_projects(runtime(), chain=chain, host=host, stage=stage)
+    if fmt() == "table":
+        rows = labelled(rows, "chain", "origin", "host")
+    render(rows, COLUMNS)
+
+
+@project.command("show")
+@click.argument("code")
+@format_option
+@handle_errors
+def show(code: str) -> None:
+    """Show a project with its origin, host, stage, milestones and transfers.
+
+    \b
+    Example:
+      pool project show SL-2024-001 --format json
+    """
+    show_project(service.show(runtime(), code))
+
+
+@project.command("stage")
+@click.argument("code")
+@click.argument("stage", required=False, metavar="[STAGE]")
+@click.option("--month", metavar="YYYY-MM", default=None,
+              help="Month of the milestone the stage sets (default: this month).")
+@click.option("--milestone", "milestones", multiple=True, metavar="NAME=YYYY-MM",
+              help="Set a milestone month by hand (signed, construction_start, operation_start, "
+                   "full_capacity); repeatable.")
+@format_option
+@handle_errors
+def stage(code: str, stage: str | None, month: str | None, milestones: tuple[str, ...]) -> None:
+    """Advance a project's stage (host county or city); stages only move forward.
+
+    signed sets the `signed` milestone, started sets `construction_start`, operating sets
+    `operation_start`; `full_capacity` is set with --milestone.
+
+    \b
+    Examples:
+      pool project stage SL-2024-001 started --month 2024-08
+      pool project stage SL-2024-001 --milestone full_capacity=2025-06
+    """
+    pairs: dict[str, str] = {}
+    for item in milestones:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not NAME=YYYY-MM.", param_hint="--milestone")
+        pairs[name.strip()] = value.strip()
+    show_project(service.stage(runtime(), code, stage, month=month, milestones=pairs))
+
+
+COMMANDS = [project]

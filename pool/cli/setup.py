@@ -1,0 +1,96 @@
+"""`pool init`, `pool db upgrade|current` and `pool demo`."""
+
+import click
+
+from pool.cli.common import format_option, handle_errors, render_object
+from pool.cli.wiring import fmt, runtime
+from pool.services import demo as demo_service
+from pool.services import setup
+
+
+@click.command("init")
+@click.option("--regions", default="shangluo", show_default=True, metavar="shangluo|FILE",
+              help="The built-in region preset, or a YAML file of the same shape.")
+@click.option("--admin", required=True, metavar="NAME", help="Name of the first city actor.")
+@format_option
+@handle_errors
+def init(regions: str, admin: str) -> None:
+    """Create (or upgrade) the database, load the regions and create the first city actor.
+
+    The new actor's token is printed once; keep it, and pass it as POOL_TOKEN.
+
+    \b
+    Example:
+      pool --db sqlite:///shangluo.db init --regions shangluo --admin city-office
+    """
+    created = setup.init(runtime(), regions=regions, admin=admin)
+    show_new_actor(created.as_dict())
+
+
+def show_new_actor(actor: dict[str, object]) -> None:
+    if fmt() == "json":
+        render_object(actor)
+        return
+    region = f", {actor['region']}" if actor["region"] else ""
+    click.echo(f"Created actor {actor['actor']} ({actor['role']}{region}).")
+    click.echo("Its token is shown only this once; give it as POOL_TOKEN:")
+    click.echo(str(actor["token"]))
+
+
+@click.group("db")
+def db() -> None:
+    """The database schema, kept by the migration history.
+
+    \b
+    Examples:
+      pool db current
+      pool db upgrade
+    """
+
+
+@db.command("upgrade")
+@handle_errors
+def db_upgrade() -> None:
+    """Upgrade the schema to the latest revision (a no-op when it is current).
+
+    \b
+    Example:
+      pool --db postgresql+psycopg://pool@db.example/pool db upgrade
+    """
+    before, after = setup.upgrade(runtime())
+    if before == after:
+        click.echo(f"The schema is already at the latest revision ({after}).")
+    else:
+        click.echo(f"Upgraded the schema from {before or 'empty'} to {after}.")
+
+
+@db.command("current")
+@handle_errors
+def db_current() -> None:
+    """Show the schema's revision and the latest one this version of pool knows.
+
+    \b
+    Example:
+      pool db current
+    """
+    current, head = setup.current(runtime())
+    state = "up to date" if current == head else "needs `pool db upgrade`"
+    click.echo(f"current: {current or 'none (run pool init)'}\nlatest:  {head}\n{state}")
+
+
+@click.command("demo")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="Directory for the demo database (default: a new temporary directory).")
+@handle_errors
+def demo(directory: str | None) -> None:
+    """Run a realistic day of the pool in a fresh SQLite file and print what happened.
+
+    \b
+    Example:
+      pool demo --dir /tmp/pool-demo
+    """
+    for line in demo_service.run(directory):
+        click.echo(line)
+
+
+COMMANDS = [init, db, demo]

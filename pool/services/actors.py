@@ -1,0 +1,62 @@
+"""Actors (SPEC §2): the city adds county, city, policy and auditor actors; tokens shown once."""
+
+import re
+
+from pool.domain.errors import InvalidInput
+from pool.domain.tokens import hash_token, new_token
+from pool.domain.workflow import ROLES
+from pool.services import commands
+from pool.services.auth import require_role
+from pool.services.commands import Note
+from pool.services.runtime import Runtime
+from pool.store.models import Actor
+from pool.store.uow import UnitOfWork
+
+_NAME = re.compile(r"[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9_.@\-\u4e00-\u9fff]{0,99}")
+
+
+def check_actor_name(name: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise InvalidInput(f"{name!r} is not an actor name; use letters, digits, Chinese "
+                           "characters, '.', '_', '-' or '@', starting with a letter or digit.")
+
+
+def add(rt: Runtime, *, name: str, role: str, region: str | None) -> dict[str, object]:
+    """Create an actor and return it with its token, which is never shown again."""
+    token = new_token()
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.target = f"actor:{name}"
+        note.detail = {"role": role, "region": region}
+        require_role(actor, "city", doing="add actors")
+        check_actor_name(name)
+        if role not in ROLES:
+            raise InvalidInput(f"{role!r} is not a role; use one of {', '.join(ROLES)}.")
+        if role == "county" and not region:
+            raise InvalidInput("A county actor needs --region, the county it acts for.")
+        code = region
+        if code is not None:
+            found = uow.regions.get(code)
+            if found is None:
+                raise InvalidInput(f"{code!r} is not a region; see `pool region list`.")
+            if role == "county" and found.level != "county":
+                raise InvalidInput(f"{code} is the city region; a county actor needs a county.")
+        elif role == "city":
+            city = uow.regions.city()
+            code = city.code if city else None
+        if uow.actors.by_name(name) is not None:
+            raise InvalidInput(f"An actor named {name!r} already exists.")
+        uow.actors.add(Actor(name=name, role=role, region=code, token_hash=hash_token(token),
+                             created_at=rt.now()))
+        return {"actor": name, "role": role, "region": code, "token": token}
+
+    return commands.write(rt, "actor.add", body)
+
+
+def list_actors(rt: Runtime) -> list[dict[str, object]]:
+    def body(uow: UnitOfWork, actor: Actor) -> list[dict[str, object]]:
+        require_role(actor, "city", doing="list actors")
+        return [{"id": a.id, "actor": a.name, "role": a.role, "region": a.region,
+                 "created_at": a.created_at.isoformat()} for a in uow.actors.all()]
+
+    return commands.read(rt, body)

@@ -1,0 +1,149 @@
+"""Claims (SPEC §3): counties bid for open listings; the city approves one or rejects them."""
+
+import json
+
+from pool.domain import agreement_values
+from pool.domain.errors import Conflict, InvalidInput, PermissionDenied
+from pool.domain.months import parse_month
+from pool.domain.workflow import check_claim_pending, check_listing_open
+from pool.rules.agreement import resolve_agreement
+from pool.services import commands, views
+from pool.services.auth import require_role
+from pool.services.commands import Note
+from pool.services.rulesets import DEFAULT_RULESET, in_force
+from pool.services.runtime import Runtime
+from pool.store.errors import UniqueViolation
+from pool.store.models import Actor, Claim, Transfer
+from pool.store.uow import UnitOfWork
+
+
+def submit(rt: Runtime, listing_id: int, *, note_text: str = "") -> dict[str, object]:
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.detail = {"listing": listing_id, "note": note_text}
+        require_role(actor, "county", doing="claim listings")
+        assert actor.region is not None
+        item = uow.listings.lock_shared(listing_id)
+        if item is None:
+            raise InvalidInput(f"There is no listing {listing_id}.")
+        if item.region == actor.region:
+            raise InvalidInput(f"Listing {listing_id} is {actor.region}'s own; a host cannot "
+                               "claim its own listing.")
+        check_listing_open(item.id, views.listing_status(item, rt.now()), "claimed")
+        if uow.claims.pending(item.id, actor.region):
+            raise _twice(listing_id, actor.region)
+        claim = Claim(listing_id=item.id, claimant=actor.region, note=note_text.strip(),
+                      status="pending", submitted_by=actor.id, submitted_at=rt.now())
+        uow.claims.add(claim)
+        try:
+            uow.flush()
+        except UniqueViolation:
+            raise _twice(listing_id, actor.region) from None
+        note.target = f"claim:{claim.id}"
+        return views.claim(claim, views.names_of(uow))
+
+    return commands.write(rt, "claim.submit", body, target=f"listing:{listing_id}")
+
+
+def _twice(listing_id: int, region: str) -> InvalidInput:
+    return InvalidInput(f"{region} already has a pending claim on listing {listing_id}; one "
+                        "pending claim per county per listing.")
+
+
+def withdraw(rt: Runtime, claim_id: int) -> dict[str, object]:
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        require_role(actor, "county", doing="withdraw claims")
+        claim = _claim(uow, claim_id)
+        if claim.claimant != actor.region:
+            raise _not_yours(actor, claim)
+        check_claim_pending(claim.id, claim.status, "withdrawn")
+        claim.status, claim.decided_at, claim.decided_by = "withdrawn", rt.now(), actor.id
+        return views.claim(claim, views.names_of(uow))
+
+    return commands.write(rt, "claim.withdraw", body, target=f"claim:{claim_id}")
+
+
+def _not_yours(actor: Actor, claim: Claim) -> Exception:
+    return PermissionDenied(f"Claim {claim.id} is {claim.claimant}'s; {actor.name} may not "
+                            "withdraw it.")
+
+
+def _claim(uow: UnitOfWork, claim_id: int) -> Claim:
+    claim = uow.claims.get(claim_id)
+    if claim is None:
+        raise InvalidInput(f"There is no claim {claim_id}.")
+    return claim
+
+
+def reject(rt: Runtime, claim_id: int, *, reason: str) -> dict[str, object]:
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.detail = {"reason": reason}
+        require_role(actor, "city", doing="reject claims")
+        if not reason.strip():
+            raise InvalidInput("A rejection needs a --reason.")
+        claim = _claim(uow, claim_id)
+        check_claim_pending(claim.id, claim.status, "rejected")
+        claim.status, claim.decided_at, claim.decided_by = "rejected", rt.now(), actor.id
+        claim.decision_reason = reason.strip()
+        return views.claim(claim, views.names_of(uow))
+
+    return commands.write(rt, "claim.reject", body, target=f"claim:{claim_id}")
+
+
+def parse_agreement(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"{pair!r} is not an agreement value; write KEY=VALUE, e.g. "
+                               "origin_share=40%.")
+        if key.strip() in values:
+            raise InvalidInput(f"The agreement value {key.strip()} is given twice.")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
+            ruleset: str = DEFAULT_RULESET) -> dict[str, object]:
+    """Approve a pending claim: pin the ruleset in force, record the transfer, move the host."""
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.detail = {"effective": effective, "agreement": agreement, "ruleset": ruleset}
+        require_role(actor, "city", doing="approve claims")
+        month = parse_month(effective)
+        raw = parse_agreement(agreement)
+        claim = _claim(uow, claim_id)
+        found = uow.listings.get(claim.listing_id)
+        assert found is not None
+        project = uow.projects.by_id(found.project_id, lock=True)
+        item = uow.listings.get(claim.listing_id, lock=True)
+        assert project is not None and item is not None
+        claim = uow.claims.get(claim_id, fresh=True) or claim
+        check_claim_pending(claim.id, claim.status, "approved")
+        now = rt.now()
+        check_listing_open(item.id, views.listing_status(item, now), "approved")
+        version, rules = in_force(uow, ruleset, month)
+        values = resolve_agreement(rules, raw)
+        transfer = Transfer(
+            project_id=project.id, listing_id=item.id, claim_id=claim.id,
+            from_region=project.host, to_region=claim.claimant, effective=month,
+            ruleset_version_id=version.id,
+            agreement=json.dumps(agreement_values.encode(values), ensure_ascii=False),
+            approved_by=actor.id, approved_at=now)
+        claim.status, claim.decided_at, claim.decided_by = "approved", now, actor.id
+        for other in uow.claims.pending(item.id):
+            if other.id != claim.id:
+                other.status, other.decided_at, other.decided_by = "rejected", now, actor.id
+                other.decision_reason = f"claim {claim.id} was approved"
+        item.status, item.closed_at = "transferred", now
+        project.host = claim.claimant
+        uow.transfers.add(transfer)
+        try:
+            uow.flush()
+        except UniqueViolation:
+            raise Conflict(f"Listing {item.id} was transferred a moment ago by another "
+                           "approval.") from None
+        note.target = f"claim:{claim.id}"
+        note.detail["transfer"] = transfer.id
+        return views.transfer(transfer, project, version, views.names_of(uow))
+
+    return commands.write(rt, "claim.approve", body, target=f"claim:{claim_id}")

@@ -1,0 +1,83 @@
+"""Running a service: authenticate, do the work in one unit of work, and audit every attempt.
+
+A state-changing command that fails changes nothing (its unit of work rolls back) and is then
+audited in a transaction of its own, so denials and refusals are on record too.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pool.domain.errors import Conflict, InvalidInput, PermissionDenied, PoolError
+from pool.services.auth import authenticate
+from pool.services.runtime import Runtime
+from pool.store.errors import DatabaseUnavailable, UniqueViolation
+from pool.store.models import Actor
+from pool.store.uow import UnitOfWork
+
+T = TypeVar("T")
+
+
+@dataclass
+class Note:
+    """What the audit row says about the object acted on; the service fills it in as it learns."""
+
+    target: str | None = None
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+def outcome_of(exc: PoolError) -> str:
+    if isinstance(exc, PermissionDenied):
+        return "denied"
+    if isinstance(exc, Conflict):
+        return "conflict"
+    if isinstance(exc, InvalidInput):
+        return "invalid"
+    return "failed"
+
+
+def write(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T],
+          target: str | None = None) -> T:
+    """Run `body` as the authenticated actor in a write unit of work; audit the outcome."""
+    note = Note(target)
+    role: str | None = None
+    try:
+        with rt.uow(write=True) as uow:
+            actor = authenticate(uow, rt.settings)
+            role = actor.role
+            result = body(uow, actor, note)
+            uow.flush()
+            uow.audit.append(at=rt.now(), actor=actor.name, role=actor.role, action=action,
+                             target=note.target, outcome="ok", detail=note.detail)
+            uow.commit()
+        return result
+    except UniqueViolation as exc:
+        error: PoolError = Conflict(f"Another change created the same {exc.key} first; nothing "
+                                    "was changed.")
+        record_failure(rt, rt.settings.actor, role, action, note, error)
+        raise error from None
+    except PoolError as exc:
+        record_failure(rt, rt.settings.actor, role, action, note, exc)
+        raise
+
+
+def record_failure(rt: Runtime, actor: str | None, role: str | None, action: str, note: Note,
+                   exc: PoolError) -> None:
+    """Audit a failed attempt in its own transaction; an unusable database records nothing."""
+    if isinstance(exc, DatabaseUnavailable):
+        return
+    try:
+        with rt.uow(write=True) as uow:
+            uow.audit.append(at=rt.now(), actor=actor, role=role, action=action,
+                             target=note.target, outcome=outcome_of(exc),
+                             detail={**note.detail, "error": str(exc)})
+            uow.commit()
+    except PoolError:
+        pass
+
+
+def read(rt: Runtime, body: Callable[[UnitOfWork, Actor], T]) -> T:
+    """Run `body` as the authenticated actor in a read-only unit of work."""
+    with rt.uow() as uow:
+        actor = authenticate(uow, rt.settings)
+        return body(uow, actor)

@@ -1,0 +1,193 @@
+"""Projects (SPEC §3): registering a lead, listing and showing projects, advancing stages."""
+
+import re
+from dataclasses import dataclass
+
+from pool.domain.errors import InvalidInput, PermissionDenied
+from pool.domain.money import parse_amount
+from pool.domain.months import parse_month
+from pool.domain.names import lead_key
+from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGES
+from pool.domain.workflow import STAGE_MILESTONE, check_milestone, check_stage_change
+from pool.services import commands, views
+from pool.services.auth import require_region, require_role
+from pool.services.commands import Note
+from pool.services.runtime import Runtime
+from pool.store.errors import UniqueViolation
+from pool.store.models import Actor, Project
+from pool.store.uow import UnitOfWork
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
+
+
+@dataclass(frozen=True)
+class NewProject:
+    code: str
+    name: str
+    investor: str
+    chain: str
+    kind: str
+    investment: str
+    capital_source: str
+    origin: str | None = None
+
+
+def check_code(code: str) -> None:
+    if not _CODE.fullmatch(code):
+        raise InvalidInput(f"{code!r} is not a project code; use up to 40 letters, digits, '_', "
+                           "'.' or '-', starting with a letter or digit, e.g. SL-2024-001.")
+
+
+def _text(value: str, what: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidInput(f"The {what} may not be empty.")
+    if len(text) > 200:
+        raise InvalidInput(f"The {what} is longer than 200 characters.")
+    return text
+
+
+def add(rt: Runtime, new: NewProject) -> dict[str, object]:
+    """Register a lead; the origin is the registering county (the city names one)."""
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.target = f"project:{new.code}"
+        note.detail = {"name": new.name, "investor": new.investor, "origin": new.origin}
+        require_role(actor, "county", "city", doing="register projects")
+        origin = _origin(actor, new.origin)
+        p = _validated(uow, new, origin)
+        p.registered_by, p.registered_at = actor.id, rt.now()
+        existing = uow.projects.by_lead(p.lead_investor, p.lead_name)
+        if existing is not None:
+            raise _duplicate_lead(existing)
+        if uow.projects.by_code(new.code) is not None:
+            raise InvalidInput(f"A project with code {new.code} already exists.")
+        uow.projects.add(p)
+        try:
+            uow.flush()
+        except UniqueViolation as exc:
+            raise _raced(rt, new, exc) from None
+        note.detail["origin"] = origin
+        return views.project(p, views.names_of(uow))
+
+    return commands.write(rt, "project.add", body, target=f"project:{new.code}")
+
+
+def _origin(actor: Actor, given: str | None) -> str:
+    if actor.role == "county":
+        assert actor.region is not None
+        if given is not None and given != actor.region:
+            raise PermissionDenied(f"{actor.name} registers leads for {actor.region} only; "
+                                   f"it may not register one for {given}.")
+        return actor.region
+    if given is None:
+        raise InvalidInput("The city must name the county that found the project with --origin.")
+    return given
+
+
+def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
+    check_code(new.code)
+    name, investor = _text(new.name, "project name"), _text(new.investor, "investor")
+    if uow.regions.chain(new.chain) is None:
+        codes = ", ".join(c.code for c in uow.regions.chains())
+        raise InvalidInput(f"{new.chain!r} is not an industry chain; use one of {codes}.")
+    if new.kind not in KINDS:
+        raise InvalidInput(f"{new.kind!r} is not a kind of project; use one of {', '.join(KINDS)}.")
+    if new.capital_source not in CAPITAL_SOURCES:
+        raise InvalidInput(f"{new.capital_source!r} is not a capital source; use one of "
+                           f"{', '.join(CAPITAL_SOURCES)}.")
+    investment = parse_amount(new.investment)
+    region = uow.regions.get(origin)
+    if region is None:
+        raise InvalidInput(f"{origin!r} is not a region; see `pool region list`.")
+    if region.level != "county":
+        raise InvalidInput(f"{origin} is the city region; a project's origin is a county.")
+    folded_investor, folded_name = lead_key(investor, name)
+    return Project(code=new.code, name=name, investor=investor, lead_investor=folded_investor,
+                   lead_name=folded_name, chain=new.chain, kind=new.kind,
+                   planned_investment=investment, capital_source=new.capital_source,
+                   origin=origin, host=origin, stage="planned")
+
+
+def _duplicate_lead(existing: Project) -> InvalidInput:
+    return InvalidInput(f"This lead is already registered as project {existing.code} by "
+                        f"{existing.origin}; a lead belongs to the first county that registered "
+                        "it.")
+
+
+def _raced(rt: Runtime, new: NewProject, exc: UniqueViolation) -> InvalidInput:
+    """Another registration committed first: say which, as the sequential check would have."""
+    if exc.key == "projects.lead":
+        with rt.uow() as uow:
+            existing = uow.projects.by_lead(*lead_key(new.investor.strip(), new.name.strip()))
+        if existing is not None:
+            return _duplicate_lead(existing)
+    return InvalidInput(f"A project with code {new.code} already exists.")
+
+
+def list_projects(rt: Runtime, *, chain: str | None = None, host: str | None = None,
+                  stage: str | None = None) -> list[dict[str, object]]:
+    def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:
+        names = views.names_of(uow)
+        return [views.project(p, names)
+                for p in uow.projects.search(chain=chain, host=host, stage=stage)]
+
+    return commands.read(rt, body)
+
+
+def show(rt: Runtime, code: str) -> dict[str, object]:
+    def body(uow: UnitOfWork, _actor: Actor) -> dict[str, object]:
+        p = uow.projects.by_code(code)
+        if p is None:
+            raise InvalidInput(f"There is no project {code!r}.")
+        names = views.names_of(uow)
+        out = views.project(p, names)
+        out["transfers"] = [{"id": t.id, "from": t.from_region, "to": t.to_region,
+                             "effective": views.month(t.effective)}
+                            for t in uow.transfers.search(project_id=p.id)]
+        return out
+
+    return commands.read(rt, body)
+
+
+def stage(rt: Runtime, code: str, new_stage: str | None, *, month: str | None = None,
+          milestones: dict[str, str] | None = None) -> dict[str, object]:
+    """Advance the stage (setting its milestone month), and/or set milestone months by hand."""
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.detail = {"stage": new_stage, "month": month, "milestones": milestones or {}}
+        require_role(actor, "county", "city", doing="change a project's stage")
+        p = uow.projects.by_code(code, lock=True)
+        if p is None:
+            raise InvalidInput(f"There is no project {code!r}.")
+        require_region(actor, p.host, doing=f"change the stage of {code}, hosted by {p.host}")
+        if new_stage is None and not milestones:
+            raise InvalidInput("Give a stage, a --milestone NAME=YYYY-MM, or both.")
+        months = {name: parse_month(value) for name, value in (milestones or {}).items()}
+        for name in months:
+            check_milestone(name)
+        if new_stage is not None:
+            _advance(uow, p, new_stage, month, rt)
+        elif month is not None:
+            raise InvalidInput("--month goes with a stage; use --milestone NAME=YYYY-MM alone.")
+        for name, value in months.items():
+            setattr(p, name, value)
+        return views.project(p, views.names_of(uow))
+
+    return commands.write(rt, "project.stage", body, target=f"project:{code}")
+
+
+def _advance(uow: UnitOfWork, p: Project, new_stage: str, month: str | None, rt: Runtime) -> None:
+    if new_stage not in STAGES:
+        raise InvalidInput(f"{new_stage!r} is not a stage; use one of {', '.join(STAGES)}.")
+    check_stage_change(p.stage, new_stage)
+    if new_stage == "terminated" and uow.listings.open_for(p.id) is not None:
+        raise InvalidInput(f"Project {p.code} has an open listing; withdraw it before "
+                           "terminating the project.")
+    milestone = STAGE_MILESTONE.get(new_stage)
+    if milestone is not None:
+        now = rt.now()
+        setattr(p, milestone, parse_month(month) if month else now.year * 12 + now.month - 1)
+    elif month is not None:
+        raise InvalidInput(f"The stage {new_stage} has no milestone month; drop --month.")
+    p.stage = new_stage
