@@ -1,0 +1,87 @@
+"""The migration history builds the schema from empty, goes back to base and up again, and the
+models agree with it; the append-only tables refuse UPDATE and DELETE in the database itself."""
+
+from datetime import datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from conftest import BACKENDS
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from pool.store import migrate
+from pool.store.engine import make_engine
+from pool.store.models import Base
+
+TABLES = {"regions", "chains", "actors", "projects", "listings", "claims", "ruleset_versions",
+          "transfers", "audit_log", "alembic_version"}
+
+
+@pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
+def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    try:
+        assert migrate.current(engine) is None
+        migrate.upgrade(engine)
+        assert migrate.current(engine) == migrate.head()
+        assert TABLES <= set(inspect(engine).get_table_names())
+        migrate.downgrade(engine, "base")
+        assert migrate.current(engine) is None
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        migrate.upgrade(engine)
+        assert migrate.current(engine) == migrate.head()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_models_match_migrations(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, Base.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_log SET outcome = 'ok'",
+    "DELETE FROM audit_log",
+    "UPDATE ruleset_versions SET text = 'x'",
+    "DELETE FROM ruleset_versions",
+])
+def test_append_only_tables_refuse_changes(db_url: str, statement: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO regions (code, name, level) VALUES "
+                              "('c', '市', 'city')"))
+            conn.execute(text("INSERT INTO actors (name, role, region, token_hash, created_at) "
+                              "VALUES ('a', 'city', 'c', 'x', :at)"), {"at": datetime(2024, 1, 1)})
+            conn.execute(text("INSERT INTO audit_log (at, actor, action, outcome, detail) VALUES "
+                              "(:at, 'a', 'init', 'ok', '{}')"), {"at": datetime(2024, 1, 1)})
+            conn.execute(text(
+                "INSERT INTO ruleset_versions (ruleset, version, title, effective_from, text, "
+                "sha256, published_by, published_at) VALUES ('r', '1', 't', 1, 'x', 'h', 1, :at)"),
+                {"at": datetime(2024, 1, 1)})
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 1
+            assert conn.execute(text("SELECT text FROM ruleset_versions")).scalar() == "x"
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
