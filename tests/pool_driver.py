@@ -53,9 +53,9 @@ class Pool:
         self.tokens[name] = self.json(by, *args)["token"]
 
     def rows(self, table: str, **where: object) -> list[dict[str, Any]]:
-        meta = MetaData()
-        meta.reflect(self.engine, only=[table])
-        t = meta.tables[table]
+        if table not in self.meta.tables:
+            self.meta.reflect(self.engine)
+        t = self.meta.tables[table]
         stmt = select(t).order_by(*t.primary_key.columns)
         for key, value in where.items():
             stmt = stmt.where(t.c[key] == value)
