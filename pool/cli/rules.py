@@ -35,6 +35,7 @@ def check(files: tuple[str, ...]) -> None:
     bad = 0
     for name in files:
         if name.endswith(".cases.yaml"):
+            click.echo(f"{name}: a case file, not a rule file; run it with `pool rules test`")
             continue
         try:
             loaded = load_ruleset_file(name)

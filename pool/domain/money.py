@@ -8,9 +8,11 @@ import re
 from decimal import Decimal
 
 from pool.domain.errors import InvalidInput
+from pool.domain.text import shown
 
 _AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*|[0-9]+)(?:\.[0-9]{1,2})?")
 _MAX_DIGITS = 30
+MAX_AMOUNT = 10**15  # minor units: ten trillion yuan, far above any single reported figure
 
 
 class AmountError(InvalidInput):
@@ -20,8 +22,10 @@ class AmountError(InvalidInput):
 def parse_amount(value: object, *, allow_negative: bool = False) -> int:
     """Return the amount in minor units; raise AmountError with a sentence saying why not."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise AmountError(f"{value!r} is not an exact amount; write it as text such as \"1234.50\".")
+        raise AmountError(f"{shown(value)} is not an exact amount; write it as text such as \"1234.50\".")
     if isinstance(value, int):
+        if abs(value) * 100 > MAX_AMOUNT:
+            raise AmountError(f"{shown(value)} is too large to be an amount.")
         fen = value * 100
     elif isinstance(value, Decimal):
         if not value.is_finite():
@@ -33,12 +37,16 @@ def parse_amount(value: object, *, allow_negative: bool = False) -> int:
         if not _AMOUNT.fullmatch(text) or len(text) > _MAX_DIGITS:
             raise AmountError(_why_not_amount(text))
         negative = text.startswith("-")
+        if negative and not allow_negative:
+            raise AmountError(f"{shown(text)} is negative; amounts may not be negative.")
         digits = text.lstrip("-")
         whole, _, frac = digits.partition(".")
         fen = int(whole) * 100 + int((frac + "00")[:2])
         fen = -fen if negative else fen
     else:
-        raise AmountError(f"{value!r} is not an amount.")
+        raise AmountError(f"{shown(value)} is not an amount.")
+    if abs(fen) > MAX_AMOUNT:
+        raise AmountError(f"{shown(value)} is too large to be an amount.")
     if fen < 0 and not allow_negative:
         raise AmountError(f"{format_amount(fen)} is negative; amounts may not be negative.")
     return fen
@@ -48,14 +56,14 @@ def _why_not_amount(text: str) -> str:
     if text == "":
         return "an empty value is not an amount."
     if re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", text):
-        return f"{text!r} has more than two decimals."
+        return f"{shown(text)} has more than two decimals."
     if "," in text or "_" in text or " " in text:
-        return f"{text!r} has separators; write digits only, such as 1234567.50."
+        return f"{shown(text)} has separators; write digits only, such as 1234567.50."
     if re.search(r"[eE]", text) and re.fullmatch(r"[-+0-9.eE]+", text):
-        return f"{text!r} uses an exponent; write the amount in full."
+        return f"{shown(text)} uses an exponent; write the amount in full."
     if len(text) > _MAX_DIGITS:
-        return f"{text[:20]!r}… is too long to be an amount."
-    return f"{text!r} is not an amount (expected digits with at most two decimals, e.g. 1234.50)."
+        return f"{shown(text)} is too long to be an amount."
+    return f"{shown(text)} is not an amount (expected digits with at most two decimals, e.g. 1234.50)."
 
 
 def format_amount(fen: int) -> str:

@@ -3,6 +3,7 @@
 import re
 
 from pool.domain.errors import InvalidInput
+from pool.domain.text import shown
 
 Month = int
 
@@ -16,13 +17,13 @@ class MonthError(InvalidInput):
 def parse_month(value: object) -> Month:
     """Parse 'YYYY-MM' into a month number; raise MonthError otherwise."""
     if not isinstance(value, str):
-        raise MonthError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2024-03.")
+        raise MonthError(f"{shown(value)} is not a month; write it as YYYY-MM, e.g. 2024-03.")
     m = _MONTH.fullmatch(value.strip())
     if not m:
-        raise MonthError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2024-03.")
+        raise MonthError(f"{shown(value)} is not a month; write it as YYYY-MM, e.g. 2024-03.")
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12 or year < 1900:
-        raise MonthError(f"{value!r} is not a month; the month must be 01 to 12.")
+        raise MonthError(f"{shown(value)} is not a month; the month must be 01 to 12.")
     return year * 12 + month - 1
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pool.domain.errors import InvalidInput
+from pool.domain.text import shown
 
 _PERCENT = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?%")
 _DECIMAL = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
@@ -19,7 +20,7 @@ class RatioError(InvalidInput):
 def parse_ratio(value: object) -> Fraction:
     """Return the exact ratio in [0, 1]; raise RatioError with a sentence saying why not."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise RatioError(f"{value!r} is not an exact ratio; write 50%, 0.5 or 1/2.")
+        raise RatioError(f"{shown(value)} is not an exact ratio; write 50%, 0.5 or 1/2.")
     if isinstance(value, int):
         ratio = Fraction(value)
     elif isinstance(value, Fraction):
@@ -29,7 +30,7 @@ def parse_ratio(value: object) -> Fraction:
     elif isinstance(value, str):
         ratio = _parse_text(value.strip())
     else:
-        raise RatioError(f"{value!r} is not a ratio; write 50%, 0.5 or 1/2.")
+        raise RatioError(f"{shown(value)} is not a ratio; write 50%, 0.5 or 1/2.")
     if not 0 <= ratio <= 1:
         raise RatioError(f"{value} is not between 0% and 100%.")
     return ratio
@@ -44,7 +45,7 @@ def _parse_text(text: str) -> Fraction:
         m = _FRACTION.fullmatch(text)
         if m:
             return Fraction(int(m.group(1)), int(m.group(2)))
-    raise RatioError(f"{text!r} is not a ratio; write 50%, 0.5 or 1/2.")
+    raise RatioError(f"{shown(text)} is not a ratio; write 50%, 0.5 or 1/2.")
 
 
 def format_ratio(ratio: Fraction) -> str:

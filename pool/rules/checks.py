@@ -10,7 +10,7 @@ from typing import Any
 
 from pool.domain.errors import PoolError
 from pool.domain.months import format_month
-from pool.rules.schema import TERM_STARTS, AgreementRef, Ruleset, Share
+from pool.rules.schema import TERM_STARTS, AgreementRef, Ruleset, Share, Step
 from pool.rules.values import bounds_problem, parse_value
 
 Loc = tuple[Any, ...]
@@ -117,15 +117,32 @@ def _check_share(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
         if share.term.extend_years_if_cap_unmet and share.cap is None:
             yield loc + ("term", "extend_years_if_cap_unmet"), "an extension needs a cap"
     if share.mode == "split" and share.schedule:
-        yield from _check_schedule(share, loc + ("schedule",))
+        yield from _check_schedule(rs, share, loc + ("schedule",))
 
 
-def _check_schedule(share: Share, loc: Loc) -> Iterator[Problem]:
+def _lowest(rs: Ruleset, ratio: Fraction | AgreementRef) -> Fraction:
+    """A literal ratio, or the smallest value an agreement may give it."""
+    if isinstance(ratio, Fraction):
+        return ratio
+    decl = rs.agreement.get(ratio.key)
+    if decl is None or decl.type != "ratio" or decl.min is None:
+        return Fraction(0)
+    try:
+        return Fraction(parse_value(decl, decl.min))
+    except PoolError:
+        return Fraction(0)
+
+
+def _has_ref(step: Step) -> bool:
+    return isinstance(step.origin, AgreementRef) or isinstance(step.city, AgreementRef)
+
+
+def _check_schedule(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
     assert share.schedule is not None
     for j, step in enumerate(share.schedule):
-        if isinstance(step.origin, Fraction) and isinstance(step.city, Fraction):
-            if step.origin + step.city > 1:
-                yield loc + (j,), "origin and city portions add up to more than 100%"
+        if _lowest(rs, step.origin) + _lowest(rs, step.city) > 1:
+            yield loc + (j,), ("origin and city portions add up to more than 100%"
+                               + (" even at their minimums" if _has_ref(step) else ""))
     spans = sorted((s.years[0], s.years[1], j) for j, s in enumerate(share.schedule))
     for (_a0, a1, _), (b0, _b1, k) in zip(spans, spans[1:]):
         if a1 is None or b0 <= a1:

@@ -54,18 +54,28 @@ def load_ruleset(text: str, source: str, today: date | None = None) -> Loaded:
     return Loaded(ruleset, notes)
 
 
+_PLACEHOLDERS = {"ruleset": "x", "version": "0", "title": "", "effective_from": "2000-01"}
+
+
 def _checks_of_valid_shares(data: dict[str, Any], found: list[tuple[tuple[Any, ...], str]]
                             ) -> list[tuple[tuple[Any, ...], str]]:
-    """When only some shares are malformed, still check the rest, so every problem shows at once."""
+    """Check what did validate, so that a malformed part does not hide problems elsewhere.
+
+    Malformed shares are left out; malformed top-level keys are left out or replaced by
+    placeholders, unless they are the metrics or agreement declarations every share depends on.
+    """
     shares = data.get("shares")
-    if not isinstance(shares, list) or any(loc[:1] != ("shares",) or len(loc) < 2 for loc, _ in found):
+    bad_top = {loc[0] for loc, _ in found if loc[:1] != ("shares",) or len(loc) < 2}
+    if not isinstance(shares, list) or bad_top & {"shares", "metrics", "agreement"}:
         return []
-    bad = {loc[1] for loc, _ in found}
+    bad = {loc[1] for loc, _ in found if loc[:1] == ("shares",) and len(loc) >= 2}
     kept = [i for i in range(len(shares)) if i not in bad]
     if not kept:
         return []
+    cleaned = {k: v for k, v in data.items() if k not in bad_top}
+    cleaned.update({k: v for k, v in _PLACEHOLDERS.items() if k not in cleaned})
     try:
-        partial = schema.Ruleset.model_validate({**data, "shares": [shares[i] for i in kept]})
+        partial = schema.Ruleset.model_validate({**cleaned, "shares": [shares[i] for i in kept]})
     except ValidationError:
         return []
     return [

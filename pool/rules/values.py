@@ -6,6 +6,7 @@ from typing import Any
 from pool.domain.errors import InvalidInput
 from pool.domain.money import format_amount, parse_amount
 from pool.domain.ratio import format_ratio, parse_ratio
+from pool.domain.text import shown
 from pool.rules.schema import AgreementDecl
 
 Value = int | Fraction | bool
@@ -24,7 +25,7 @@ def parse_value(decl: AgreementDecl, raw: Any) -> Value:
         return raw
     if isinstance(raw, int | str) and str(raw).strip().lower() in _TRUE | _FALSE:
         return str(raw).strip().lower() in _TRUE
-    raise InvalidInput(f"{raw!r} is not a flag; write true or false.")
+    raise InvalidInput(f"{shown(raw)} is not a flag; write true or false.")
 
 
 def show(decl: AgreementDecl, value: Value) -> str:

@@ -95,7 +95,7 @@ def _as_text(loader: _Loader, node: ScalarNode) -> YamlText:
 
 def _as_int(loader: _Loader, node: ScalarNode) -> int | YamlText:
     text = node.value
-    return int(text) if _PLAIN_INT.fullmatch(text) else YamlText(text)
+    return int(text) if len(text) <= 40 and _PLAIN_INT.fullmatch(text) else YamlText(text)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _as_text)
@@ -121,8 +121,8 @@ def load_yaml(text: str) -> Any:
         raise YamlError(f"not valid YAML: {problem}.", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}.", 1) from None
-    except RecursionError:
-        raise YamlError("the file is nested too deeply.", 1) from None
+    except (RecursionError, ValueError):
+        raise YamlError("the file is nested too deeply or holds a value too large to read.", 1) from None
     finally:
         loader.dispose()
 
