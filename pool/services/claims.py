@@ -21,23 +21,24 @@ def submit(rt: Runtime, listing_id: int, *, note_text: str = "") -> dict[str, ob
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
         note.detail = {"listing": listing_id, "note": note_text}
         require_role(actor, "county", doing="claim listings")
-        assert actor.region is not None
+        region = actor.region  # kept: a failed flush expires the loaded objects
+        assert region is not None
         item = uow.listings.lock_shared(listing_id)
         if item is None:
             raise InvalidInput(f"There is no listing {listing_id}.")
-        if item.region == actor.region:
-            raise InvalidInput(f"Listing {listing_id} is {actor.region}'s own; a host cannot "
+        if item.region == region:
+            raise InvalidInput(f"Listing {listing_id} is {region}'s own; a host cannot "
                                "claim its own listing.")
         check_listing_open(item.id, views.listing_status(item, rt.now()), "claimed")
-        if uow.claims.pending(item.id, actor.region):
-            raise _twice(listing_id, actor.region)
-        claim = Claim(listing_id=item.id, claimant=actor.region, note=note_text.strip(),
+        if uow.claims.pending(item.id, region):
+            raise _twice(listing_id, region)
+        claim = Claim(listing_id=item.id, claimant=region, note=note_text.strip(),
                       status="pending", submitted_by=actor.id, submitted_at=rt.now())
         uow.claims.add(claim)
         try:
             uow.flush()
         except UniqueViolation:
-            raise _twice(listing_id, actor.region) from None
+            raise _twice(listing_id, region) from None
         note.target = f"claim:{claim.id}"
         return views.claim(claim, views.names_of(uow))
 
@@ -117,6 +118,7 @@ def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
         project = uow.projects.by_id(found.project_id, lock=True)
         item = uow.listings.get(claim.listing_id, lock=True)
         assert project is not None and item is not None
+        listing_id = item.id
         claim = uow.claims.get(claim_id, fresh=True) or claim
         check_claim_pending(claim.id, claim.status, "approved")
         now = rt.now()
@@ -140,7 +142,7 @@ def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
         try:
             uow.flush()
         except UniqueViolation:
-            raise Conflict(f"Listing {item.id} was transferred a moment ago by another "
+            raise Conflict(f"Listing {listing_id} was transferred a moment ago by another "
                            "approval.") from None
         note.target = f"claim:{claim.id}"
         note.detail["transfer"] = transfer.id

@@ -120,8 +120,8 @@ def _raced(rt: Runtime, new: NewProject, exc: UniqueViolation) -> InvalidInput:
     if exc.key == "projects.lead":
         with rt.uow() as uow:
             existing = uow.projects.by_lead(*lead_key(new.investor.strip(), new.name.strip()))
-        if existing is not None:
-            return _duplicate_lead(existing)
+            if existing is not None:
+                return _duplicate_lead(existing)
     return InvalidInput(f"A project with code {new.code} already exists.")
 
 
