@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
-from sqlalchemy import MetaData, create_engine, select
+from sqlalchemy import MetaData, select
 
 from cli import main
 from pool.store.engine import make_engine

@@ -1,8 +1,8 @@
 """`pool demo`: the workflow part of a realistic day of the 商洛 pool, in a fresh SQLite file."""
 
 import tempfile
-from decimal import Decimal
 from dataclasses import replace
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 

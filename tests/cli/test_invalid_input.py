@@ -219,6 +219,6 @@ def test_every_command_has_help_with_an_example() -> None:
             if isinstance(command, click.Group):
                 yield from walk(command, path + [name])
 
-    for path, command in walk(main, []):
+    for path, _command in walk(main, []):
         out = CliRunner().invoke(main, [*path, "--help"])
         assert out.exit_code == 0 and "Example" in out.stdout, path

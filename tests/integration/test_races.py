@@ -103,7 +103,7 @@ def test_same_county_claiming_twice_at_once_makes_one_claim(pool: Pool) -> None:
         code = _project(pool, n)
         listing = pool.json("zhashui-bureau", "listing", "open", code, "--reason", "用地不足")
         rts = runtimes(pool, "shangzhou-bureau", "shangzhou-bureau", "shangzhou-bureau")
-        results = race([(lambda rt=rt: claims.submit(rt, listing["id"], note_text="x"))
+        results = race([(lambda rt=rt, lid=listing["id"]: claims.submit(rt, lid, note_text="x"))
                         for rt in rts])
         close(rts)
         assert sum(isinstance(r, dict) for r in results) == 1, results
@@ -118,7 +118,7 @@ def test_two_counties_registering_one_lead_make_one_project(pool: Pool) -> None:
     for n in range(ROUNDS):
         rts = runtimes(pool, *[f"{c}-bureau" for c in COUNTIES])
         results = race([
-            (lambda rt=rt, i=i: projects.add(rt, NewProject(
+            (lambda rt=rt, i=i, n=n: projects.add(rt, NewProject(
                 f"LEAD-{n}-{i}", f"钼精深加工项目{n}", " 金钼股份 " if i % 2 else "金钼股份",
                 "new_materials", "manufacturing", "350000000", "out_of_city")))
             for i, rt in enumerate(rts)])
@@ -135,7 +135,7 @@ def test_racing_listings_of_one_project_make_one_open_listing(pool: Pool) -> Non
     for n in range(ROUNDS // 2):
         code = _project(pool, n)
         rts = runtimes(pool, "zhashui-bureau", "city-office", "zhashui-bureau")
-        results = race([(lambda rt=rt: listings.open_listing(rt, code, reason="x", needs=[]))
+        results = race([(lambda rt=rt, code=code: listings.open_listing(rt, code, reason="x", needs=[]))
                         for rt in rts])
         close(rts)
         assert sum(isinstance(r, dict) for r in results) == 1, results
