@@ -192,3 +192,7 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(12))
     detail: Mapped[str] = mapped_column(Text)
+
+
+# The actuals and ledger tables live in their own module; importing it registers them here.
+from pool.store import ledger_tables as _ledger_tables  # noqa: E402, F401

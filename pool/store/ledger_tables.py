@@ -1,0 +1,141 @@
+"""Tables of actuals and of the ledger (SPEC §3 actuals, §5). Written set-based, never per object.
+
+Append-only: actual_revisions, settlement_runs, ledger_entries, ledger_postings, period_closes.
+Kept in the same transaction as the postings they summarise: ledger_accounts.balance and
+transfer_positions.amount, which `pool ledger verify` recomputes from the postings.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pool.store.models import Base
+
+LEDGER_APPEND_ONLY = ("actual_revisions", "settlement_runs", "ledger_entries", "ledger_postings",
+                      "period_closes")
+
+
+class ActualImport(Base):
+    """One `pool actuals import`: who, when, which file, and what it changed."""
+
+    __tablename__ = "actual_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+    restated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Actual(Base):
+    """The current value of (project, period, metric); its history is in actual_revisions."""
+
+    __tablename__ = "actuals"
+    __table_args__ = (UniqueConstraint("project_id", "period", "metric"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    period: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(60))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    revision: Mapped[int] = mapped_column(Integer)
+    import_id: Mapped[int] = mapped_column(ForeignKey("actual_imports.id"), index=True)
+
+
+class ActualRevision(Base):
+    """Every value ever reported, the first report being revision 1. Append-only."""
+
+    __tablename__ = "actual_revisions"
+    __table_args__ = (UniqueConstraint("project_id", "period", "metric", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    period: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(60))
+    revision: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+    import_id: Mapped[int] = mapped_column(ForeignKey("actual_imports.id"), index=True)
+
+
+class SettlementRun(Base):
+    """One `pool settle PERIOD`. Append-only."""
+
+    __tablename__ = "settlement_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    through: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    last_import_id: Mapped[int] = mapped_column(Integer)   # the newest import this run had read
+    transfers: Mapped[int] = mapped_column(Integer)        # transfers recomputed
+    entries: Mapped[int] = mapped_column(Integer)
+    postings: Mapped[int] = mapped_column(Integer)
+
+
+class LedgerAccount(Base):
+    """A party account (book, region, share) or a share's source account, with its balance."""
+
+    __tablename__ = "ledger_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    book: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(40))       # a region code, or @source
+    share: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(10))
+    balance: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerEntry(Base):
+    """A balanced, hash-chained entry: one share of one transfer moved by a settlement run."""
+
+    __tablename__ = "ledger_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    run_id: Mapped[int] = mapped_column(ForeignKey("settlement_runs.id"), index=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
+    share: Mapped[str] = mapped_column(String(60))
+    book: Mapped[str] = mapped_column(String(20))
+    through: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LedgerPosting(Base):
+    __tablename__ = "ledger_postings"
+    __table_args__ = (Index("ix_ledger_postings_entry_seq", "entry_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("ledger_entries.seq"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class TransferPosition(Base):
+    """What is posted so far to one region from one share of one transfer."""
+
+    __tablename__ = "transfer_positions"
+
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), primary_key=True)
+    share: Mapped[str] = mapped_column(String(60), primary_key=True)
+    region: Mapped[str] = mapped_column(String(40), primary_key=True)
+    book: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class PeriodClose(Base):
+    """`pool period close PERIOD`: actuals up to `through` change only by restatement."""
+
+    __tablename__ = "period_closes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    through: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)

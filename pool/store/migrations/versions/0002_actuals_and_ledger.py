@@ -1,0 +1,228 @@
+"""actuals and ledger: imports, revisions, settlement runs, entries, postings, balances
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+# Tables the database itself keeps append-only: UPDATE, DELETE (and TRUNCATE) are refused.
+APPEND_ONLY = ("actual_revisions", "settlement_runs", "ledger_entries", "ledger_postings", "period_closes")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ledger_accounts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("book", sa.String(length=20), nullable=False),
+        sa.Column("region", sa.String(length=40), nullable=False),
+        sa.Column("share", sa.String(length=60), nullable=False),
+        sa.Column("unit", sa.String(length=10), nullable=False),
+        sa.Column("balance", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_accounts")),
+        sa.UniqueConstraint("name", name=op.f("uq_ledger_accounts_name")),
+    )
+    op.create_table(
+        "actual_imports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("added", sa.Integer(), nullable=False),
+        sa.Column("restated", sa.Integer(), nullable=False),
+        sa.Column("unchanged", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["actor_id"], ["actors.id"], name=op.f("fk_actual_imports_actor_id_actors")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_actual_imports")),
+    )
+    op.create_table(
+        "period_closes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("through", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["actors.id"], name=op.f("fk_period_closes_actor_id_actors")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_period_closes")),
+    )
+    op.create_table(
+        "settlement_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("through", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("last_import_id", sa.Integer(), nullable=False),
+        sa.Column("transfers", sa.Integer(), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.Column("postings", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["actors.id"], name=op.f("fk_settlement_runs_actor_id_actors")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_settlement_runs")),
+    )
+    op.create_table(
+        "actual_revisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.Integer(), nullable=False),
+        sa.Column("metric", sa.String(length=60), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("import_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_id"], ["actual_imports.id"], name=op.f("fk_actual_revisions_import_id_actual_imports")
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name=op.f("fk_actual_revisions_project_id_projects")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_actual_revisions")),
+        sa.UniqueConstraint(
+            "project_id",
+            "period",
+            "metric",
+            "revision",
+            name=op.f("uq_actual_revisions_project_id_period_metric_revision"),
+        ),
+    )
+    with op.batch_alter_table("actual_revisions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_actual_revisions_import_id"), ["import_id"], unique=False)
+
+    op.create_table(
+        "actuals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.Integer(), nullable=False),
+        sa.Column("metric", sa.String(length=60), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("import_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_id"], ["actual_imports.id"], name=op.f("fk_actuals_import_id_actual_imports")
+        ),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_actuals_project_id_projects")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_actuals")),
+        sa.UniqueConstraint(
+            "project_id", "period", "metric", name=op.f("uq_actuals_project_id_period_metric")
+        ),
+    )
+    with op.batch_alter_table("actuals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_actuals_import_id"), ["import_id"], unique=False)
+
+    op.create_table(
+        "ledger_entries",
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("transfer_id", sa.Integer(), nullable=False),
+        sa.Column("share", sa.String(length=60), nullable=False),
+        sa.Column("book", sa.String(length=20), nullable=False),
+        sa.Column("through", sa.Integer(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["settlement_runs.id"], name=op.f("fk_ledger_entries_run_id_settlement_runs")
+        ),
+        sa.ForeignKeyConstraint(
+            ["transfer_id"], ["transfers.id"], name=op.f("fk_ledger_entries_transfer_id_transfers")
+        ),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_ledger_entries")),
+        sa.UniqueConstraint("hash", name=op.f("uq_ledger_entries_hash")),
+    )
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledger_entries_run_id"), ["run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ledger_entries_transfer_id"), ["transfer_id"], unique=False)
+
+    op.create_table(
+        "transfer_positions",
+        sa.Column("transfer_id", sa.Integer(), nullable=False),
+        sa.Column("share", sa.String(length=60), nullable=False),
+        sa.Column("region", sa.String(length=40), nullable=False),
+        sa.Column("book", sa.String(length=20), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["transfer_id"], ["transfers.id"], name=op.f("fk_transfer_positions_transfer_id_transfers")
+        ),
+        sa.PrimaryKeyConstraint("transfer_id", "share", "region", name=op.f("pk_transfer_positions")),
+    )
+    op.create_table(
+        "ledger_postings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entry_seq", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["ledger_accounts.id"], name=op.f("fk_ledger_postings_account_id_ledger_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_seq"], ["ledger_entries.seq"], name=op.f("fk_ledger_postings_entry_seq_ledger_entries")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_postings")),
+    )
+    with op.batch_alter_table("ledger_postings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledger_postings_account_id"), ["account_id"], unique=False)
+        batch_op.create_index("ix_ledger_postings_entry_seq", ["entry_seq"], unique=False)
+
+    for table in APPEND_ONLY:
+        _append_only(table)
+
+
+def downgrade() -> None:
+    for table in APPEND_ONLY:
+        _drop_append_only(table)
+    with op.batch_alter_table("ledger_postings", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_postings_entry_seq")
+        batch_op.drop_index(batch_op.f("ix_ledger_postings_account_id"))
+
+    op.drop_table("ledger_postings")
+    op.drop_table("transfer_positions")
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_transfer_id"))
+        batch_op.drop_index(batch_op.f("ix_ledger_entries_run_id"))
+
+    op.drop_table("ledger_entries")
+    with op.batch_alter_table("actuals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_actuals_import_id"))
+
+    op.drop_table("actuals")
+    with op.batch_alter_table("actual_revisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_actual_revisions_import_id"))
+
+    op.drop_table("actual_revisions")
+    op.drop_table("settlement_runs")
+    op.drop_table("period_closes")
+    op.drop_table("actual_imports")
+    op.drop_table("ledger_accounts")
+
+
+def _append_only(table: str) -> None:
+    """Refuse UPDATE and DELETE (and TRUNCATE) with the function revision 0001 created."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()"
+        )
+        return
+    for event in ("UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {event} refused'); END"
+        )
+
+
+def _drop_append_only(table: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+        return
+    for event in ("update", "delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event}")
