@@ -73,10 +73,8 @@ class SettlementRun(Base):
     through: Mapped[int] = mapped_column(Integer)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
     at: Mapped[datetime] = mapped_column(DateTime)
-    last_import_id: Mapped[int] = mapped_column(Integer)   # the newest import this run had read
-    transfers: Mapped[int] = mapped_column(Integer)        # transfers recomputed
-    entries: Mapped[int] = mapped_column(Integer)
-    postings: Mapped[int] = mapped_column(Integer)
+    last_import_id: Mapped[int] = mapped_column(Integer)     # the newest import it had read
+    last_transfer_id: Mapped[int] = mapped_column(Integer)   # the newest transfer it had read
 
 
 class LedgerAccount(Base):

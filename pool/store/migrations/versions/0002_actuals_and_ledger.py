@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("last_import_id", sa.Integer(), nullable=False),
-        sa.Column("transfers", sa.Integer(), nullable=False),
-        sa.Column("entries", sa.Integer(), nullable=False),
-        sa.Column("postings", sa.Integer(), nullable=False),
+        sa.Column("last_transfer_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["actor_id"], ["actors.id"], name=op.f("fk_settlement_runs_actor_id_actors")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_settlement_runs")),
     )
