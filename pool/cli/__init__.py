@@ -15,6 +15,8 @@ _MODULES = (
     "pool.cli.claims",
     "pool.cli.transfers",
     "pool.cli.audit",
+    "pool.cli.settlement",
+    "pool.cli.ledger",
 )
 
 

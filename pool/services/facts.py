@@ -1,0 +1,65 @@
+"""Stored transfers, projects and published rulesets turned into the engine's facts."""
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from pool.domain import agreement_values
+from pool.domain.vocab import MILESTONES
+from pool.rules.agreement import resolve_agreement
+from pool.rules.facts import ProjectFacts, TransferFacts
+from pool.rules.loader import load_ruleset_text
+from pool.rules.schema import Ruleset
+from pool.store.uow import UnitOfWork
+
+
+class Rulesets:
+    """Published ruleset versions, parsed once each from their stored text."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._parsed: dict[int, Ruleset] = {}
+
+    def get(self, version_id: int) -> Ruleset:
+        if version_id not in self._parsed:
+            stored = self.uow.rulesets.get(version_id)
+            assert stored is not None
+            self._parsed[version_id] = load_ruleset_text(stored.text, f"{stored.ruleset} {stored.version}")
+        return self._parsed[version_id]
+
+    def sensitive(self) -> list[int]:
+        """Versions whose results can change with the settled period alone, with no new actuals:
+        a floor or an extension (judged when a year completes) or a term from a milestone."""
+        out = []
+        for stored in self.uow.rulesets.versions():
+            shares = self.get(stored.id).shares
+            if any(s.floor or (s.term and (s.term.extend_years_if_cap_unmet or s.term.milestone))
+                   for s in shares):
+                out.append(stored.id)
+        return out
+
+
+def project_facts(row: Any) -> ProjectFacts:
+    milestones = {name: getattr(row, name) for name in MILESTONES if getattr(row, name) is not None}
+    return ProjectFacts(row.planned_investment, row.kind, row.capital_source, milestones)
+
+
+def group_transfers(rows: Iterable[Any], rulesets: Rulesets,
+                    ruleset_override: dict[str, Ruleset] | None = None
+                    ) -> dict[int, tuple[ProjectFacts, list[TransferFacts]]]:
+    """Transfer rows (with project columns) grouped per project, as engine facts.
+
+    `ruleset_override` maps a ruleset id to a draft used instead of the pinned version.
+    """
+    out: dict[int, tuple[ProjectFacts, list[TransferFacts]]] = {}
+    for row in rows:
+        ruleset = rulesets.get(row.ruleset_version_id)
+        agreement: dict[str, Any] = agreement_values.decode(json.loads(row.agreement))
+        if ruleset_override and ruleset.ruleset in ruleset_override:
+            ruleset = ruleset_override[ruleset.ruleset]
+            agreement = resolve_agreement(ruleset, agreement_values.encode(agreement))
+        facts = TransferFacts(row.from_region, row.to_region, row.effective, ruleset, agreement, row.id)
+        if row.project_id not in out:
+            out[row.project_id] = (project_facts(row), [])
+        out[row.project_id][1].append(facts)
+    return out

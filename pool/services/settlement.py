@@ -1,0 +1,89 @@
+"""`pool settle PERIOD`: post the deltas between the engine's cumulative targets and the ledger.
+
+One run per command, atomic (one unit of work), serialised by the ledger lock, idempotent (a
+re-run with nothing new posts nothing). Only projects whose results may have changed since the
+last run are recomputed: new or restated actuals, newly covered periods, new transfers, and
+rulesets whose results move with the period alone (floors, extensions, milestone terms).
+"""
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from pool.domain.errors import InvalidInput
+from pool.domain.months import Month, format_month, parse_month
+from pool.rules.engine import settle_project
+from pool.services import commands
+from pool.services.auth import require_role
+from pool.services.commands import Note
+from pool.services.facts import Rulesets, group_transfers
+from pool.services.posting import EntryWriter
+from pool.services.runtime import Runtime
+from pool.store.ledger_store import Ledger
+from pool.store.locks import lock_ledger
+from pool.store.models import Actor
+from pool.store.uow import UnitOfWork
+
+Progress = Callable[[int, int], None]
+
+
+def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[str, Any]:
+    through = parse_month(period)
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
+        require_role(actor, "city", doing="settle")
+        lock_ledger(uow.session)
+        ledger = Ledger(uow.session)
+        last = ledger.last_run()
+        if last is not None and through < last.through:
+            raise InvalidInput(f"{period} is before {format_month(last.through)}, the last settled "
+                               "period; settlement only moves forward.")
+        result = run(uow, ledger, actor, through, rt.now(), progress)
+        note.detail = {k: v for k, v in result.items() if k != "period"}
+        return result
+
+    return commands.write(rt, "settle", body, target=f"period:{period}")
+
+
+def run(uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any,
+        progress: Progress | None) -> dict[str, Any]:
+    last = ledger.last_run()
+    rulesets = Rulesets(uow)
+    dirty = ledger.dirty_projects(through, last, rulesets.sensitive())
+    last_import, last_transfer = ledger.newest_ids()
+    run_id = ledger.add_run(through, actor.id, now, last_import, last_transfer)
+    projects = group_transfers(ledger.transfers(dirty, through), rulesets)
+    positions = ledger.positions(dirty)
+    city = uow.regions.city()
+    city_code = city.code if city else "city"
+    writer = EntryWriter(ledger, run_id, through)
+    total = len(projects)
+    done = 0
+    for project_id, rows in itertools.groupby(ledger.actuals(dirty, through), key=lambda r: r[0]):
+        if project_id not in projects:
+            continue
+        actuals: dict[str, dict[int, int]] = defaultdict(dict)
+        for _, metric, month, amount in rows:
+            actuals[metric][month] = amount
+        facts, transfers = projects[project_id]
+        targets, _ = settle_project(facts, transfers, actuals, through, city_code)
+        posted = {k: v for t in transfers for k, v in positions.get(t.key, {}).items()}
+        writer.post(targets, posted, _units(transfers))
+        done += 1
+        if progress and done % 500 == 0:
+            progress(done, total)
+    known = {k for by_transfer in positions.values() for k in by_transfer}
+    writer.finish(known)
+    if progress:
+        progress(total, total)
+    return {"period": format_month(through), "run": run_id, "projects": done,
+            "entries": writer.entries, "postings": writer.postings}
+
+
+def _units(transfers: list[Any]) -> dict[str, str]:
+    units = {}
+    for t in transfers:
+        for share in t.ruleset.shares:
+            units.setdefault(share.name, t.ruleset.metrics[share.base.plus[0]].unit)
+    return units

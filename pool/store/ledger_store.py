@@ -1,0 +1,190 @@
+"""Set-based reads and writes of actuals and the ledger for settlement, verify and reports.
+
+Everything here moves rows with Core statements (executemany, streamed selects); nothing creates
+an ORM object per actual or per posting.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, union, update
+from sqlalchemy.orm import Session
+
+from pool.store.ledger_tables import (
+    Actual,
+    ActualImport,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerPosting,
+    PeriodClose,
+    SettlementRun,
+    TransferPosition,
+)
+from pool.store.models import Project, Transfer
+
+STREAM = {"stream_results": True, "yield_per": 20_000}
+PositionKey = tuple[int, str, str, str]   # transfer, share, book, region
+
+
+class Ledger:
+    """Reads and appends of the ledger tables inside the caller's unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- runs -------------------------------------------------------------------------------
+    def last_run(self) -> SettlementRun | None:
+        stmt = select(SettlementRun).order_by(SettlementRun.id.desc()).limit(1)
+        return self.session.scalars(stmt).first()
+
+    def newest_ids(self) -> tuple[int, int]:
+        """The newest actuals import and the newest transfer, or 0."""
+        imports = self.session.scalar(select(func.coalesce(func.max(ActualImport.id), 0)))
+        transfers = self.session.scalar(select(func.coalesce(func.max(Transfer.id), 0)))
+        return int(imports or 0), int(transfers or 0)
+
+    def add_run(self, through: int, actor_id: int, at: datetime, last_import_id: int,
+                last_transfer_id: int) -> int:
+        result = self.session.execute(insert(SettlementRun).values(
+            through=through, actor_id=actor_id, at=at, last_import_id=last_import_id,
+            last_transfer_id=last_transfer_id).returning(SettlementRun.id))
+        return int(result.scalar_one())
+
+    def closed_through(self) -> int | None:
+        return self.session.scalar(select(func.max(PeriodClose.through)))
+
+    def close_periods(self, through: int, actor_id: int, at: datetime) -> None:
+        self.session.execute(insert(PeriodClose).values(through=through, actor_id=actor_id, at=at))
+
+    # -- what to recompute ------------------------------------------------------------------
+    def dirty_projects(self, through: int, last: SettlementRun | None,
+                       sensitive_versions: Sequence[int]) -> Select[Any] | None:
+        """Projects whose targets may have changed since `last`; None means every project."""
+        if last is None:
+            return None
+        changed = select(Actual.project_id).where(or_(
+            Actual.import_id > last.last_import_id,
+            and_(Actual.period > last.through, Actual.period <= through)))
+        moved = select(Transfer.project_id).where(or_(
+            Transfer.id > last.last_transfer_id,
+            Transfer.ruleset_version_id.in_(list(sensitive_versions) or [-1])))
+        return union(changed, moved)  # type: ignore[return-value]
+
+    def count_projects(self, dirty: Select[Any] | None) -> int:
+        stmt = select(func.count(func.distinct(Transfer.project_id)))
+        if dirty is not None:
+            stmt = stmt.where(Transfer.project_id.in_(dirty))
+        return int(self.session.scalar(stmt) or 0)
+
+    # -- facts ------------------------------------------------------------------------------
+    def transfers(self, dirty: Select[Any] | None, through: int,
+                  project_id: int | None = None) -> list[Any]:
+        """Transfers with the project facts the engine reads, in project and effective order."""
+        stmt = (select(Transfer.id, Transfer.project_id, Transfer.from_region, Transfer.to_region,
+                       Transfer.effective, Transfer.ruleset_version_id, Transfer.agreement,
+                       Project.planned_investment, Project.kind, Project.capital_source,
+                       Project.signed, Project.construction_start, Project.operation_start,
+                       Project.full_capacity)
+                .join(Project, Project.id == Transfer.project_id)
+                .where(Transfer.effective <= through)
+                .order_by(Transfer.project_id, Transfer.effective, Transfer.id))
+        if dirty is not None:
+            stmt = stmt.where(Transfer.project_id.in_(dirty))
+        if project_id is not None:
+            stmt = stmt.where(Transfer.project_id == project_id)
+        return list(self.session.execute(stmt))
+
+    def actuals(self, dirty: Select[Any] | None, through: int,
+                project_id: int | None = None) -> Iterator[Any]:
+        """(project_id, metric, period, amount) through `through`, streamed in project order."""
+        stmt = (select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
+                .where(Actual.period <= through).order_by(Actual.project_id))
+        if dirty is not None:
+            stmt = stmt.where(Actual.project_id.in_(dirty))
+        if project_id is not None:
+            stmt = stmt.where(Actual.project_id == project_id)
+        return iter(self.session.execute(stmt, execution_options=STREAM))
+
+    def positions(self, dirty: Select[Any] | None,
+                  transfer_id: int | None = None) -> dict[int, dict[PositionKey, int]]:
+        """Posted amounts, per transfer."""
+        stmt = select(TransferPosition.transfer_id, TransferPosition.share, TransferPosition.book,
+                      TransferPosition.region, TransferPosition.amount)
+        if dirty is not None:
+            stmt = stmt.join(Transfer, Transfer.id == TransferPosition.transfer_id).where(
+                Transfer.project_id.in_(dirty))
+        if transfer_id is not None:
+            stmt = stmt.where(TransferPosition.transfer_id == transfer_id)
+        out: dict[int, dict[PositionKey, int]] = {}
+        for t, s, b, r, a in self.session.execute(stmt):
+            out.setdefault(t, {})[(t, s, b, r)] = a
+        return out
+
+    # -- appends ----------------------------------------------------------------------------
+    def head(self) -> tuple[int, str | None]:
+        row = self.session.execute(
+            select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)).first()
+        return (int(row[0]), str(row[1])) if row else (0, None)
+
+    def accounts(self) -> dict[str, int]:
+        return {name: id_ for name, id_ in self.session.execute(select(LedgerAccount.name, LedgerAccount.id))}
+
+    def add_accounts(self, rows: Iterable[dict[str, Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self.session.execute(insert(LedgerAccount), [{**r, "balance": 0} for r in rows])
+
+    def add_entries(self, entries: list[dict[str, Any]], postings: list[dict[str, Any]]) -> None:
+        if entries:
+            self.session.execute(insert(LedgerEntry), entries)
+        if postings:
+            self.session.execute(insert(LedgerPosting), postings)
+
+    def add_to_balances(self, deltas: dict[int, int]) -> None:
+        if deltas:
+            stmt = (update(LedgerAccount).where(LedgerAccount.id == bindparam("account"))
+                    .values(balance=LedgerAccount.balance + bindparam("delta")))
+            self.session.connection().execute(
+                stmt, [{"account": a, "delta": d} for a, d in deltas.items() if d])
+
+    def set_positions(self, changed: list[tuple[PositionKey, int]], known: set[PositionKey]) -> None:
+        """Store new posted amounts: update keys already stored, insert the others."""
+        updates = [{"t": k[0], "s": k[1], "r": k[3], "posted": v} for k, v in changed if k in known]
+        inserts = [{"transfer_id": k[0], "share": k[1], "book": k[2], "region": k[3], "amount": v}
+                   for k, v in changed if k not in known]
+        if updates:
+            stmt = (update(TransferPosition).where(
+                TransferPosition.transfer_id == bindparam("t"), TransferPosition.share == bindparam("s"),
+                TransferPosition.region == bindparam("r")).values(amount=bindparam("posted")))
+            self.session.connection().execute(stmt, updates)
+        if inserts:
+            self.session.execute(insert(TransferPosition), inserts)
+
+
+def entries_with_postings(session: Session) -> Iterator[Any]:
+    """Every entry with its postings, in chain order, streamed: one row per posting (or entry)."""
+    stmt = (select(LedgerEntry.seq, LedgerEntry.run_id, LedgerEntry.transfer_id, LedgerEntry.share,
+                   LedgerEntry.book, LedgerEntry.through, LedgerEntry.prev_hash, LedgerEntry.hash,
+                   LedgerAccount.name, LedgerPosting.account_id, LedgerPosting.amount)
+            .outerjoin(LedgerPosting, LedgerPosting.entry_seq == LedgerEntry.seq)
+            .outerjoin(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .order_by(LedgerEntry.seq, LedgerPosting.id))
+    return iter(session.execute(stmt, execution_options=STREAM))
+
+
+def stored_balances(session: Session) -> dict[int, tuple[str, int]]:
+    return {i: (n, b) for i, n, b in session.execute(
+        select(LedgerAccount.id, LedgerAccount.name, LedgerAccount.balance))}
+
+
+def stored_positions(session: Session) -> Iterator[Any]:
+    return iter(session.execute(select(TransferPosition.transfer_id, TransferPosition.share,
+                                       TransferPosition.region, TransferPosition.amount),
+                                execution_options=STREAM))
+
+
+def orphan_postings(session: Session) -> int:
+    stmt = select(func.count()).select_from(LedgerPosting).where(
+        ~LedgerPosting.entry_seq.in_(select(LedgerEntry.seq)))
+    return int(session.scalar(stmt) or 0)
