@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from pool.ledger.accounts import party_account, source_account
+from pool.domain.accounts import party_account, source_account
 
 GENESIS = "0" * 64
 

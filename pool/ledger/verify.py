@@ -5,9 +5,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pool.domain.accounts import split_account
 from pool.domain.money import format_amount
 from pool.domain.months import format_month
-from pool.ledger.accounts import split_account
 from pool.ledger.entries import GENESIS, entry_hash
 
 MAX_PROBLEMS = 20

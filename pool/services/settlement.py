@@ -6,7 +6,6 @@ last run are recomputed: new or restated actuals, newly covered periods, new tra
 rulesets whose results move with the period alone (floors, extensions, milestone terms).
 """
 
-import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -60,7 +59,7 @@ def run(uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any,
     writer = EntryWriter(ledger, run_id, through)
     total = len(projects)
     done = 0
-    for project_id, rows in itertools.groupby(ledger.actuals(dirty, through), key=lambda r: r[0]):
+    for project_id, rows in ledger.actuals_by_project(dirty, through):
         if project_id not in projects:
             continue
         actuals: dict[str, dict[int, int]] = defaultdict(dict)

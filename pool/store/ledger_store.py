@@ -4,6 +4,7 @@ Everything here moves rows with Core statements (executemany, streamed selects);
 an ORM object per actual or per posting.
 """
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, union, update
 from sqlalchemy.orm import Session
 
+from pool.domain.accounts import SOURCE
 from pool.store.ledger_tables import (
     Actual,
     ActualImport,
@@ -21,7 +23,7 @@ from pool.store.ledger_tables import (
     SettlementRun,
     TransferPosition,
 )
-from pool.store.models import Project, Transfer
+from pool.store.models import Project, RulesetVersion, Transfer
 
 STREAM = {"stream_results": True, "yield_per": 20_000}
 PositionKey = tuple[int, str, str, str]   # transfer, share, book, region
@@ -121,6 +123,23 @@ class Ledger:
             out.setdefault(t, {})[(t, s, b, r)] = a
         return out
 
+    def actuals_by_project(self, dirty: Select[Any] | None, through: int
+                           ) -> Iterator[tuple[int, Iterator[Any]]]:
+        """The streamed actuals, grouped per project."""
+        return itertools.groupby(self.actuals(dirty, through), key=lambda r: r[0])
+
+    def projects_pinned_to(self, ruleset: str) -> Select[Any]:
+        """Projects with a transfer pinned to any published version of `ruleset`."""
+        return (select(Transfer.project_id)
+                .join(RulesetVersion, RulesetVersion.id == Transfer.ruleset_version_id)
+                .where(RulesetVersion.ruleset == ruleset))
+
+    def party_balances(self) -> dict[tuple[str, str, str], int]:
+        """(book, region, share) -> balance of every party account."""
+        stmt = select(LedgerAccount.book, LedgerAccount.region, LedgerAccount.share,
+                      LedgerAccount.balance).where(LedgerAccount.region != SOURCE)
+        return {(b, r, s): a for b, r, s, a in self.session.execute(stmt)}
+
     # -- appends ----------------------------------------------------------------------------
     def head(self) -> tuple[int, str | None]:
         row = self.session.execute(
@@ -188,3 +207,4 @@ def orphan_postings(session: Session) -> int:
     stmt = select(func.count()).select_from(LedgerPosting).where(
         ~LedgerPosting.entry_seq.in_(select(LedgerEntry.seq)))
     return int(session.scalar(stmt) or 0)
+
