@@ -17,6 +17,7 @@ _MODULES = (
     "pool.cli.audit",
     "pool.cli.settlement",
     "pool.cli.ledger",
+    "pool.cli.reports",
     "pool.cli.explain",
 )
 
