@@ -1,11 +1,15 @@
-"""`pool ledger verify`."""
+"""`pool ledger verify` and `pool ledger export`."""
 
+import contextlib
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
-from pool.cli.common import format_option, render_object
+from pool.cli.common import format_option, handle_errors, render_object
 from pool.cli.wiring import fmt, runtime
+from pool.services import export as export_service
 from pool.services import verify as verify_service
 
 
@@ -16,6 +20,7 @@ def ledger() -> None:
     \b
     Examples:
       pool --as auditor ledger verify
+      pool --as auditor ledger export --format beancount --out pool.beancount
     """
 
 
@@ -45,6 +50,41 @@ def verify() -> None:
             click.echo(f"  {problem}", err=True)
     if not result["ok"]:
         sys.exit(1)
+
+
+@ledger.command("export")
+@click.option("--format", "journal_format", type=click.Choice(export_service.FORMATS), default="ledger",
+              show_default=True, help="ledger (ledger-cli and hledger), beancount, or csv.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of standard output.")
+@handle_errors
+def export(journal_format: str, out: Path | None) -> None:
+    """Write the whole ledger as a plain-text journal whose balances match `pool report balances`.
+
+    One transaction per entry, dated the last day of the month it was settled through; party
+    accounts are Assets:Book:Region:Share, each share's source is Income:Book:Source:Share
+    (`_` in codes becomes `-`). CSV has one row per posting. City office and auditors.
+
+    \b
+    Examples:
+      pool --as auditor ledger export --format beancount --out pool.beancount
+      pool --as auditor ledger export --format ledger | hledger -f - balance
+    """
+    counts = export_service.export(runtime(), journal_format, lambda: _sink(out))
+    if out is not None:
+        click.echo(f"Exported {counts['entries']} entries, {counts['postings']} postings to {out}.",
+                   err=True)
+
+
+@contextlib.contextmanager
+def _sink(out: Path | None) -> Iterator[export_service.Write]:
+    if out is None:
+        stream = click.get_text_stream("stdout")
+        yield stream.write
+        stream.flush()
+        return
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        yield handle.write
 
 
 COMMANDS = [ledger]

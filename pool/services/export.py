@@ -1,0 +1,84 @@
+"""`pool ledger export`: the ledger as a journal for ledger-cli/hledger, beancount, or CSV.
+
+The postings are streamed from the database in chain order and written out one transaction at a
+time, so memory does not grow with the ledger. City office and auditors only.
+"""
+
+import csv
+import io
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Any
+
+from pool.ledger import journal
+from pool.services import commands
+from pool.services.auth import require_role
+from pool.services.runtime import Runtime
+from pool.store import report_queries as q
+from pool.store.models import Actor
+from pool.store.uow import UnitOfWork
+
+FORMATS = ("ledger", "beancount", "csv")
+Write = Callable[[str], Any]
+Sink = Callable[[], AbstractContextManager[Write]]
+EMPTY_LEDGER_OPEN = date(2000, 1, 1)   # only dates open directives when there are no entries
+
+
+def export(rt: Runtime, fmt: str, sink: Sink) -> dict[str, int]:
+    """Write the journal through `sink()` (opened only once the actor may export); return counts."""
+
+    def body(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
+        require_role(actor, "city", "auditor", doing="export the ledger")
+        accounts = [(name, unit) for name, _, _, _, unit in q.accounts(uow.session)]
+        units = dict(accounts)
+        counts = {"entries": 0, "postings": 0}
+        with sink() as write:
+            for chunk in _header(fmt, accounts, q.first_through(uow.session)):
+                write(chunk)
+            for entry in entries(q.postings(uow.session)):
+                counts["entries"] += 1
+                counts["postings"] += len(entry.postings)
+                write(_transaction(fmt, entry, units))
+        return counts
+
+    return commands.read(rt, body)
+
+
+def entries(rows: Iterable[Any]) -> Iterator[journal.Entry]:
+    """Group the streamed posting rows (ordered by entry) into entries, one at a time."""
+    for _, group in itertools.groupby(rows, key=lambda r: r.seq):
+        first = None
+        postings = []
+        for row in group:
+            first = first or row
+            if row.name is not None:
+                postings.append((row.name, int(row.amount)))
+        assert first is not None
+        yield journal.Entry(first.seq, first.run_id, first.transfer_id, first.share, first.book,
+                            first.through, first.hash, tuple(postings))
+
+
+def _header(fmt: str, accounts: list[tuple[str, str]], first: int | None) -> Iterator[str]:
+    if fmt == "csv":
+        yield _csv_line(journal.CSV_COLUMNS)
+    elif fmt == "beancount":
+        opened = journal.month_start(first) if first is not None else EMPTY_LEDGER_OPEN
+        yield from (line + "\n" for line in journal.beancount_header(accounts, opened))
+    else:
+        yield from (line + "\n" for line in journal.ledger_header(accounts))
+
+
+def _transaction(fmt: str, entry: journal.Entry, units: dict[str, str]) -> str:
+    if fmt == "csv":
+        return "".join(_csv_line(row) for row in journal.csv_rows(entry, units))
+    if fmt == "beancount":
+        return journal.beancount_transaction(entry, units) + "\n"
+    return journal.ledger_transaction(entry, units) + "\n"
+
+
+def _csv_line(cells: Iterable[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(list(cells))
+    return buf.getvalue()
