@@ -3,11 +3,17 @@
 Columns: project, period, metric, amount, and an optional note. Each row is checked on its own
 here (period, amount); whether its project and metric exist, and whether a key repeats, is checked
 by the import itself, set-based, in the database.
+
+`read_actuals_rows` is the import's hot path: it yields plain tuples, and a row written the usual
+way (YYYY-MM, digits with at most two decimals, no stray spaces) takes a fast path of two regular
+expressions; anything else takes the careful path that explains what is wrong.
 """
 
 import codecs
 import csv
 import datetime as dt
+import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +27,16 @@ from pool.domain.months import parse_month
 COLUMNS = ("project", "period", "metric", "amount")
 MAX_FIELD = 1000
 MAX_LINE = 8 * MAX_FIELD
+
+# (row number, project, period month, metric, amount in fen, note, problem or None).
+# A bad row carries its problem, its project and metric as written (so the import can say
+# whether they exist too), and zeros and "" for the rest.
+StagedRow = tuple[int, str, int, str, int, str, str | None]
+
+# The usual spelling only; it accepts a subset of what parse_month / parse_amount accept and gives
+# the same values, so a row either takes the fast path or is judged by the careful one.
+_FAST_PERIOD = re.compile(r"(19[0-9][0-9]|[2-9][0-9][0-9][0-9])-(0[1-9]|1[0-2])")
+_FAST_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?")
 
 
 @dataclass(frozen=True)
@@ -41,42 +57,69 @@ class BadRow:
 
 def read_actuals(path: str | Path) -> Iterator[Row | BadRow]:
     """Rows of the file in order; a file that cannot be read at all raises InvalidInput."""
+    for number, project, period, metric, amount, note, problem in read_actuals_rows(path):
+        if problem is not None:
+            yield BadRow(number, problem)
+        else:
+            yield Row(number, project, period, metric, amount, note)
+
+
+def read_actuals_rows(path: str | Path) -> Iterator[StagedRow]:
+    """The file's rows as StagedRow tuples, in order; an unreadable file raises InvalidInput
+    (at once for a missing file or a wrong header, or when the reader reaches the bad line)."""
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(f"cannot read {path}: no such file.")
-    if path.suffix.lower() == ".xlsx":
-        return _check(_xlsx_cells(path), path)
-    if path.suffix.lower() == ".csv":
-        return _check(_csv_cells(path), path)
-    raise InvalidInput(f"{path.name}: an actuals file must be .csv or .xlsx.")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        cells = _xlsx_cells(path)
+    elif suffix == ".csv":
+        cells = _csv_cells(path)
+    else:
+        raise InvalidInput(f"{path.name}: an actuals file must be .csv or .xlsx.")
+    width = _header(cells, path)
+    return _rows(cells, width)
 
 
 def _csv_cells(path: Path) -> Iterator[list[object]]:
     csv.field_size_limit(MAX_FIELD * 10)
     with path.open("rb") as raw:
-        reader = csv.reader(_decoded_lines(raw, path.name))
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        reader = csv.reader(_bounded_lines(text, path.name))
         try:
             yield from reader
         except csv.Error as exc:
             message = f"{path.name}: row {reader.line_num}: not a readable CSV row ({exc})."
             raise InvalidInput(message) from None
+        except UnicodeDecodeError:
+            raw.seek(0)
+            line = _first_undecodable_line(raw)
+            raise InvalidInput(f"{path.name}: line {line} is not UTF-8 text; save the file as CSV "
+                               "UTF-8.") from None
 
 
-def _decoded_lines(raw: BinaryIO, name: str) -> Iterator[str]:
-    """UTF-8 lines, with or without a byte-order mark; a line that is not UTF-8 stops the import."""
+def _bounded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
+    """The text's lines; a line too long for an actuals file stops the import."""
     number = 0
-    while line := raw.readline(MAX_LINE + 1):
+    while line := text.readline(MAX_LINE + 1):
         number += 1
         if len(line) > MAX_LINE:
-            raise InvalidInput(f"{name}: line {number} is longer than {MAX_LINE} bytes; "
+            raise InvalidInput(f"{name}: line {number} is longer than {MAX_LINE} characters; "
                                "this is not an actuals file.")
+        yield line
+
+
+def _first_undecodable_line(raw: BinaryIO) -> int:
+    """The number of the first line that is not UTF-8 (the error path only: it reads again)."""
+    number = 0
+    for number, line in enumerate(raw, start=1):
         if number == 1 and line.startswith(codecs.BOM_UTF8):
             line = line[len(codecs.BOM_UTF8):]
         try:
-            yield line.decode("utf-8")
+            line.decode("utf-8")
         except UnicodeDecodeError:
-            message = f"{name}: line {number} is not UTF-8 text; save the file as CSV UTF-8."
-            raise InvalidInput(message) from None
+            return number
+    return number
 
 
 def _xlsx_cells(path: Path) -> Iterator[list[object]]:
@@ -89,14 +132,16 @@ def _xlsx_cells(path: Path) -> Iterator[list[object]]:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InvalidInput(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__}).") from None
     try:
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        if not book.worksheets:
+            return
+        for values in book.worksheets[0].iter_rows(values_only=True):
             yield list(values)
     finally:
         book.close()
 
 
-def _check(cells: Iterator[list[object]], path: Path) -> Iterator[Row | BadRow]:
+def _header(cells: Iterator[list[object]], path: Path) -> int:
+    """Check the header row; the number of columns (4, or 5 with a note)."""
     header = next(cells, None)
     if header is None:
         raise InvalidInput(f"{path.name}: the file is empty; the first row must be the header "
@@ -107,17 +152,37 @@ def _check(cells: Iterator[list[object]], path: Path) -> Iterator[Row | BadRow]:
     if tuple(names[:4]) != COLUMNS or names[4:] not in ([], ["note"]):
         raise InvalidInput(f"{path.name}: row 1: the header must be project,period,metric,amount "
                            f"with an optional note column, not {','.join(names)[:200]!r}.")
-    width = len(names)
+    return len(names)
+
+
+def _rows(cells: Iterator[list[object]], width: int) -> Iterator[StagedRow]:
+    fast_period, fast_amount = _FAST_PERIOD.fullmatch, _FAST_AMOUNT.fullmatch
     for number, values in enumerate(cells, start=2):
+        if len(values) == width:
+            project, period, metric, amount = values[0], values[1], values[2], values[3]
+            if (type(project) is str and type(metric) is str and type(period) is str
+                    and type(amount) is str):
+                p, a = fast_period(period), fast_amount(amount)
+                project, metric = project.strip(), metric.strip()
+                note = values[4] if width == 5 else ""
+                if (p and a and project and metric and len(project) <= MAX_FIELD
+                        and len(metric) <= MAX_FIELD and type(note) is str
+                        and len(note) <= MAX_FIELD):
+                    whole, frac = a.group(1, 2)
+                    fen = int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0")))
+                    yield (number, project, int(p.group(1)) * 12 + int(p.group(2)) - 1, metric,
+                           fen, note.strip(), None)
+                    continue
         if all(_text(v) == "" for v in values):
             continue
-        yield _row(number, values, width)
+        yield _careful(number, values, width)
 
 
-def _row(number: int, values: list[object], width: int) -> Row | BadRow:
+def _careful(number: int, values: list[object], width: int) -> StagedRow:
+    """Judge a row cell by cell, naming every problem."""
     extra = [v for v in values[width:] if _text(v) != ""]
     if len(values) < 4 or extra:
-        return BadRow(number, f"expected {width} columns, found {len(values)}")
+        return _bad(number, f"expected {width} columns, found {len(values)}")
     project, period, metric, amount = (values[i] for i in range(4))
     note = _text(values[4]) if width == 5 and len(values) > 4 else ""
     problems = []
@@ -138,8 +203,13 @@ def _row(number: int, values: list[object], width: int) -> Row | BadRow:
         problems.append(f"amount: {exc}".rstrip("."))
         fen = 0
     if problems:
-        return BadRow(number, "; ".join(problems))
-    return Row(number, _text(project), month, _text(metric), fen, note)
+        return (number, _text(project)[:MAX_FIELD], 0, _text(metric)[:MAX_FIELD], 0, "",
+                "; ".join(problems))
+    return (number, _text(project), month, _text(metric), fen, note, None)
+
+
+def _bad(number: int, problem: str) -> StagedRow:
+    return (number, "", 0, "", 0, "", problem)
 
 
 def _text(value: object) -> str:
