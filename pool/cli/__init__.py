@@ -15,6 +15,7 @@ _MODULES = (
     "pool.cli.claims",
     "pool.cli.transfers",
     "pool.cli.audit",
+    "pool.cli.actuals",
     "pool.cli.settlement",
     "pool.cli.ledger",
     "pool.cli.reports",

@@ -1,0 +1,119 @@
+"""`pool actuals import|list`."""
+
+import sys
+from typing import Any
+
+import click
+
+from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.wiring import fmt, runtime
+from pool.services import actuals as service
+
+PROGRESS_EVERY = 50_000
+COLUMNS = [("id", "id"), ("project", "project"), ("period", "period"), ("metric", "指标 metric"),
+           ("amount", "amount"), ("revision", "revision")]
+REVISION_COLUMNS = COLUMNS + [("note", "note"), ("reason", "reason"), ("actor", "actor"),
+                              ("at", "at (UTC)"), ("import", "import")]
+
+
+@click.group("actuals")
+def actuals() -> None:
+    """Reported amounts per project, month and metric, with every revision kept.
+
+    \b
+    Examples:
+      pool --as city-office actuals import 2024-03.csv
+      pool --as city-office actuals import fix.xlsx --restate --reason "税务局更正申报"
+      pool actuals list --project SL-2024-001 --revisions
+    """
+
+
+@actuals.command("import")
+@click.argument("file", metavar="FILE.csv|FILE.xlsx")
+@click.option("--restate", is_flag=True,
+              help="Allow different values for stored keys and new values in closed periods.")
+@click.option("--reason", default=None, metavar="TEXT",
+              help="Why the values are restated; required with --restate, kept with the import.")
+@format_option
+@handle_errors
+def import_(file: str, restate: bool, reason: str | None) -> None:
+    """Import an actuals file (city): all rows or none.
+
+    The file is CSV (UTF-8, with or without BOM) or XLSX with the columns
+    project,period,metric,amount and an optional note. Any bad row refuses the whole file and
+    every bad row is listed with its row number. The same values again change nothing.
+
+    \b
+    Examples:
+      pool --as city-office actuals import 2024-03.csv
+      pool --as city-office actuals import 2024-03.csv --restate --reason "税务局更正申报"
+    """
+    if reason is not None and not reason.strip():
+        raise click.BadParameter("the reason may not be empty.", param_hint="--reason")
+    if restate and reason is None:
+        raise click.UsageError("--restate needs --reason TEXT saying why the values change.")
+    counter = RowCounter() if sys.stderr.isatty() else None
+    try:
+        result = service.import_file(runtime(), file, restate=restate, reason=reason,
+                                     progress=counter)
+    finally:
+        if counter is not None:
+            counter.finish()
+    if fmt() != "table":
+        render_object(result)
+        return
+    if not result["changed"]:
+        click.echo(f"Nothing changed: all {result['rows']:,} rows of {result['file']} match the "
+                   "stored values.")
+        return
+    rows = "1 row" if result["rows"] == 1 else f"{result['rows']:,} rows"
+    click.echo(f"Imported {result['file']} (import {result['import']}): {rows}, "
+               f"{result['added']:,} added, {result['restated']:,} restated, "
+               f"{result['unchanged']:,} unchanged.")
+
+
+class RowCounter:
+    """Rows read so far, shown in place on stderr every PROGRESS_EVERY rows (terminals only)."""
+
+    def __init__(self) -> None:
+        self.shown = 0
+
+    def __call__(self, count: int) -> None:
+        if count - self.shown >= PROGRESS_EVERY:
+            self.shown = count
+            click.echo(f"\rrows read: {count:,}", err=True, nl=False)
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+@actuals.command("list")
+@click.option("--project", default=None, metavar="CODE", help="Only this project.")
+@click.option("--metric", default=None, metavar="METRIC", help="Only this metric.")
+@click.option("--period", default=None, metavar="YYYY-MM", help="Only this month.")
+@click.option("--revisions", is_flag=True,
+              help="Every revision, with its note and the reason, actor and time of its import.")
+@format_option
+@handle_errors
+def list_(project: str | None, metric: str | None, period: str | None, revisions: bool) -> None:
+    """List actuals: the current value of each key, or every revision (any role).
+
+    \b
+    Examples:
+      pool actuals list --project SL-2024-001 --metric tax_local
+      pool actuals list --period 2024-03 --revisions --format csv
+    """
+    rows = service.list_actuals(runtime(), project=project, metric=metric, period=period,
+                                revisions=revisions)
+    render(_shown(rows), REVISION_COLUMNS if revisions else COLUMNS)
+
+
+def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tables name metrics in Chinese and English; JSON and CSV carry the code alone."""
+    if fmt() == "table":
+        return [{**r, "metric": f"{r['metric_name']} {r['metric']}".strip()} for r in rows]
+    return [{k: v for k, v in r.items() if k != "metric_name"} for r in rows]
+
+
+COMMANDS = [actuals]
