@@ -1,0 +1,426 @@
+"""`pool ledger verify` on an honest ledger, and on ledgers tampered with directly in SQL after
+the append-only triggers were dropped; and, with the triggers in place, the database itself
+refusing UPDATE and DELETE on the append-only ledger tables.
+
+What verify can detect: any change to an entry or posting (the entry's hash), a gap in the chain
+(the next entry names the missing one), an entry inserted with a made-up hash, an entry inserted
+with a correctly computed hash in the middle (the entry after it no longer links), postings with
+no entry, and stored balances or positions that disagree with the postings. What it cannot detect
+without an outside anchor: the chain cut back at its end, or rewritten from some entry to the end,
+with the balances and positions rewritten to match — the ledger is then a consistent shorter or
+different history. Those tests assert the head hash verify reports changes, which is what an
+auditor who recorded the head compares.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import BACKENDS
+from ledger_support import (
+    APPEND_ONLY,
+    LEDGER_TABLES,
+    assert_verified,
+    counts,
+    ledger_pool,
+    ledger_state,
+    new_database,
+    settled_history,
+)
+from pool_driver import Pool
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from pool.domain import tokens
+from pool.domain.months import format_month
+from pool.ledger.entries import entry_hash
+
+SNAPSHOT = ("ledger_accounts", "ledger_entries", "ledger_postings", "transfer_positions")
+
+
+@contextmanager
+def _database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              sqlite_template: Path, pg_schemas: Any) -> Iterator[Pool]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tokens, "_N", 2**8)
+        directory = tmp_path_factory.mktemp("ledger")
+        url, drop = new_database(request.param, directory, sqlite_template, pg_schemas)
+        pool = ledger_pool(url)
+        settled_history(pool, directory)
+    try:
+        yield pool
+    finally:
+        pool.close()
+        drop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def honest(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           sqlite_template: Path, pg_schemas: Any) -> Iterator[Pool]:
+    """A settled ledger with its triggers and a closed period; the tests using it change nothing."""
+    with _database(request, tmp_path_factory, sqlite_template, pg_schemas) as pool:
+        pool.ok("city-office", "period", "close", "2024-12")
+        yield pool
+
+
+class Tamperer:
+    """Direct SQL on a ledger whose append-only triggers were dropped (and, on PostgreSQL, the
+    foreign key of postings to entries, so an entry can vanish under its postings as SQLite
+    allows when foreign keys are off). Every tampering is undone by `restore`."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.engine = create_engine(pool.url)  # plain: on SQLite, foreign keys stay off
+        self.postgres = self.engine.dialect.name == "postgresql"
+        with self.engine.begin() as conn:
+            for table in APPEND_ONLY:
+                if self.postgres:
+                    conn.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
+                    conn.execute(text(f"DROP TRIGGER {table}_no_truncate ON {table}"))
+                else:
+                    conn.execute(text(f"DROP TRIGGER {table}_no_update"))
+                    conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
+            if self.postgres:
+                conn.execute(text("ALTER TABLE ledger_postings DROP CONSTRAINT "
+                                  "fk_ledger_postings_entry_seq_ledger_entries"))
+            self.saved = {t: [dict(r) for r in conn.execute(text(f"SELECT * FROM {t}")).mappings()]
+                          for t in SNAPSHOT}
+        self.entries = {r["seq"]: r for r in self.saved["ledger_entries"]}
+        self.last = max(self.entries)
+        self.head = self.entries[self.last]["hash"]
+
+    def sql(self, statement: str, **params: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text(statement), params)
+
+    def scalar(self, statement: str, **params: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(text(statement), params).scalar()
+
+    def postings(self, seq: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(text(
+                "SELECT p.id, p.account_id, p.amount, a.name, a.region FROM ledger_postings p "
+                "JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_seq = :s ORDER BY p.id"),
+                {"s": seq}).mappings()]
+
+    def hash_of(self, entry: dict[str, Any], postings: list[tuple[str, int]], seq: int,
+                prev: str) -> str:
+        return entry_hash(prev, seq, entry["run_id"], format_month(entry["through"]),
+                          entry["transfer_id"], entry["share"], entry["book"], postings)
+
+    def unsummarise(self, seq: int) -> None:
+        """Take entry `seq`'s postings out of the stored balances and positions."""
+        for p in self.postings(seq):
+            self.sql("UPDATE ledger_accounts SET balance = balance - :a WHERE id = :i",
+                     a=p["amount"], i=p["account_id"])
+            self.sql("UPDATE transfer_positions SET amount = amount - :a WHERE transfer_id = :t "
+                     "AND share = :s AND region = :r", a=p["amount"],
+                     t=self.entries[seq]["transfer_id"], s=self.entries[seq]["share"],
+                     r=p["region"])
+
+    def restore(self) -> None:
+        with self.engine.begin() as conn:
+            for table in ("ledger_postings", "transfer_positions", "ledger_entries",
+                          "ledger_accounts"):
+                conn.execute(text(f"DELETE FROM {table}"))
+            for table in SNAPSHOT:
+                rows = self.saved[table]
+                cols = list(rows[0])
+                conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                                  f"({', '.join(':' + c for c in cols)})"), rows)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def tamper_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              sqlite_template: Path, pg_schemas: Any) -> Iterator[Tamperer]:
+    with _database(request, tmp_path_factory, sqlite_template, pg_schemas) as pool:
+        t = Tamperer(pool)
+        try:
+            yield t
+        finally:
+            t.close()
+
+
+@pytest.fixture
+def tamper(tamper_db: Tamperer) -> Iterator[Tamperer]:
+    """The tampered ledger, verified whole before the test and restored after it."""
+    assert_verified(tamper_db.pool)
+    try:
+        yield tamper_db
+    finally:
+        tamper_db.restore()
+    assert_verified(tamper_db.pool)
+
+
+def failed(pool: Pool, first_bad: int | None = None) -> str:
+    """Run verify (as the city office this time), expect exit 1, return what it printed."""
+    result = pool.run("city-office", "ledger", "verify")
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "Ledger verification FAILED" in result.stderr and "Traceback" not in result.output
+    if first_bad is not None:
+        assert f"the first bad entry is {first_bad}:" in result.stderr, result.stderr
+    else:
+        assert "first bad entry" not in result.stderr, result.stderr
+    return result.stderr
+
+
+def account_problem(name: str) -> str:
+    return f"account {name}: stored balance"
+
+
+# -- honest ledger --------------------------------------------------------------------------------
+
+def test_honest_ledger_verifies(honest: Pool) -> None:
+    runs = honest.rows("settlement_runs")
+    assert [format_month(r["through"]) for r in runs] == ["2024-09", "2024-12", "2024-12",
+                                                          "2025-02"]
+    # The restatement was adjusted by an entry of run 3, for the restated shares only.
+    adjusting = {(e["transfer_id"], e["share"]) for e in honest.rows("ledger_entries", run_id=3)}
+    assert adjusting and {s for _, s in adjusting} <= {"tax", "funds", "credit"}
+    for actor in ("city-office", "audit-bureau"):
+        result = honest.run(actor, "ledger", "verify")
+        assert result.exit_code == 0, result.output
+        entries = len(honest.rows("ledger_entries"))
+        head = honest.rows("ledger_entries")[-1]["hash"]
+        assert result.stdout.strip() == (f"Ledger verified: {entries} entries, "
+                                         f"{len(honest.rows('ledger_postings'))} postings; head "
+                                         f"{head[:16]}.")
+    data = honest.json("audit-bureau", "ledger", "verify")
+    assert data["ok"] is True and data["problems"] == [] and data["first_bad_entry"] is None
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_triggers_refuse_update_and_delete(honest: Pool, table: str) -> None:
+    before = ledger_state(honest), counts(honest, LEDGER_TABLES), honest.rows(table)
+    assert before[2], f"{table} is empty; the refusal would prove nothing"
+    column = {"actual_revisions": "amount", "settlement_runs": "through",
+              "ledger_entries": "through", "ledger_postings": "amount",
+              "period_closes": "through"}[table]
+    key = "seq" if table == "ledger_entries" else "id"
+    for statement in (f"UPDATE {table} SET {column} = {column} + 1",
+                      f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = "
+                      f"(SELECT MAX({key}) FROM {table})",
+                      f"DELETE FROM {table} WHERE {key} = (SELECT MAX({key}) FROM {table})",
+                      f"DELETE FROM {table}"):
+        with pytest.raises(DBAPIError) as refused:
+            with honest.engine.begin() as conn:
+                conn.execute(text(statement))
+        assert "append-only" in str(refused.value) or "refuse" in str(refused.value).lower()
+    if honest.engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError):
+            with honest.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {table} CASCADE"))
+    assert (ledger_state(honest), counts(honest, LEDGER_TABLES), honest.rows(table)) == before
+    assert_verified(honest)
+
+
+# -- tampering --------------------------------------------------------------------------------
+
+def test_posting_amount_changed(tamper: Tamperer) -> None:
+    seq = tamper.last // 2
+    posting = tamper.postings(seq)[0]
+    tamper.sql("UPDATE ledger_postings SET amount = amount + 100 WHERE id = :i", i=posting["id"])
+    out = failed(tamper.pool, seq)
+    assert f"entry {seq}: its hash does not match its content." in out
+    assert f"entry {seq}: its postings sum to 1.00, not zero." in out
+    assert account_problem(posting["name"]) in out
+
+
+def test_balanced_change_with_summaries_rewritten_still_breaks_the_hash(tamper: Tamperer) -> None:
+    """A party posting raised and the source posting lowered by the same amount, so the entry
+    still balances, and the stored balance and position moved to match: only the hash tells."""
+    seq = tamper.last // 3
+    entry = tamper.entries[seq]
+    party = next(p for p in tamper.postings(seq) if p["region"] != "@source")
+    source = next(p for p in tamper.postings(seq) if p["region"] == "@source")
+    for p, delta in ((party, 5000), (source, -5000)):
+        tamper.sql("UPDATE ledger_postings SET amount = amount + :d WHERE id = :i", d=delta,
+                   i=p["id"])
+        tamper.sql("UPDATE ledger_accounts SET balance = balance + :d WHERE id = :i", d=delta,
+                   i=p["account_id"])
+    tamper.sql("UPDATE transfer_positions SET amount = amount + 5000 WHERE transfer_id = :t AND "
+               "share = :s AND region = :r", t=entry["transfer_id"], s=entry["share"],
+               r=party["region"])
+    out = failed(tamper.pool, seq)
+    assert out.count("\n  ") == 1, out  # the hash is the one problem left
+    assert f"entry {seq}: its hash does not match its content." in out
+
+
+@pytest.mark.parametrize("with_postings", [True, False], ids=["with-postings", "entry-only"])
+def test_middle_entry_deleted(tamper: Tamperer, with_postings: bool) -> None:
+    seq = tamper.last // 2
+    names = [p["name"] for p in tamper.postings(seq)]
+    if with_postings:
+        tamper.sql("DELETE FROM ledger_postings WHERE entry_seq = :s", s=seq)
+    tamper.sql("DELETE FROM ledger_entries WHERE seq = :s", s=seq)
+    out = failed(tamper.pool, seq + 1)
+    assert (f"entry {seq + 1}: the chain jumps from entry {seq - 1} to {seq + 1}; entry {seq} "
+            "is missing.") in out
+    assert f"entry {seq + 1}: its previous hash does not match the entry before it." in out
+    assert account_problem(names[0]) in out
+    if not with_postings:
+        assert f"{len(names)} postings belong to no entry." in out
+
+
+@pytest.mark.parametrize("with_postings", [True, False], ids=["with-postings", "entry-only"])
+def test_last_entry_deleted(tamper: Tamperer, with_postings: bool) -> None:
+    """The chain before it is whole, so no entry can be named; the balances that still count
+    its postings name its accounts."""
+    names = [p["name"] for p in tamper.postings(tamper.last)]
+    if with_postings:
+        tamper.sql("DELETE FROM ledger_postings WHERE entry_seq = :s", s=tamper.last)
+    tamper.sql("DELETE FROM ledger_entries WHERE seq = :s", s=tamper.last)
+    out = failed(tamper.pool, None)
+    for name in names:
+        assert account_problem(name) in out
+    assert "stored position" in out
+    if not with_postings:
+        assert f"{len(names)} postings belong to no entry." in out
+
+
+def test_last_entry_cut_off_with_summaries_rewritten_changes_the_head(tamper: Tamperer) -> None:
+    """Not detectable inside the database: a consistent shorter ledger. The head verify reports
+    is the previous entry's, so an auditor comparing with the recorded head sees it."""
+    assert tamper.pool.json("audit-bureau", "ledger", "verify")["head"] == tamper.head
+    tamper.unsummarise(tamper.last)
+    tamper.sql("DELETE FROM ledger_postings WHERE entry_seq = :s", s=tamper.last)
+    tamper.sql("DELETE FROM ledger_entries WHERE seq = :s", s=tamper.last)
+    data = tamper.pool.json("audit-bureau", "ledger", "verify")
+    assert data["ok"] is True
+    assert data["head"] == tamper.entries[tamper.last - 1]["hash"] != tamper.head
+    assert data["entries"] == tamper.last - 1
+
+
+def _fabricate(tamper: Tamperer, seq: int, prev: str, hash_: str | None) -> tuple[str, int]:
+    """A balanced entry moving 500.00 from a share's source to a party; returns the party
+    account's name and the hash stored."""
+    model = tamper.entries[1]
+    postings = tamper.postings(1)
+    party = next(p for p in postings if p["region"] != "@source")
+    source = next(p for p in postings if p["region"] == "@source")
+    content = sorted([(party["name"], 50000), (source["name"], -50000)])
+    stored = hash_ or tamper.hash_of(model, content, seq, prev)
+    tamper.sql("INSERT INTO ledger_entries (seq, run_id, transfer_id, share, book, through, "
+               "prev_hash, hash) VALUES (:seq, :run, :t, :s, :b, :th, :prev, :h)", seq=seq,
+               run=model["run_id"], t=model["transfer_id"], s=model["share"], b=model["book"],
+               th=model["through"], prev=prev, h=stored)
+    next_id = tamper.scalar("SELECT MAX(id) FROM ledger_postings") + 1
+    for i, (account, amount) in enumerate([(party, 50000), (source, -50000)]):
+        tamper.sql("INSERT INTO ledger_postings (id, entry_seq, account_id, amount) VALUES "
+                   "(:i, :s, :a, :m)", i=next_id + i, s=seq, a=account["account_id"], m=amount)
+    return party["name"], stored
+
+
+def test_fabricated_entry_with_made_up_hash(tamper: Tamperer) -> None:
+    seq = tamper.last + 1
+    party, _ = _fabricate(tamper, seq, tamper.head, "f" * 64)
+    out = failed(tamper.pool, seq)
+    assert f"entry {seq}: its hash does not match its content." in out
+    assert account_problem(party) in out
+
+
+def test_fabricated_entry_appended_with_summaries_rewritten(tamper: Tamperer) -> None:
+    """A made-up hash is caught by the hash alone, even when balances and positions agree."""
+    seq = tamper.last + 1
+    _fabricate(tamper, seq, tamper.head, "e" * 64)
+    for p in tamper.postings(seq):
+        tamper.sql("UPDATE ledger_accounts SET balance = balance + :a WHERE id = :i",
+                   a=p["amount"], i=p["account_id"])
+    first = tamper.entries[1]
+    for p in tamper.postings(seq):
+        tamper.sql("UPDATE transfer_positions SET amount = amount + :a WHERE transfer_id = :t "
+                   "AND share = :s AND region = :r", a=p["amount"], t=first["transfer_id"],
+                   s=first["share"], r=p["region"])
+    out = failed(tamper.pool, seq)
+    assert out.count("\n  ") == 1 and f"entry {seq}: its hash does not match its content." in out
+
+
+def _make_room(tamper: Tamperer, at: int) -> None:
+    """Renumber entries at..last to at+1..last+1, postings following."""
+    big = 1_000_000
+    for table, column in (("ledger_entries", "seq"), ("ledger_postings", "entry_seq")):
+        tamper.sql(f"UPDATE {table} SET {column} = {column} + {big} WHERE {column} >= :at", at=at)
+        tamper.sql(f"UPDATE {table} SET {column} = {column} - {big - 1} WHERE {column} >= :b",
+                   b=big)
+
+
+def test_entry_with_recomputed_hash_inserted_in_the_middle(tamper: Tamperer) -> None:
+    """The inserted entry itself is whole (its hash and its link are right); the entry after it
+    no longer links to it, and the balances do not count it."""
+    at = tamper.last // 2
+    _make_room(tamper, at)
+    party, _ = _fabricate(tamper, at, tamper.entries[at - 1]["hash"], None)
+    out = failed(tamper.pool, at + 1)
+    assert f"entry {at}:" not in out
+    assert f"entry {at + 1}: its previous hash does not match the entry before it." in out
+    # Every later entry's hash covered its old number; verify prints the first twenty problems,
+    # so the balances that do not count the inserted postings come after those shown.
+    assert f"entry {at + 1}: its hash does not match its content." in out
+    assert f"entry {at + 2}: its hash does not match its content." in out
+    assert party
+
+
+def test_tail_rehashed_after_an_insertion_changes_the_head(tamper: Tamperer) -> None:
+    """The whole tail rehashed and the summaries rewritten is a consistent other ledger, not
+    detectable inside the database; the reported head differs from the recorded one."""
+    at = tamper.last // 2
+    _make_room(tamper, at)
+    _, prev = _fabricate(tamper, at, tamper.entries[at - 1]["hash"], None)
+    for p in tamper.postings(at):
+        tamper.sql("UPDATE ledger_accounts SET balance = balance + :a WHERE id = :i",
+                   a=p["amount"], i=p["account_id"])
+        first = tamper.entries[1]
+        tamper.sql("UPDATE transfer_positions SET amount = amount + :a WHERE transfer_id = :t "
+                   "AND share = :s AND region = :r", a=p["amount"], t=first["transfer_id"],
+                   s=first["share"], r=p["region"])
+    for old in range(at, tamper.last + 1):
+        seq = old + 1
+        content = [(p["name"], p["amount"]) for p in tamper.postings(seq)]
+        new = tamper.hash_of(tamper.entries[old], content, seq, prev)
+        tamper.sql("UPDATE ledger_entries SET prev_hash = :p, hash = :h WHERE seq = :s", p=prev,
+                   h=new, s=seq)
+        prev = new
+    data = tamper.pool.json("audit-bureau", "ledger", "verify")
+    assert data["ok"] is True and data["entries"] == tamper.last + 1
+    assert data["head"] == prev != tamper.head
+
+
+def test_stored_balance_changed(tamper: Tamperer) -> None:
+    account = next(r for r in tamper.saved["ledger_accounts"] if r["region"] == "danfeng")
+    tamper.sql("UPDATE ledger_accounts SET balance = balance + 1 WHERE id = :i", i=account["id"])
+    out = failed(tamper.pool, None)
+    assert out.count("\n  ") == 1
+    assert account_problem(account["name"]) in out
+    assert "but its postings sum to" in out
+
+
+def test_source_balance_changed(tamper: Tamperer) -> None:
+    account = next(r for r in tamper.saved["ledger_accounts"] if r["region"] == "@source")
+    tamper.sql("UPDATE ledger_accounts SET balance = 0 WHERE id = :i", i=account["id"])
+    out = failed(tamper.pool, None)
+    assert account_problem(account["name"]) in out
+
+
+def test_stored_position_changed(tamper: Tamperer) -> None:
+    pos = next(r for r in tamper.saved["transfer_positions"] if r["amount"])
+    tamper.sql("UPDATE transfer_positions SET amount = amount - 7 WHERE transfer_id = :t AND "
+               "share = :s AND region = :r", t=pos["transfer_id"], s=pos["share"], r=pos["region"])
+    out = failed(tamper.pool, None)
+    assert out.count("\n  ") == 1
+    assert (f"transfer {pos['transfer_id']} share {pos['share']} region {pos['region']}: stored "
+            "position") in out
+
+
+def test_stored_position_deleted(tamper: Tamperer) -> None:
+    pos = next(r for r in tamper.saved["transfer_positions"] if r["amount"])
+    tamper.sql("DELETE FROM transfer_positions WHERE transfer_id = :t AND share = :s AND "
+               "region = :r", t=pos["transfer_id"], s=pos["share"], r=pos["region"])
+    out = failed(tamper.pool, None)
+    assert (f"transfer {pos['transfer_id']} share {pos['share']} region {pos['region']}: postings "
+            "sum to") in out and "no position is stored" in out
