@@ -79,9 +79,7 @@ def export(journal_format: str, out: Path | None) -> None:
 @contextlib.contextmanager
 def _sink(out: Path | None) -> Iterator[export_service.Write]:
     if out is None:
-        stream = click.get_text_stream("stdout")
-        yield stream.write
-        stream.flush()
+        yield lambda text: click.echo(text, nl=False)
         return
     with out.open("w", encoding="utf-8", newline="") as handle:
         yield handle.write
