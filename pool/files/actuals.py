@@ -106,6 +106,9 @@ def _bounded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
         if len(line) > MAX_LINE:
             raise InvalidInput(f"{name}: line {number} is longer than {MAX_LINE} characters; "
                                "this is not an actuals file.")
+        if "\x00" in line:
+            raise InvalidInput(f"{name}: line {number} holds a NUL character; this is not a "
+                               "text file.")
         yield line
 
 
