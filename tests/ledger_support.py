@@ -233,6 +233,80 @@ def dump(result: Any) -> str:
 
 # -- databases the module-scoped fixtures own ----------------------------------------------------
 
+class _Built:
+    """ledger_pool() built once per test process and per backend, then copied: a file copy on
+    SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL (in the server of POOL_TEST_POSTGRES_URL)."""
+
+    sqlite: tuple[Path, dict[str, str]] | None = None
+    postgres: tuple[str, dict[str, str]] | None = None
+
+
+def _pg_admin() -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(os.environ["POOL_TEST_POSTGRES_URL"]).set(drivername="postgresql+psycopg")
+    return base, create_engine(base, isolation_level="AUTOCOMMIT")
+
+
+def _drop_pg_template() -> None:
+    if _Built.postgres is not None:
+        _base, admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {_Built.postgres[0]} WITH (FORCE)"))
+        admin.dispose()
+
+
+def fresh_pool(backend: str, directory: Path, sqlite_template: Path, pg_schemas: Any
+               ) -> tuple[Pool, Any]:
+    """A copy of the standard ledger_pool() on `backend`, and a function that removes it."""
+    import atexit
+    import shutil
+    import uuid
+
+    directory.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        if _Built.sqlite is None:
+            import tempfile
+
+            home = Path(tempfile.mkdtemp(prefix="pool-ledger-"))
+            url, _ = new_database("sqlite", home, sqlite_template, None)
+            built = ledger_pool(url)
+            built.close()
+            _Built.sqlite = (home / "pool.db", dict(built.tokens))
+            atexit.register(shutil.rmtree, home, True)
+        path = directory / "pool.db"
+        shutil.copy(_Built.sqlite[0], path)
+        pool = Pool(f"sqlite:///{path}")
+        pool.tokens.update(_Built.sqlite[1])
+        return pool, lambda: None
+    base, admin = _pg_admin()
+    if _Built.postgres is None:
+        from conftest import upgraded
+
+        name = f"pool_ledger_tpl_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        atexit.register(_drop_pg_template)
+        _Built.postgres = (name, {})
+        built = ledger_pool(upgraded(base.set(database=name).render_as_string(hide_password=False)))
+        built.close()
+        _Built.postgres = (name, dict(built.tokens))
+    name = f"pool_ledger_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {_Built.postgres[0]}"))
+    pool = Pool(base.set(database=name).render_as_string(hide_password=False))
+    pool.tokens.update(_Built.postgres[1])
+
+    def drop() -> None:
+        pool.close()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+    return pool, drop
+
+
 def new_database(backend: str, directory: Path, sqlite_template: Path, pg_schemas: Any
                  ) -> tuple[str, Any]:
     """A database at head for `backend`, and a function that removes it."""

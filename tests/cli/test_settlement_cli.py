@@ -21,36 +21,32 @@ from ledger_support import (
     balances,
     counts,
     final_rows,
+    fresh_pool,
     import_actuals,
-    ledger_pool,
     ledger_state,
     month_int,
-    new_database,
     positions,
     settled_history,
     write_csv,
 )
 from pool_driver import Pool
 
-pytestmark = pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 
 @pytest.fixture
-def pool(db_url: str) -> Iterator[Pool]:
-    p = ledger_pool(db_url)
+def pool(backend: str, tmp_path: Path, sqlite_template: Path, pg_schemas: Any) -> Iterator[Pool]:
+    """The standard ledger_pool() on `backend` (a copy of one built once)."""
+    p, drop = fresh_pool(backend, tmp_path / "pool", sqlite_template, pg_schemas)
     yield p
-    p.close()
+    drop()
 
 
 @pytest.fixture
-def other(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
-          pg_schemas: Any, db_url: str) -> Iterator[Pool]:
+def other(backend: str, tmp_path: Path, sqlite_template: Path, pg_schemas: Any) -> Iterator[Pool]:
     """A second pool like `pool`, on the same backend."""
-    backend = "postgres" if db_url.startswith("postgresql") else "sqlite"
-    url, drop = new_database(backend, tmp_path / "other", sqlite_template, pg_schemas)
-    p = ledger_pool(url)
+    p, drop = fresh_pool(backend, tmp_path / "other", sqlite_template, pg_schemas)
     yield p
-    p.close()
     drop()
 
 

@@ -24,9 +24,8 @@ from ledger_support import (
     LEDGER_TABLES,
     assert_verified,
     counts,
-    ledger_pool,
+    fresh_pool,
     ledger_state,
-    new_database,
     settled_history,
 )
 from pool_driver import Pool
@@ -46,13 +45,11 @@ def _database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tokens, "_N", 2**8)
         directory = tmp_path_factory.mktemp("ledger")
-        url, drop = new_database(request.param, directory, sqlite_template, pg_schemas)
-        pool = ledger_pool(url)
+        pool, drop = fresh_pool(request.param, directory, sqlite_template, pg_schemas)
         settled_history(pool, directory)
     try:
         yield pool
     finally:
-        pool.close()
         drop()
 
 

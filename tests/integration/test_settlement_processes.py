@@ -6,6 +6,7 @@ the same transfers and actuals; the reference is settled without interference.""
 import json
 import random
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,15 +20,17 @@ from ledger_support import (
     assert_verified,
     bulk_rows,
     bulk_transfers,
+    fresh_pool,
     import_actuals,
-    ledger_pool,
     ledger_state,
-    new_database,
     start,
 )
 from pool_driver import Pool
+from sqlalchemy import text
 
-pytestmark = pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+from pool.store.locks import LEDGER_LOCK
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 RACE_ROUNDS = 3
 RACE_TRANSFERS = 60
@@ -36,18 +39,17 @@ KILL_TRANSFERS = 600
 
 
 @pytest.fixture
-def pools(request: pytest.FixtureRequest, db_url: str, tmp_path: Path, sqlite_template: Path,
+def pools(backend: str, tmp_path: Path, sqlite_template: Path,
           pg_schemas: Any) -> Iterator[tuple[Pool, Pool]]:
-    """The pool under test and a reference pool, built the same way."""
-    backend = "postgres" if db_url.startswith("postgresql") else "sqlite"
-    url, drop = new_database(backend, tmp_path / "reference", sqlite_template, pg_schemas)
-    pool, reference = ledger_pool(db_url), ledger_pool(url)
+    """The pool under test and a reference pool, both the standard ledger_pool()."""
+    pool, drop = fresh_pool(backend, tmp_path / "pool", sqlite_template, pg_schemas)
+    reference, drop_reference = fresh_pool(backend, tmp_path / "reference", sqlite_template,
+                                           pg_schemas)
     try:
         yield pool, reference
     finally:
-        pool.close()
-        reference.close()
         drop()
+        drop_reference()
 
 
 def feed(pools: tuple[Pool, ...], path: Path, rows: list[tuple[str, str, str, str]]) -> None:
@@ -58,6 +60,36 @@ def feed(pools: tuple[Pool, ...], path: Path, rows: list[tuple[str, str, str, st
 def summary(pool: Pool) -> dict[str, Any]:
     state = ledger_state(pool)
     return {"balances": state["balances"], "positions": state["positions"]}
+
+
+def wait_for_ledger_lock(pool: Pool, proc: Any, want: bool = True,
+                         timeout: float = 60.0) -> float:
+    """Seconds until `proc` holds the write lock (SQLite) or the ledger lock (PostgreSQL) — it
+    is then inside its settlement's transaction — or, with `want` False, until it let go."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if want:
+            assert proc.poll() is None, "the settlement ended before it was seen running"
+        if pool.engine.dialect.name == "postgresql":
+            with pool.engine.connect() as conn:
+                held = conn.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                    "objid = :key AND database = (SELECT oid FROM pg_database WHERE datname = "
+                    "current_database())"), {"key": LEDGER_LOCK}).scalar()
+        else:
+            probe = sqlite3.connect(pool.url.removeprefix("sqlite:///"), timeout=0)
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.rollback()
+                held = 0
+            except sqlite3.OperationalError:
+                held = 1
+            finally:
+                probe.close()
+        if bool(held) == want:
+            return time.monotonic() - began
+        time.sleep(0.01)
+    raise AssertionError("the settlement never took the ledger lock")
 
 
 def test_two_settlements_of_the_same_period_at_once(pools: tuple[Pool, Pool],
@@ -101,23 +133,25 @@ def test_settlement_killed_mid_run_leaves_no_partial_run(pools: tuple[Pool, Pool
     codes = bulk_transfers(pool, KILL_TRANSFERS)
     bulk_transfers(reference, KILL_TRANSFERS)
     rng = random.Random(20240917)
-    kills = 0
+    kills = extra = 0
     for r in range(KILL_ROUNDS):
         month = MONTHS[r + 3]
         periods = MONTHS[: r + 4] if r == 0 else [month]
         feed((pool, reference), tmp_path / f"round{r}.csv",
              actual_rows(periods, salt=r) + bulk_rows(codes, periods, salt=r))
-        began = time.monotonic()
         ref = start(reference, "city-office", "--format", "json", "settle", month)
+        wait_for_ledger_lock(reference, ref)
+        held = wait_for_ledger_lock(reference, ref, want=False)  # its transaction's length
         out, err = ref.communicate(timeout=120)
-        took = time.monotonic() - began
         assert ref.returncode == 0, err
         assert json.loads(out)["entries"] >= KILL_TRANSFERS
 
         before = ledger_state(pool)
         runs_before = len(pool.rows("settlement_runs"))
-        delay = took * rng.uniform(0.45, 0.75)
         victim = start(pool, "city-office", "settle", month)
+        wait_for_ledger_lock(pool, victim)
+        # Somewhere inside the transaction, as long as the reference run's took.
+        delay = rng.uniform(0.05, 0.8) * held
         time.sleep(delay)
         victim.send_signal(signal.SIGKILL)
         victim.communicate(timeout=60)
@@ -138,7 +172,7 @@ def test_settlement_killed_mid_run_leaves_no_partial_run(pools: tuple[Pool, Pool
         assert "Settled through" in rerun.stdout
         assert summary(pool) == summary(reference), f"round {r}"
         assert_verified(pool)
-        assert len(pool.rows("settlement_runs")) == len(reference.rows("settlement_runs")) + (
-            1 if committed else 0)
+        extra += committed  # a victim that committed leaves the re-run posting nothing
+        assert len(pool.rows("settlement_runs")) == len(reference.rows("settlement_runs")) + extra
     print(f"killed {kills} of {KILL_ROUNDS} settlements before they committed")
     assert kills >= KILL_ROUNDS - 1, "the kills came too late to interrupt the runs"
