@@ -9,6 +9,7 @@ from pathlib import Path
 from pool.config import Settings
 from pool.domain.errors import InvalidInput, PoolError
 from pool.services import actors, claims, listings, projects, rulesets, setup
+from pool.services.demo_year import settle_a_year
 from pool.services.projects import NewProject
 from pool.services.runtime import Runtime
 
@@ -65,7 +66,7 @@ def run(directory: str | None) -> list[str]:
                            "another --dir or remove it.")
     day = Day(f"sqlite:///{path}")
     try:
-        _story(day)
+        _story(day, folder)
     finally:
         day.close()
     day.say("")
@@ -75,7 +76,7 @@ def run(directory: str | None) -> list[str]:
     return day.lines
 
 
-def _story(day: Day) -> None:
+def _story(day: Day, folder: Path) -> None:
     boot = Runtime(Settings(day.url, None, None))
     admin = setup.init(boot, regions="shangluo", admin="city-office")
     boot.close()
@@ -93,6 +94,8 @@ def _story(day: Day) -> None:
     _publish(day)
     _register(day)
     _pool(day)
+    _second_move(day)
+    settle_a_year(day, folder)
 
 
 def _publish(day: Day) -> None:
@@ -152,3 +155,14 @@ def _pool(day: Day) -> None:
     claims.reject(day.as_("city-office"), int(third["id"]),
                   reason="山阳县能耗余量不足以承接该项目,建议继续对接")
     day.say(f"The city rejects claim {third['id']}; listing {ln['id']} stays open for others.")
+
+
+def _second_move(day: Day) -> None:
+    ln_listing = next(row for row in listings.list_listings(day.as_("city-office"), status="open"))
+    claim = claims.submit(day.as_("danfeng-bureau"), int(ln_listing["id"]),
+                          note_text="丹凤县循环经济园区有能耗指标")
+    transfer = claims.approve(day.as_("city-office"), int(claim["id"]), effective="2024-11",
+                              agreement=["origin_tax_share=50%"])
+    day.say(f"Later, 丹凤县 claims listing {ln_listing['id']} and the city approves it: transfer "
+            f"{transfer['id']} moves {transfer['project']} to {transfer['to_name']} effective "
+            f"{transfer['effective']}, agreement {transfer['agreement']}.")

@@ -195,10 +195,18 @@ def test_demo_runs_in_a_fresh_file(tmp_path) -> None:  # type: ignore[no-untyped
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "transfer 1 moves ZS-2024-006 from 柞水县 to 商州区" in result.stdout
+    assert "verifies the ledger: whole" in result.stdout
     pool = Pool(f"sqlite:///{tmp_path / 'pool-demo.db'}")
-    assert len(pool.rows("projects")) == 6 and len(pool.rows("transfers")) == 1
+    assert len(pool.rows("projects")) == 6 and len(pool.rows("transfers")) == 2
     assert {c["status"] for c in pool.rows("claims")} == {"approved", "rejected"}
     assert any(e["outcome"] == "denied" for e in pool.rows("audit_log"))
+    # A year settled month by month, with one restatement kept as a second revision.
+    assert len(pool.rows("settlement_runs")) == 12
+    assert len(pool.rows("actual_imports")) == 13
+    restated = [r for r in pool.rows("actual_revisions") if r["revision"] == 2]
+    assert len(restated) == 1 and restated[0]["amount"] == 98_000_000
+    balances = pool.rows("ledger_accounts")
+    assert balances and sum(a["balance"] for a in balances) == 0
     pool.close()
     again = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path)])
     assert again.exit_code == 1 and "already exists" in again.stderr
