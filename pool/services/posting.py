@@ -6,8 +6,8 @@ posted positions are updated in the same transaction.
 
 from collections import defaultdict
 
-from pool.domain.months import format_month
 from pool.domain.accounts import split_account
+from pool.domain.months import format_month
 from pool.ledger.entries import GENESIS, deltas, drafts, entry_hash
 from pool.rules.facts import Target
 from pool.store.ledger_store import Ledger, PositionKey
