@@ -81,7 +81,11 @@ def _sink(out: Path | None) -> Iterator[export_service.Write]:
     if out is None:
         yield lambda text: click.echo(text, nl=False)
         return
-    with out.open("w", encoding="utf-8", newline="") as handle:
+    try:
+        handle = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
+    with handle:
         yield handle.write
 
 
