@@ -53,6 +53,8 @@ class ActualsImport:
 
     # -- staging ------------------------------------------------------------------------------
     def create_staging(self) -> None:
+        if self.postgres:  # joins and sorts over a whole file in memory, bounded, this transaction only
+            self._sql("SET LOCAL work_mem = '64MB'")
         self._sql(f"DROP TABLE IF EXISTS {'' if self.postgres else 'temp.'}{STAGING}")
         self._sql(
             f"CREATE TEMP TABLE {STAGING} (row_no INTEGER NOT NULL, project TEXT NOT NULL, "
