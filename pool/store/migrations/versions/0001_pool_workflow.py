@@ -7,6 +7,13 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from pool.store.triggers import (
+    create_refuse_function,
+    drop_append_only,
+    drop_refuse_function,
+    make_append_only,
+)
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -256,13 +263,15 @@ def upgrade() -> None:
     with op.batch_alter_table("transfers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_transfers_project_id"), ["project_id"], unique=False)
 
+    create_refuse_function()
     for table in APPEND_ONLY:
-        create_append_only_triggers(table)
+        make_append_only(table)
 
 
 def downgrade() -> None:
     for table in APPEND_ONLY:
-        drop_append_only_triggers(table)
+        drop_append_only(table)
+    drop_refuse_function()
     with op.batch_alter_table("transfers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transfers_project_id"))
 
@@ -296,35 +305,3 @@ def downgrade() -> None:
 
     op.drop_table("audit_log")
 
-
-def create_append_only_triggers(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE OR REPLACE FUNCTION pool_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()"
-        )
-        return
-    for event in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {event} refused'); END"
-        )
-
-
-def drop_append_only_triggers(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-        if table == APPEND_ONLY[-1]:
-            op.execute("DROP FUNCTION IF EXISTS pool_refuse_change()")
-        return
-    for event in ("update", "delete"):
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event}")

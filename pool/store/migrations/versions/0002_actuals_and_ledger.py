@@ -7,6 +7,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from pool.store.triggers import drop_append_only, make_append_only
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -167,12 +169,12 @@ def upgrade() -> None:
         batch_op.create_index("ix_ledger_postings_entry_seq", ["entry_seq"], unique=False)
 
     for table in APPEND_ONLY:
-        _append_only(table)
+        make_append_only(table)
 
 
 def downgrade() -> None:
     for table in APPEND_ONLY:
-        _drop_append_only(table)
+        drop_append_only(table)
     with op.batch_alter_table("ledger_postings", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_postings_entry_seq")
         batch_op.drop_index(batch_op.f("ix_ledger_postings_account_id"))
@@ -197,30 +199,3 @@ def downgrade() -> None:
     op.drop_table("actual_imports")
     op.drop_table("ledger_accounts")
 
-
-def _append_only(table: str) -> None:
-    """Refuse UPDATE and DELETE (and TRUNCATE) with the function revision 0001 created."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()"
-        )
-        return
-    for event in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {event} refused'); END"
-        )
-
-
-def _drop_append_only(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-        return
-    for event in ("update", "delete"):
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event}")
