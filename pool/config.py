@@ -1,7 +1,7 @@
 """Settings from flags and the environment. Imports nothing else from pool."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite:///pool.db"
 
@@ -10,9 +10,9 @@ DEFAULT_DATABASE_URL = "sqlite:///pool.db"
 class Settings:
     """Where the database is and who is acting, as given by flags or the environment."""
 
-    database_url: str
+    database_url: str = field(repr=False)  # may carry a password
     actor: str | None
-    token: str | None
+    token: str | None = field(repr=False)  # never in a repr, a log or an error message
 
     @classmethod
     def load(cls, database_url: str | None = None, actor: str | None = None) -> "Settings":

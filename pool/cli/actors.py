@@ -2,9 +2,9 @@
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render
+from pool.cli.common import format_option, handle_errors, render, render_object
 from pool.cli.setup import show_new_actor
-from pool.cli.wiring import runtime
+from pool.cli.wiring import fmt, runtime
 from pool.domain.workflow import ROLES
 from pool.services import actors as service
 from pool.services import regions as region_service
@@ -38,6 +38,27 @@ def add(name: str, role: str, region: str | None) -> None:
     show_new_actor(service.add(runtime(), name=name, role=role, region=region))
 
 
+@actor.command("revoke")
+@click.argument("name")
+@format_option
+@handle_errors
+def revoke(name: str) -> None:
+    """Revoke an actor (city only): its token stops working at once, for every command.
+
+    The actor stays in the audit log and in `actor list`, marked revoked; its name cannot be
+    used again. The last active city actor cannot be revoked.
+
+    \b
+    Example:
+      pool --as city-office actor revoke luonan-bureau
+    """
+    result = service.revoke(runtime(), name=name)
+    if fmt() == "json":
+        render_object(result)
+    else:
+        click.echo(f"Revoked actor {result['actor']} ({result['role']}); its token no longer works.")
+
+
 @actor.command("list")
 @format_option
 @handle_errors
@@ -50,7 +71,7 @@ def list_() -> None:
     """
     rows = service.list_actors(runtime())
     render(rows, [("id", "id"), ("actor", "actor"), ("role", "role"), ("region", "region"),
-                  ("created_at", "created (UTC)")])
+                  ("created_at", "created (UTC)"), ("revoked_at", "revoked (UTC)")])
 
 
 @click.group("region")

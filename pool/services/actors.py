@@ -2,7 +2,7 @@
 
 import re
 
-from pool.domain.errors import InvalidInput
+from pool.domain.errors import Conflict, InvalidInput, PermissionDenied
 from pool.domain.tokens import hash_token, new_token
 from pool.domain.workflow import ROLES
 from pool.services import commands
@@ -53,10 +53,40 @@ def add(rt: Runtime, *, name: str, role: str, region: str | None) -> dict[str, o
     return commands.write(rt, "actor.add", body)
 
 
+def revoke(rt: Runtime, *, name: str) -> dict[str, object]:
+    """Revoke an actor: its token stops working at once, for reading too. The row stays, so
+    what it did keeps its name; the city cannot revoke its last active city actor."""
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.target = f"actor:{name}"
+        require_role(actor, "city", doing="revoke actors")
+        target = uow.actors.by_name(name)
+        if target is None:
+            raise InvalidInput(f"There is no actor named {name!r}; see `pool actor list`.")
+        if target.revoked_at is not None:
+            raise Conflict(f"Actor {name!r} was already revoked on "
+                           f"{target.revoked_at.isoformat()}Z.")
+        cities = uow.actors.active_city(lock=True)  # serialises two city actors revoking
+        if actor not in cities:
+            raise PermissionDenied(f"Actor {actor.name!r} was revoked a moment ago and can no "
+                                   "longer act.")
+        if target.role == "city" and cities == [target]:
+            raise InvalidInput(f"{name!r} is the last active city actor; add another with "
+                               "`pool actor add NAME --role city` before revoking it.")
+        target.revoked_at = rt.now()
+        note.detail = {"role": target.role, "region": target.region}
+        return {"actor": name, "role": target.role, "region": target.region,
+                "revoked_at": target.revoked_at.isoformat()}
+
+    return commands.write(rt, "actor.revoke", body)
+
+
 def list_actors(rt: Runtime) -> list[dict[str, object]]:
     def body(uow: UnitOfWork, actor: Actor) -> list[dict[str, object]]:
         require_role(actor, "city", doing="list actors")
         return [{"id": a.id, "actor": a.name, "role": a.role, "region": a.region,
-                 "created_at": a.created_at.isoformat()} for a in uow.actors.all()]
+                 "created_at": a.created_at.isoformat(),
+                 "revoked_at": a.revoked_at.isoformat() if a.revoked_at else None}
+                for a in uow.actors.all()]
 
     return commands.read(rt, body)

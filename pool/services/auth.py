@@ -19,6 +19,10 @@ def authenticate(uow: UnitOfWork, settings: Settings) -> Actor:
     if not verify_token(settings.token, actor.token_hash if actor else None) or actor is None:
         raise PermissionDenied(f"Actor {settings.actor!r} is unknown or the token does not "
                                "match.")
+    if actor.revoked_at is not None:
+        raise PermissionDenied(f"Actor {actor.name!r} was revoked on "
+                               f"{actor.revoked_at.isoformat()}Z and can no longer act; ask the "
+                               "city office for a new actor.")
     return actor
 
 

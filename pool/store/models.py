@@ -66,6 +66,7 @@ class Actor(Base):
     region: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     token_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)  # a revoked actor cannot act
 
 
 class Project(Base):

@@ -72,6 +72,11 @@ class Actors(_Repository):
     def add(self, actor: Actor) -> None:
         self.session.add(actor)
 
+    def active_city(self, *, lock: bool = False) -> list[Actor]:
+        """City actors not revoked; locked, they stay so until the transaction ends."""
+        stmt = select(Actor).where(Actor.role == "city", Actor.revoked_at.is_(None))
+        return list(self.session.scalars(self._locked(stmt.order_by(Actor.id), lock=lock)))
+
 
 class Projects(_Repository):
     def by_code(self, code: str, *, lock: bool = False) -> Project | None:
