@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pool.config import Settings
 from pool.domain.errors import PoolError
 from pool.store import migrate
-from pool.store.engine import make_engine
+from pool.store.engine import make_engine, shown_url
 from pool.store.errors import DatabaseUnavailable
 from pool.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -51,10 +51,10 @@ class Runtime:
             raise
         except Exception as exc:  # the driver's own connection errors
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DatabaseUnavailable(f"The database {self.settings.database_url} cannot be "
+            raise DatabaseUnavailable(f"The database {shown_url(self.settings.database_url)} cannot be "
                                       f"opened: {first}.") from None
         if current is None:
-            raise DatabaseUnavailable(f"The database {self.settings.database_url} holds no pool; "
+            raise DatabaseUnavailable(f"The database {shown_url(self.settings.database_url)} holds no pool; "
                                       "create it with `pool init --admin NAME`.")
         if current != migrate.head():
             raise DatabaseUnavailable(f"The database schema is at revision {current}, not the "

@@ -1,5 +1,6 @@
 """Engines for SQLite (WAL, foreign keys, BEGIN IMMEDIATE for writes) and PostgreSQL (psycopg 3)."""
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -9,6 +10,15 @@ from sqlalchemy.exc import ArgumentError
 from pool.domain.errors import InvalidInput
 
 _WRITE = "pool_write"
+_PASSWORD = re.compile(r"(://[^/@:]*):[^@/]*@")
+
+
+def shown_url(url: str) -> str:
+    """The URL for a message: its password, if any, replaced by `***`."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return _PASSWORD.sub(r"\1:***@", url)
 
 
 def make_engine(url: str) -> Engine:
@@ -16,7 +26,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InvalidInput(f"{url!r} is not a database URL; use sqlite:///FILE or "
+        raise InvalidInput(f"{shown_url(url)!r} is not a database URL; use sqlite:///FILE or "
                            "postgresql+psycopg://USER@HOST/DB.") from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
