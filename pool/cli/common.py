@@ -12,6 +12,7 @@ import click
 
 from pool.config import Settings
 from pool.domain.errors import PoolError
+from pool.domain.text import spreadsheet_safe
 
 FORMATS = ("table", "json", "csv")
 
@@ -99,18 +100,7 @@ def cell(value: Any) -> str:
 
 def csv_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
-    text = cell(value)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text.startswith("-") and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)  # only to recognise a negative number; never used as a value
-    except ValueError:
-        return False
-    return True
+    return spreadsheet_safe(cell(value))
 
 
 def display_width(text: str) -> int:

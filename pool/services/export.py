@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
+from pool.domain.text import spreadsheet_safe
 from pool.ledger import journal
 from pool.services import commands
 from pool.services.auth import require_role
@@ -80,5 +81,5 @@ def _transaction(fmt: str, entry: journal.Entry, units: dict[str, str]) -> str:
 
 def _csv_line(cells: Iterable[str]) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(list(cells))
+    csv.writer(buf, lineterminator="\n").writerow([spreadsheet_safe(c) for c in cells])
     return buf.getvalue()
