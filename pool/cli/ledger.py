@@ -25,23 +25,32 @@ def ledger() -> None:
 
 
 @ledger.command("verify")
+@click.option("--checkpoint", "checkpoint_file", metavar="FILE", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also prove the ledger extends this checkpoint unchanged.")
 @format_option
-def verify() -> None:
+def verify(checkpoint_file: Path | None) -> None:
     """Recompute the hash chain, every entry's balance and every stored balance.
 
-    Exits 0 when the ledger is whole; otherwise names the first bad entry and exits 1.
-    City office and auditors.
+    Exits 0 when the ledger is whole; otherwise names the first bad entry and exits 1. With
+    --checkpoint, the entry the checkpoint ends at must still exist with the hash it recorded,
+    which catches history rewritten with every later hash recomputed. City office and auditors.
 
     \b
-    Example:
+    Examples:
       pool --as auditor ledger verify
+      pool --as auditor ledger verify --checkpoint checkpoint-2024-12.json
     """
-    result = verify_service.verify(runtime())
+    anchor = _read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
+    result = verify_service.verify(runtime(), anchor)
     if fmt() == "json":
         render_object(result)
     elif result["ok"]:
         click.echo(f"Ledger verified: {result['entries']} entries, {result['postings']} postings; "
                    f"head {result['head'][:16]}.")
+        if anchor is not None:
+            click.echo(f"It extends the checkpoint of {anchor.at or 'unknown time'} unchanged "
+                       f"(entry {anchor.entries}, hash {anchor.head[:16]}).")
     else:
         first = result["first_bad_entry"]
         where = f"; the first bad entry is {first}" if first is not None else ""
@@ -50,6 +59,44 @@ def verify() -> None:
             click.echo(f"  {problem}", err=True)
     if not result["ok"]:
         sys.exit(1)
+
+
+@ledger.command("checkpoint")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the checkpoint to FILE (which must not exist) instead of standard output.")
+@handle_errors
+def checkpoint(out: Path | None) -> None:
+    """Record the ledger's entry count and head hash, with the time, as a small JSON file.
+
+    Keep it outside the database (each county can keep one per settlement): `pool ledger verify
+    --checkpoint FILE` later proves the ledger still extends it unchanged. The ledger must verify
+    first. City office and auditors.
+
+    \b
+    Example:
+      pool --as auditor ledger checkpoint --out checkpoint-2024-12.json
+    """
+    taken = verify_service.checkpoint(runtime())
+    if out is None:
+        click.echo(taken.to_json(), nl=False)
+        return
+    try:
+        with out.open("x", encoding="utf-8") as handle:
+            handle.write(taken.to_json())
+    except FileExistsError:
+        raise click.ClickException(f"{out} already exists; a checkpoint is never overwritten.") from None
+    except OSError as exc:
+        raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
+    click.echo(f"Checkpoint: {taken.entries} entries, head {taken.head}, at {taken.at}; "
+               f"written to {out}.", err=True)
+
+
+def _read_checkpoint(path: Path) -> verify_service.Checkpoint:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.FileError(str(path), hint=str(exc)) from None
+    return verify_service.load_checkpoint(text, str(path))
 
 
 @ledger.command("export")

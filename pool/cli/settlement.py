@@ -29,6 +29,9 @@ def settle(period: str) -> None:
                    f"entries, {result['postings']} postings, {result['projects']} projects recomputed.")
     else:
         click.echo(f"Settled through {result['period']} (run {result['run']}): nothing new to post.")
+    if fmt() != "json":
+        click.echo(f"Ledger head: entry {result['ledger_entries']}, hash {result['head']} "
+                   "(keep it, or `pool ledger checkpoint --out FILE`).")
 
 
 @click.group("period")

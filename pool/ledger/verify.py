@@ -20,6 +20,8 @@ class Report:
     head: str = GENESIS
     problems: list[str] = field(default_factory=list)
     first_bad_entry: int | None = None
+    watch: int | None = None  # an entry whose recomputed hash to keep (a checkpoint's)
+    watched_hash: str | None = None
     account_sums: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     position_sums: dict[tuple[int, str, str], int] = field(default_factory=lambda: defaultdict(int))
 
@@ -62,6 +64,8 @@ def _check_entry(e: Any, postings: list[tuple[str, int]], report: Report) -> Non
                             e.share, e.book, postings)
     if recomputed != e.hash:
         report.problem(f"entry {e.seq}: its hash does not match its content.", e.seq)
+    if e.seq == report.watch:
+        report.watched_hash = recomputed
     total = sum(a for _, a in postings)
     if total:
         report.problem(f"entry {e.seq}: its postings sum to {format_amount(total)}, not zero.", e.seq)
@@ -89,3 +93,20 @@ def check_positions(stored: Iterable[Any], report: Report) -> None:
         if computed and key not in seen and not key[2].startswith("@"):
             report.problem(f"transfer {key[0]} share {key[1]} region {key[2]}: postings sum to "
                            f"{format_amount(computed)} but no position is stored.")
+
+
+def check_checkpoint(entries: int, head: str, at: str, report: Report) -> None:
+    """After check_chain with `report.watch = entries`: the ledger extends the checkpoint."""
+    if entries == 0:
+        return
+    taken = f" taken {at}" if at else ""
+    if report.entries < entries:
+        report.problem(f"entry {entries}: the checkpoint{taken} records {entries} entries, but the "
+                       f"ledger now has only {report.entries}; entries were removed.", entries)
+    elif report.watched_hash is None:
+        report.problem(f"entry {entries}: the checkpoint{taken} ends at this entry, but the "
+                       "ledger no longer holds it.", entries)
+    elif report.watched_hash != head:
+        report.problem(f"entry {entries}: the checkpoint{taken} records its hash as {head[:16]}…, "
+                       f"but the ledger's history recomputes it as {report.watched_hash[:16]}…; "
+                       f"entries up to {entries} were rewritten.", entries)

@@ -77,7 +77,8 @@ def run(uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any,
     if progress:
         progress(total, total)
     return {"period": format_month(through), "run": run_id, "projects": done,
-            "entries": writer.entries, "postings": writer.postings}
+            "entries": writer.entries, "postings": writer.postings,
+            "ledger_entries": writer.seq, "head": writer.prev}
 
 
 def _units(transfers: list[Any]) -> dict[str, str]:
