@@ -1,9 +1,12 @@
 """`pool init`, `pool db upgrade|current` and `pool demo`."""
 
+from pathlib import Path
+
 import click
 
 from pool.cli.common import format_option, handle_errors, render_object
 from pool.cli.wiring import fmt, runtime
+from pool.services import backup as backup_service
 from pool.services import demo as demo_service
 from pool.services import setup
 
@@ -76,6 +79,37 @@ def db_current() -> None:
     current, head = setup.current(runtime())
     state = "up to date" if current == head else "needs `pool db upgrade`"
     click.echo(f"current: {current or 'none (run pool init)'}\nlatest:  {head}\n{state}")
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@format_option
+@handle_errors
+def db_backup(file: Path) -> None:
+    """Back up the database into FILE, which must not exist (city office only).
+
+    SQLite: a consistent copy taken with SQLite's online backup API, safe while others work;
+    restore by putting the copy where the database was (or pointing --db at it). PostgreSQL:
+    prints the pg_dump command to run (and the pg_restore one), without the password.
+
+    \b
+    Example:
+      pool --as city-office db backup backups/pool-2024-12.db
+    """
+    result = backup_service.backup(runtime(), file)
+    if fmt() == "json":
+        render_object(result)
+    elif result["backend"] == "sqlite":
+        head = f", head {result['head']}" if result["head"] else ""
+        click.echo(f"Backed up to {result['file']} ({result['bytes']} bytes): schema "
+                   f"{result['revision']}, ledger entry {result['ledger_entries']}{head}.")
+    else:
+        click.echo("PostgreSQL is backed up with its own tool; run:")
+        click.echo(f"  {result['command']}")
+        if result["password_hidden"]:
+            click.echo("Give the password in PGPASSWORD or ~/.pgpass; it is not shown here.")
+        click.echo("Restore into a new, empty database with:")
+        click.echo(f"  {result['restore']}")
 
 
 @click.command("demo")

@@ -1,0 +1,31 @@
+"""`pool db backup`: a consistent copy of a SQLite pool, or the pg_dump command for PostgreSQL.
+
+City office only: a backup holds everything, leads and actors' token hashes included. Like
+other reads it is not audited.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from pool.services import commands
+from pool.services.auth import require_role
+from pool.services.runtime import Runtime
+from pool.store import backup as store
+from pool.store.models import Actor
+from pool.store.uow import UnitOfWork
+
+
+def backup(rt: Runtime, dest: Path) -> dict[str, Any]:
+    def body(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+        require_role(actor, "city", doing="back up the database")
+        engine = rt.factory.engine
+        if engine.dialect.name == "postgresql":
+            dump, restore, password = store.pg_dump_command(rt.settings.database_url, dest)
+            return {"backend": "postgresql", "file": str(dest), "command": dump,
+                    "restore": restore, "password_hidden": password}
+        copied = store.sqlite_backup(engine, dest)
+        return {"backend": "sqlite", "file": str(dest), "bytes": copied.bytes,
+                "revision": copied.revision, "ledger_entries": copied.entries,
+                "head": copied.head}
+
+    return commands.read(rt, body)

@@ -1,0 +1,75 @@
+"""Backups: SQLite's online backup API into a new file; for PostgreSQL, the pg_dump command.
+
+SQLite copies every page in one step under a read transaction, so the copy is the database as
+one committed moment, even while imports and settlements write (WAL readers never block).
+"""
+
+import os
+import shlex
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from pool.domain.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What a finished SQLite backup holds: its size, schema revision and ledger head."""
+
+    bytes: int
+    revision: str | None
+    entries: int
+    head: str | None
+
+
+def sqlite_backup(engine: Engine, dest: Path) -> Copied:
+    """Copy the live database into `dest`, which must not exist yet."""
+    if dest.exists():
+        raise InvalidInput(f"{dest} already exists; a backup never overwrites a file.")
+    if not dest.parent.is_dir():
+        raise InvalidInput(f"{dest.parent} is not a directory; create it first.")
+    partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+    source = engine.raw_connection()
+    try:
+        target = sqlite3.connect(partial)
+        try:
+            source.driver_connection.backup(target)  # type: ignore[union-attr]
+        finally:
+            target.close()
+        try:
+            os.link(partial, dest)  # fails, rather than overwrites, if dest appeared meanwhile
+        except FileExistsError:
+            raise InvalidInput(f"{dest} already exists; a backup never overwrites a file.") from None
+    finally:
+        source.close()
+        partial.unlink(missing_ok=True)
+    return _describe(dest)
+
+
+def _describe(path: Path) -> Copied:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        head = conn.execute("SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return Copied(path.stat().st_size, revision[0] if revision else None,
+                  int(head[0]) if head else 0, str(head[1]) if head else None)
+
+
+def pg_dump_command(url: str, dest: Path) -> tuple[str, str, bool]:
+    """(the pg_dump command, the matching pg_restore command, whether the URL had a password);
+    the password is never part of either: pg_dump reads it from PGPASSWORD or ~/.pgpass."""
+    parsed = make_url(url)
+    has_password = parsed.password is not None
+    plain = parsed.set(drivername="postgresql", password=None)
+    conninfo = plain.render_as_string(hide_password=False)
+    dump = shlex.join(["pg_dump", "--format=custom", "--no-owner", f"--file={dest}",
+                       f"--dbname={conninfo}"])
+    restore = shlex.join(["pg_restore", "--no-owner", "--exit-on-error",
+                          "--dbname=postgresql://USER@HOST/NEW_EMPTY_DATABASE", str(dest)])
+    return dump, restore, has_password
