@@ -47,6 +47,9 @@ class Runtime:
     def require_schema(self) -> None:
         try:
             current = migrate.current(self.factory.engine)
+        except DatabaseUnavailable as exc:
+            raise DatabaseUnavailable(f"{str(exc).rstrip('.')} (database "
+                                      f"{shown_url(self.settings.database_url)}).") from None
         except PoolError:
             raise
         except Exception as exc:  # the driver's own connection errors
