@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from pool.domain.errors import InvalidInput
 
@@ -66,7 +66,8 @@ def pg_dump_command(url: str, dest: Path) -> tuple[str, str, bool]:
     the password is never part of either: pg_dump reads it from PGPASSWORD or ~/.pgpass."""
     parsed = make_url(url)
     has_password = parsed.password is not None
-    plain = parsed.set(drivername="postgresql", password=None)
+    plain = URL.create("postgresql", parsed.username, None, parsed.host, parsed.port,
+                       parsed.database, parsed.query)
     conninfo = plain.render_as_string(hide_password=False)
     dump = shlex.join(["pg_dump", "--format=custom", "--no-owner", f"--file={dest}",
                        f"--dbname={conninfo}"])
