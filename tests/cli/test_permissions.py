@@ -49,8 +49,12 @@ CASES: list[tuple[str, list[str], set[str], dict[str, int]]] = [
      {"policy-desk"}, {}),
     ("rules list", ["rules", "list"], ALL, {}),
     ("audit", ["audit"], {"city-office", "audit-bureau"}, {}),
+    ("actor revoke", ["actor", "revoke", "policy-desk"], {"city-office"}, {}),
+    ("ledger checkpoint", ["ledger", "checkpoint"], {"city-office", "audit-bureau"}, {}),
+    ("ledger verify", ["ledger", "verify"], {"city-office", "audit-bureau"}, {}),
+    ("db backup", ["db", "backup", "{tmp}/backup.db"], {"city-office"}, {}),
 ]
-WRITES = {"actor add", "project add", "project stage", "listing open", "listing withdraw",
+WRITES = {"actor add", "actor revoke", "project add", "project stage", "listing open", "listing withdraw",
           "claim submit", "claim withdraw", "claim approve", "claim reject", "rules publish"}
 
 
@@ -86,6 +90,7 @@ def test_command_under_identity(template: tuple[Path, dict[str, str]], tmp_path:
                                 identity: str, name: str, args: list[str], allowed: set[str],
                                 others: dict[str, int]) -> None:
     source, tokens = template
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     shutil.copy(source, tmp_path / "pool.db")
     pool = Pool(f"sqlite:///{tmp_path / 'pool.db'}")
     pool.tokens.update(tokens)
