@@ -1,0 +1,381 @@
+"""Settlement as a state machine (SPEC §3 "Actual", §4.2 step 10, §5): imports, restatements,
+no-op re-imports, settlements (forward, re-runs and refused backward ones) and period closes in
+random orders and periods, through the command line on SQLite.
+
+After every step the ledger must verify, and every party balance and every posted
+(transfer, share, region) position must equal the engine's targets computed FROM SCRATCH: the
+stored transfers with their pinned rulesets, all current actuals, through the last settled period
+— whatever the runs before recomputed or skipped.
+
+Each run of the machine gets a fresh copy of the standard ledger_pool() (built once per session).
+"""
+
+import functools
+import itertools
+import json
+import shutil
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from ledger_support import LEDGER_TABLES, METRICS, PROJECTS, fresh_pool, month_int, write_csv
+from pool_driver import Pool
+from sqlalchemy import text
+
+from pool.domain import agreement_values
+from pool.domain.accounts import SOURCE
+from pool.domain.months import format_month
+from pool.rules.engine import settle_project
+from pool.rules.facts import ProjectFacts, TransferFacts
+from pool.rules.loader import load_ruleset_text
+from pool.rules.schema import Ruleset
+
+# The standard pool's transfers start in 2024-08; periods from before it (not in the ledger) to
+# past the first complete agreement year of SZ-003's chuanzhe floor (2024-08..2025-07) and into
+# year 2 of every share.
+PERIODS = [format_month(m) for m in range(month_int("2024-06"), month_int("2025-11") + 1)]
+FIRST, LAST = month_int(PERIODS[0]), month_int(PERIODS[-1])
+# Every project reports the metrics of its ruleset; ZS-001 also reports a metric of another
+# ruleset (declared, so accepted, but read by none of its transfers).
+KEYS_METRICS = {code: METRICS[ruleset] for code, _o, _h, _e, ruleset, _a in PROJECTS}
+KEYS_METRICS["ZS-001"] = KEYS_METRICS["ZS-001"] + ("vat_local",)
+ALL_KEYS = [(c, p, m) for c, ms in KEYS_METRICS.items() for p in PERIODS for m in ms]
+
+# Amounts in fen: zeros, a few fen (ties and leftovers in the largest-remainder step), odd fen,
+# and large values.
+fen_amounts = st.one_of(st.just(0), st.integers(1, 7), st.integers(0, 1000),
+                        st.integers(0, 10**9), st.integers(0, 10**6).map(lambda x: 2 * x + 1))
+
+
+def written(amount: int, style: int) -> str:
+    """The amount as a file writes it: 1234.50, 1234.5 or 1234 where that is exact."""
+    whole, cents = divmod(amount, 100)
+    if style == 1 and cents == 0:
+        return str(whole)
+    if style == 2 and cents % 10 == 0:
+        return f"{whole}.{cents // 10}"
+    return f"{whole}.{cents:02d}"
+
+
+def counts(pool: Pool, tables: tuple[str, ...] = LEDGER_TABLES) -> dict[str, int]:
+    """Rows per ledger table (without reflecting the schema on every step)."""
+    with pool.engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in tables}
+
+
+class _Session:
+    """What the pytest fixtures give the machine: where to build pools."""
+
+    sqlite_template: Path | None = None
+    steps = 0
+    runs = 0
+
+
+# -- the engine from scratch --------------------------------------------------------------------
+
+@functools.cache
+def parsed(stored_text: str, source: str) -> Ruleset:
+    """A published version's stored text, parsed once per session (the text is immutable)."""
+    return load_ruleset_text(stored_text, source)
+
+
+Snapshot = dict[int, dict[str, dict[int, int]]]   # project id -> metric -> period -> fen
+
+
+def stored_actuals(pool: Pool) -> Snapshot:
+    """Every current actual (all periods, all projects), as the engine reads them."""
+    actuals: Snapshot = defaultdict(lambda: defaultdict(dict))
+    with pool.engine.connect() as conn:
+        for project_id, metric, period, amount in conn.execute(text(
+                "SELECT project_id, metric, period, amount FROM actuals")):
+            actuals[project_id][metric][period] = amount
+    return actuals
+
+
+def expected_targets(pool: Pool, through: int | None, actuals: Snapshot
+                     ) -> dict[tuple[int, str, str, str], int]:
+    """(transfer, share, book, region) -> the engine's cumulative target through `through`,
+    from the stored transfers, pinned ruleset texts and agreements and `actuals` (every actual
+    stored when the last settlement ran)."""
+    if through is None:
+        return {}
+    with pool.engine.connect() as conn:
+        city = conn.execute(text("SELECT code FROM regions WHERE level = 'city'")).scalar_one()
+        versions = {i: parsed(t, f"{r}@{v}") for i, r, v, t in conn.execute(text(
+            "SELECT id, ruleset, version, text FROM ruleset_versions"))}
+        projects = {}
+        for row in conn.execute(text(
+                "SELECT id, planned_investment, kind, capital_source, signed, construction_start,"
+                " operation_start, full_capacity FROM projects")).mappings():
+            milestones = {k: row[k] for k in ("signed", "construction_start", "operation_start",
+                                              "full_capacity") if row[k] is not None}
+            projects[row["id"]] = ProjectFacts(row["planned_investment"], row["kind"],
+                                               row["capital_source"], milestones)
+        transfers: dict[int, list[TransferFacts]] = defaultdict(list)
+        for row in conn.execute(text(
+                "SELECT id, project_id, from_region, to_region, effective, ruleset_version_id,"
+                " agreement FROM transfers ORDER BY id")).mappings():
+            agreement = agreement_values.decode(json.loads(row["agreement"]))
+            transfers[row["project_id"]].append(TransferFacts(
+                row["from_region"], row["to_region"], row["effective"],
+                versions[row["ruleset_version_id"]], agreement, row["id"]))
+    out: dict[tuple[int, str, str, str], int] = {}
+    for project_id, moves in transfers.items():
+        targets, _ = settle_project(projects[project_id], moves, actuals.get(project_id, {}),
+                                    through, city)
+        for t in targets:
+            key = (t.transfer, t.share, t.book, t.region)
+            assert key not in out
+            out[key] = t.amount
+    return out
+
+
+# -- the machine --------------------------------------------------------------------------------
+
+class SettlementMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        assert _Session.sqlite_template is not None
+        self.home = Path(tempfile.mkdtemp(prefix="pool-stateful-"))
+        self.pool, self._drop = fresh_pool("sqlite", self.home / "pool", _Session.sqlite_template,
+                                           None)
+        self.files = itertools.count()
+        self.stored: dict[tuple[str, str, str], int] = {}    # the model of `actuals`
+        self.settled: int | None = None                      # last settled period
+        self.closed: int | None = None                       # latest closed period
+        self.at_settlement: Snapshot = {}                    # actuals when it was settled
+        self.runs = 0
+        _Session.runs += 1
+
+    def teardown(self) -> None:
+        self._drop()
+        self.pool.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _file(self, rows: list[tuple[str, str, str, str]]) -> Path:
+        return write_csv(self.home / f"a{next(self.files)}.csv", rows)
+
+    def _import(self, rows: list[tuple[str, str, str, str]], restate: bool) -> Any:
+        args = ["actuals", "import", str(self._file(rows))]
+        if restate:
+            args += ["--restate", "--reason", "税务局更正申报"]
+        return self.pool.run("city-office", *args)
+
+    def _refused(self, result: Any, before: dict[str, int], *phrases: str) -> None:
+        assert result.exit_code == 1, (result.stdout, result.stderr)
+        assert result.stderr.startswith("Error: ") and "Traceback" not in result.output
+        for phrase in phrases:
+            assert phrase in result.stderr, (phrase, result.stderr)
+        assert counts(self.pool) == before
+        assert self.pool.last_audit()["outcome"] == "invalid"
+
+    def _count_step(self) -> None:
+        _Session.steps += 1
+
+    # -- rules ----------------------------------------------------------------------------
+    @rule(data=st.data(), restate=st.booleans())
+    def import_new(self, data: st.DataObject, restate: bool) -> None:
+        """New keys with random amounts. Without --restate a new key in a closed period is
+        refused and nothing changes."""
+        self._count_step()
+        fresh = [k for k in ALL_KEYS if k not in self.stored]
+        if not fresh:
+            return
+        keys = data.draw(st.lists(st.sampled_from(fresh), min_size=1, max_size=6, unique=True),
+                         label="keys")
+        amounts = data.draw(st.lists(fen_amounts, min_size=len(keys), max_size=len(keys)),
+                            label="fen")
+        style = data.draw(st.integers(0, 2), label="style")
+        rows = [(*k, written(a, style)) for k, a in zip(keys, amounts, strict=True)]
+        closed = [k for k in keys if self.closed is not None and month_int(k[1]) <= self.closed]
+        before = counts(self.pool)
+        result = self._import(rows, restate)
+        if closed and not restate:
+            self._refused(result, before, "is closed", "--restate")
+            return
+        assert result.exit_code == 0, (rows, result.stdout, result.stderr)
+        self.stored.update(zip(keys, amounts, strict=True))
+        after = counts(self.pool)
+        assert after["actual_imports"] == before["actual_imports"] + 1
+        assert after["actuals"] == before["actuals"] + len(keys)
+        assert after["actual_revisions"] == before["actual_revisions"] + len(keys)
+
+    @precondition(lambda self: self.stored)
+    @rule(data=st.data())
+    def restate(self, data: st.DataObject) -> None:
+        """A new value for stored keys with --restate --reason (some may stay the same)."""
+        self._count_step()
+        keys = data.draw(st.lists(st.sampled_from(sorted(self.stored)), min_size=1, max_size=4,
+                                  unique=True), label="keys")
+        amounts = data.draw(st.lists(fen_amounts, min_size=len(keys), max_size=len(keys)),
+                            label="fen")
+        rows = [(*k, written(a, 0)) for k, a in zip(keys, amounts, strict=True)]
+        changed = sum(self.stored[k] != a for k, a in zip(keys, amounts, strict=True))
+        before = counts(self.pool)
+        result = self._import(rows, restate=True)
+        assert result.exit_code == 0, (rows, result.stdout, result.stderr)
+        after = counts(self.pool)
+        assert after["actuals"] == before["actuals"]
+        assert after["actual_revisions"] == before["actual_revisions"] + changed
+        assert after["actual_imports"] == before["actual_imports"] + (1 if changed else 0)
+        if not changed:
+            assert "Nothing changed" in result.stdout
+        self.stored.update(zip(keys, amounts, strict=True))
+
+    @precondition(lambda self: self.stored)
+    @rule(data=st.data(), restate=st.booleans())
+    def reimport_identical(self, data: st.DataObject, restate: bool) -> None:
+        """The stored values again, closed periods included: a no-op with or without --restate."""
+        self._count_step()
+        keys = data.draw(st.lists(st.sampled_from(sorted(self.stored)), min_size=1, max_size=6,
+                                  unique=True), label="keys")
+        style = data.draw(st.integers(0, 2), label="style")
+        before = counts(self.pool)
+        result = self._import([(*k, written(self.stored[k], style)) for k in keys], restate)
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        assert "Nothing changed" in result.stdout
+        assert counts(self.pool) == before
+
+    @precondition(lambda self: self.stored)
+    @rule(data=st.data())
+    def restate_without_flag_is_refused(self, data: st.DataObject) -> None:
+        self._count_step()
+        key = data.draw(st.sampled_from(sorted(self.stored)), label="key")
+        amount = data.draw(fen_amounts.filter(lambda a: a != self.stored[key]), label="fen")
+        before = counts(self.pool)
+        result = self._import([(*key, written(amount, 0))], restate=False)
+        self._refused(result, before, "would restate it", "--restate")
+
+    @rule(data=st.data())
+    def settle(self, data: st.DataObject) -> None:
+        """Settle a period at or after the last settled one (the same one is a re-run)."""
+        self._count_step()
+        low = self.settled if self.settled is not None else FIRST
+        through = data.draw(st.integers(low, min(low + 4, LAST)), label="through")
+        before = counts(self.pool)
+        result = self.pool.run("city-office", "--format", "json", "settle", format_month(through))
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        summary = json.loads(result.stdout)
+        assert summary["period"] == format_month(through)
+        after = counts(self.pool)
+        assert after["settlement_runs"] == before["settlement_runs"] + 1
+        assert after["ledger_entries"] == before["ledger_entries"] + summary["entries"]
+        assert after["ledger_postings"] == before["ledger_postings"] + summary["postings"]
+        if self.settled == through and summary["entries"] == 0:
+            text_run = self.pool.ok("city-office", "settle", format_month(through)).stdout
+            assert "nothing new to post" in text_run
+        self.settled = through
+        # Every actual stored now is what this run settled, whatever it chose to recompute.
+        self.at_settlement = stored_actuals(self.pool)
+
+    @precondition(lambda self: self.settled is not None and self.settled > FIRST)
+    @rule(data=st.data())
+    def settle_backwards_is_refused(self, data: st.DataObject) -> None:
+        self._count_step()
+        assert self.settled is not None
+        through = data.draw(st.integers(FIRST, self.settled - 1), label="through")
+        state = self._ledger_rows()
+        before = counts(self.pool)
+        result = self.pool.run("city-office", "settle", format_month(through))
+        self._refused(result, before, f"{format_month(through)} is before "
+                      f"{format_month(self.settled)}, the last settled period")
+        assert self._ledger_rows() == state
+
+    @precondition(lambda self: self.settled is not None)
+    @rule(data=st.data())
+    def close(self, data: st.DataObject) -> None:
+        """Close a settled period (an earlier one than already closed changes nothing)."""
+        self._count_step()
+        assert self.settled is not None
+        through = data.draw(st.integers(FIRST, self.settled), label="through")
+        result = self.pool.run("city-office", "period", "close", format_month(through))
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        self.closed = through if self.closed is None else max(self.closed, through)
+        assert max(r["through"] for r in self.pool.rows("period_closes")) == self.closed
+
+    @precondition(lambda self: self.settled is None or self.settled < LAST)
+    @rule(data=st.data())
+    def close_unsettled_is_refused(self, data: st.DataObject) -> None:
+        self._count_step()
+        low = FIRST if self.settled is None else self.settled + 1
+        through = data.draw(st.integers(low, LAST), label="through")
+        before = counts(self.pool)
+        result = self.pool.run("city-office", "period", "close", format_month(through))
+        self._refused(result, before, "is not settled yet")
+
+    # -- invariants ------------------------------------------------------------------------
+    def _ledger_rows(self) -> Any:
+        with self.pool.engine.connect() as conn:
+            return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+                    for t in LEDGER_TABLES}
+
+    @invariant()
+    def actuals_are_the_model(self) -> None:
+        with self.pool.engine.connect() as conn:
+            stored = {(c, format_month(p), m): a for c, p, m, a in conn.execute(text(
+                "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
+                "JOIN projects p ON p.id = a.project_id"))}
+        assert stored == self.stored
+
+    @invariant()
+    def ledger_verifies(self) -> None:
+        result = self.pool.run("audit-bureau", "--format", "json", "ledger", "verify")
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        report = json.loads(result.stdout)
+        assert report["ok"] and report["problems"] == [], report
+
+    @invariant()
+    def every_entry_balances(self) -> None:
+        with self.pool.engine.connect() as conn:
+            unbalanced = conn.execute(text(
+                "SELECT e.seq, SUM(p.amount) FROM ledger_entries e "
+                "JOIN ledger_postings p ON p.entry_seq = e.seq "
+                "GROUP BY e.seq HAVING SUM(p.amount) <> 0")).all()
+            empty = conn.execute(text(
+                "SELECT COUNT(*) FROM ledger_entries e WHERE NOT EXISTS "
+                "(SELECT 1 FROM ledger_postings p WHERE p.entry_seq = e.seq)")).scalar_one()
+        assert unbalanced == [] and empty == 0
+
+    @invariant()
+    def balances_and_positions_are_the_targets_from_scratch(self) -> None:
+        targets = expected_targets(self.pool, self.settled, self.at_settlement)
+        by_account: dict[tuple[str, str, str], int] = defaultdict(int)
+        for (_t, share, book, region), amount in targets.items():
+            by_account[(book, region, share)] += amount
+        with self.pool.engine.connect() as conn:
+            accounts = {(b, r, s): a for b, r, s, a in conn.execute(text(
+                "SELECT book, region, share, balance FROM ledger_accounts WHERE region <> :src"),
+                {"src": SOURCE})}
+            stored_positions = {(t, s, b, r): a for t, s, b, r, a in conn.execute(text(
+                "SELECT transfer_id, share, book, region, amount FROM transfer_positions"))}
+        nonzero = {k: v for k, v in accounts.items() if v}
+        assert nonzero == {k: v for k, v in by_account.items() if v}
+        assert {k: v for k, v in stored_positions.items() if v} == {
+            k: v for k, v in targets.items() if v}
+        # What `pool report balances` shows is the same.
+        shown = self.pool.json("audit-bureau", "report", "balances")
+        assert {(r["book"], r["region"], r["share"]): int(r["amount"].replace(".", ""))
+                for r in shown} == accounts
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_settlement_state_machine(sqlite_template: Path) -> None:
+    _Session.sqlite_template = sqlite_template
+    _Session.steps = _Session.runs = 0
+    run_state_machine_as_test(SettlementMachine, settings=settings(
+        max_examples=25, stateful_step_count=15, deadline=None,
+        suppress_health_check=list(HealthCheck)))
+    print(f"state machine: {_Session.runs} runs, {_Session.steps} steps")
+    assert _Session.steps >= 25
