@@ -62,7 +62,11 @@ def test_rerun_posts_nothing_and_an_earlier_period_is_refused(pool: Pool, tmp_pa
     assert len(state["entries"]) == first["postings"]
 
     again = pool.ok("city-office", "settle", "2024-09")
-    assert again.stdout.strip() == "Settled through 2024-09 (run 2): nothing new to post."
+    head = pool.rows("ledger_entries")[-1]
+    assert again.stdout.splitlines() == [
+        "Settled through 2024-09 (run 2): nothing new to post.",
+        f"Ledger head: entry {head['seq']}, hash {head['hash']} (keep it, or `pool ledger "
+        "checkpoint --out FILE`)."]
     assert pool.json("city-office", "settle", "2024-09")["entries"] == 0
     assert ledger_state(pool) == state
     assert len(pool.rows("settlement_runs")) == 3
