@@ -373,7 +373,7 @@ def test_settlement_state_machine(sqlite_template: Path) -> None:
     _Session.sqlite_template = sqlite_template
     _Session.steps = _Session.runs = 0
     run_state_machine_as_test(SettlementMachine, settings=settings(
-        max_examples=25, stateful_step_count=20, deadline=None,
+        max_examples=25, stateful_step_count=15, deadline=None,
         suppress_health_check=list(HealthCheck)))
     print(f"state machine: {_Session.runs} runs, {_Session.steps} steps")
     assert _Session.steps >= 25
