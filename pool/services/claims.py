@@ -4,7 +4,7 @@ import json
 
 from pool.domain import agreement_values
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied
-from pool.domain.months import parse_month
+from pool.domain.months import format_month, parse_month
 from pool.domain.workflow import check_claim_pending, check_listing_open
 from pool.rules.agreement import resolve_agreement
 from pool.services import commands, views
@@ -53,7 +53,7 @@ def _twice(listing_id: int, region: str) -> InvalidInput:
 def withdraw(rt: Runtime, claim_id: int) -> dict[str, object]:
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
         require_role(actor, "county", doing="withdraw claims")
-        claim = _claim(uow, claim_id)
+        claim = _claim(uow, claim_id, lock=True)
         if claim.claimant != actor.region:
             raise _not_yours(actor, claim)
         check_claim_pending(claim.id, claim.status, "withdrawn")
@@ -68,8 +68,8 @@ def _not_yours(actor: Actor, claim: Claim) -> Exception:
                             "withdraw it.")
 
 
-def _claim(uow: UnitOfWork, claim_id: int) -> Claim:
-    claim = uow.claims.get(claim_id)
+def _claim(uow: UnitOfWork, claim_id: int, *, lock: bool = False) -> Claim:
+    claim = uow.claims.get(claim_id, lock=lock)
     if claim is None:
         raise InvalidInput(f"There is no claim {claim_id}.")
     return claim
@@ -81,7 +81,7 @@ def reject(rt: Runtime, claim_id: int, *, reason: str) -> dict[str, object]:
         require_role(actor, "city", doing="reject claims")
         if not reason.strip():
             raise InvalidInput("A rejection needs a --reason.")
-        claim = _claim(uow, claim_id)
+        claim = _claim(uow, claim_id, lock=True)
         check_claim_pending(claim.id, claim.status, "rejected")
         claim.status, claim.decided_at, claim.decided_by = "rejected", rt.now(), actor.id
         claim.decision_reason = reason.strip()
@@ -103,6 +103,17 @@ def parse_agreement(pairs: list[str]) -> dict[str, str]:
     return values
 
 
+def _check_after_last_move(uow: UnitOfWork, project_id: int, code: str, month: int) -> None:
+    """A project's transfers, ordered by effective month, must be its chain of hosts (SPEC
+    §4.2 step 1), so a move cannot take effect before the project's last one did."""
+    moves = uow.transfers.search(project_id=project_id)
+    latest = max((t.effective for t in moves), default=None)
+    if latest is not None and month < latest:
+        raise InvalidInput(f"{format_month(month)} is before {format_month(latest)}, when "
+                           f"project {code} last moved; a transfer takes effect in that month "
+                           "or later.")
+
+
 def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
             ruleset: str = DEFAULT_RULESET) -> dict[str, object]:
     """Approve a pending claim: pin the ruleset in force, record the transfer, move the host."""
@@ -119,10 +130,11 @@ def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
         item = uow.listings.get(claim.listing_id, lock=True)
         assert project is not None and item is not None
         listing_id = item.id
-        claim = uow.claims.get(claim_id, fresh=True) or claim
+        claim = uow.claims.get(claim_id, lock=True) or claim
         check_claim_pending(claim.id, claim.status, "approved")
         now = rt.now()
         check_listing_open(item.id, views.listing_status(item, now), "approved")
+        _check_after_last_move(uow, project.id, project.code, month)
         version, rules = in_force(uow, ruleset, month)
         values = resolve_agreement(rules, raw)
         transfer = Transfer(
@@ -132,7 +144,7 @@ def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
             agreement=json.dumps(agreement_values.encode(values), ensure_ascii=False),
             approved_by=actor.id, approved_at=now)
         claim.status, claim.decided_at, claim.decided_by = "approved", now, actor.id
-        for other in uow.claims.pending(item.id):
+        for other in uow.claims.pending(item.id, lock=True):
             if other.id != claim.id:
                 other.status, other.decided_at, other.decided_by = "rejected", now, actor.id
                 other.decision_reason = f"claim {claim.id} was approved"

@@ -130,7 +130,7 @@ def withdraw(rt: Runtime, listing_id: int) -> dict[str, object]:
         now = rt.now()
         check_listing_open(item.id, views.listing_status(item, now), "withdrawn")
         item.status, item.closed_at = "withdrawn", now
-        for claim in uow.claims.pending(item.id):
+        for claim in uow.claims.pending(item.id, lock=True):
             claim.status, claim.decided_at, claim.decided_by = "rejected", now, actor.id
             claim.decision_reason = "the listing was withdrawn"
         return views.listing(item, p, views.names_of(uow), now)

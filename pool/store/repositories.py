@@ -148,18 +148,24 @@ class Listings(_Repository):
 
 
 class Claims(_Repository):
-    def get(self, claim_id: int, *, fresh: bool = False) -> Claim | None:
+    def get(self, claim_id: int, *, fresh: bool = False, lock: bool = False) -> Claim | None:
+        """With `lock`, the claim as its last writer left it, locked until the transaction ends
+        (a concurrent withdraw, reject or approve of it waits, then sees the new status)."""
+        if lock:
+            return self.session.scalars(
+                self._locked(select(Claim).where(Claim.id == claim_id), lock=True)).first()
         return self.session.get(Claim, claim_id, populate_existing=fresh)
 
     def for_listing(self, listing_id: int) -> list[Claim]:
         stmt = select(Claim).where(Claim.listing_id == listing_id).order_by(Claim.id)
         return list(self.session.scalars(stmt))
 
-    def pending(self, listing_id: int, claimant: str | None = None) -> list[Claim]:
+    def pending(self, listing_id: int, claimant: str | None = None, *,
+                lock: bool = False) -> list[Claim]:
         stmt = select(Claim).where(Claim.listing_id == listing_id, Claim.status == "pending")
         if claimant is not None:
             stmt = stmt.where(Claim.claimant == claimant)
-        return list(self.session.scalars(stmt.order_by(Claim.id)))
+        return list(self.session.scalars(self._locked(stmt.order_by(Claim.id), lock=lock)))
 
     def add(self, claim: Claim) -> None:
         self.session.add(claim)

@@ -113,7 +113,7 @@ def check_listings_and_claims(engine: Engine) -> None:
         assert c.status in ("pending", "approved", "rejected", "withdrawn"), c
         by_listing[c.listing_id].append(c)
         item = listings[c.listing_id]
-        assert c.claimant != item.region, tuple(c)
+        assert c.claimant != item.region, (tuple(c), tuple(item))
         if c.status == "pending":
             assert item.status in ("open", "expired"), (tuple(c), tuple(item))
     for lid, found in by_listing.items():

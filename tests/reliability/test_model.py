@@ -344,10 +344,11 @@ class PoolMachine(RuleBasedStateMachine):
             expect: int | None = 3
         elif c.status != "pending" or shown != "open":
             expect = 4
-        elif not valid or start is None or effective < start:
+        elif not valid or start is None or effective < start or (last is not None
+                                                                   and effective < last):
             expect = 1
         else:
-            expect = None if last is not None and effective < last else 0
+            expect = 0
         self.attempt("claim.approve", lambda: claims.approve(
             self.rts[actor], c.id, effective=format_month(effective), agreement=pairs,
             ruleset=ruleset), expect)
