@@ -109,7 +109,10 @@ def load_yaml(text: str) -> Any:
     """Parse YAML text exactly; raise YamlError with a line number if it cannot be read."""
     if len(text) > MAX_BYTES:
         raise YamlError(f"the file is larger than {MAX_BYTES // 1_000_000} MB.", 1)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters (a NUL) here already
+    except yaml.YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}.", 1) from None
     try:
         return loader.get_single_data()
     except YamlError:

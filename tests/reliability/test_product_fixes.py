@@ -89,3 +89,13 @@ def test_a_claim_withdrawn_or_rejected_while_approved_is_one_or_the_other(
     finally:
         pool.close()
         drop()
+
+
+def test_a_rule_file_with_a_nul_character_is_refused_with_a_sentence() -> None:
+    """The YAML reader refuses control characters when it is built; that was outside the
+    loader's error handling, so a NUL in a rule file was a traceback."""
+    from pool.domain.errors import InvalidInput
+    from pool.rules.loader import load_ruleset_text
+
+    with pytest.raises(InvalidInput, match="nul.yaml:1: not valid YAML"):
+        load_ruleset_text("ruleset: a\x00b\n", "nul.yaml")
