@@ -4,6 +4,8 @@ A state-changing command that fails changes nothing (its unit of work rolls back
 audited in a transaction of its own, so denials and refusals are on record too.
 """
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -11,7 +13,7 @@ from typing import TypeVar
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied, PoolError
 from pool.services.auth import authenticate
 from pool.services.runtime import Runtime
-from pool.store.errors import DatabaseUnavailable, UniqueViolation
+from pool.store.errors import DatabaseUnavailable, Retryable, UniqueViolation
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -36,9 +38,26 @@ def outcome_of(exc: PoolError) -> str:
     return "failed"
 
 
+RETRIES = 3
+
+
 def write(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T],
           target: str | None = None) -> T:
-    """Run `body` as the authenticated actor in a write unit of work; audit the outcome."""
+    """Run `body` as the authenticated actor in a write unit of work; audit the outcome.
+
+    A serialization failure or deadlock rolls the whole unit of work back, so it is run again
+    from the start, a few times, before the conflict is reported.
+    """
+    for attempt in range(1, RETRIES):
+        try:
+            return _attempt(rt, action, body, target, final=False)
+        except Retryable:
+            time.sleep(0.05 * attempt * random.random())
+    return _attempt(rt, action, body, target, final=True)
+
+
+def _attempt(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T],
+             target: str | None, *, final: bool) -> T:
     note = Note(target)
     role: str | None = None
     try:
@@ -51,6 +70,10 @@ def write(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T]
                              target=note.target, outcome="ok", detail=note.detail)
             uow.commit()
         return result
+    except Retryable as exc:
+        if final:
+            record_failure(rt, rt.settings.actor, role, action, note, exc)
+        raise
     except UniqueViolation as exc:
         error: PoolError = Conflict(f"Another change created the same {exc.key} first; nothing "
                                     "was changed.")

@@ -11,6 +11,11 @@ class DatabaseUnavailable(PoolError):
     """The database cannot be reached or is not a pool database (exit 1)."""
 
 
+class Retryable(Conflict):
+    """A serialization failure or deadlock: the transaction was rolled back whole and may be run
+    again as it was."""
+
+
 class UniqueViolation(Exception):
     """An insert or update hit a unique constraint; `key` names it as `table.column[,column]`."""
 
@@ -61,7 +66,7 @@ def translate(exc: DBAPIError) -> PoolError:
     """A sentence for a database failure that is not a bug in the product."""
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
     if sqlstate in ("40001", "40P01"):  # serialization failure, deadlock
-        return Conflict("Another change to the same objects got there first; nothing was "
+        return Retryable("Another change to the same objects got there first; nothing was "
                         "changed, try again.")
     if isinstance(exc, OperationalError):
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
