@@ -10,7 +10,6 @@ stored transfers with their pinned rulesets, all current actuals, through the la
 Each run of the machine gets a fresh copy of the standard ledger_pool() (built once per session).
 """
 
-import functools
 import itertools
 import json
 import shutil
@@ -30,16 +29,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from ledger_support import LEDGER_TABLES, METRICS, PROJECTS, fresh_pool, month_int, write_csv
+from oracle import Snapshot, stored_actuals, targets_from_scratch
 from pool_driver import Pool
 from sqlalchemy import text
 
-from pool.domain import agreement_values
 from pool.domain.accounts import SOURCE
 from pool.domain.months import format_month
-from pool.rules.engine import settle_project
-from pool.rules.facts import ProjectFacts, TransferFacts
-from pool.rules.loader import load_ruleset_text
-from pool.rules.schema import Ruleset
 
 # The standard pool's transfers start in 2024-08; periods from before it (not in the ledger) to
 # past the first complete agreement year of SZ-003's chuanzhe floor (2024-08..2025-07) and into
@@ -83,63 +78,6 @@ class _Session:
 
 
 # -- the engine from scratch --------------------------------------------------------------------
-
-@functools.cache
-def parsed(stored_text: str, source: str) -> Ruleset:
-    """A published version's stored text, parsed once per session (the text is immutable)."""
-    return load_ruleset_text(stored_text, source)
-
-
-Snapshot = dict[int, dict[str, dict[int, int]]]   # project id -> metric -> period -> fen
-
-
-def stored_actuals(pool: Pool) -> Snapshot:
-    """Every current actual (all periods, all projects), as the engine reads them."""
-    actuals: Snapshot = defaultdict(lambda: defaultdict(dict))
-    with pool.engine.connect() as conn:
-        for project_id, metric, period, amount in conn.execute(text(
-                "SELECT project_id, metric, period, amount FROM actuals")):
-            actuals[project_id][metric][period] = amount
-    return actuals
-
-
-def expected_targets(pool: Pool, through: int | None, actuals: Snapshot
-                     ) -> dict[tuple[int, str, str, str], int]:
-    """(transfer, share, book, region) -> the engine's cumulative target through `through`,
-    from the stored transfers, pinned ruleset texts and agreements and `actuals` (every actual
-    stored when the last settlement ran)."""
-    if through is None:
-        return {}
-    with pool.engine.connect() as conn:
-        city = conn.execute(text("SELECT code FROM regions WHERE level = 'city'")).scalar_one()
-        versions = {i: parsed(t, f"{r}@{v}") for i, r, v, t in conn.execute(text(
-            "SELECT id, ruleset, version, text FROM ruleset_versions"))}
-        projects = {}
-        for row in conn.execute(text(
-                "SELECT id, planned_investment, kind, capital_source, signed, construction_start,"
-                " operation_start, full_capacity FROM projects")).mappings():
-            milestones = {k: row[k] for k in ("signed", "construction_start", "operation_start",
-                                              "full_capacity") if row[k] is not None}
-            projects[row["id"]] = ProjectFacts(row["planned_investment"], row["kind"],
-                                               row["capital_source"], milestones)
-        transfers: dict[int, list[TransferFacts]] = defaultdict(list)
-        for row in conn.execute(text(
-                "SELECT id, project_id, from_region, to_region, effective, ruleset_version_id,"
-                " agreement FROM transfers ORDER BY id")).mappings():
-            agreement = agreement_values.decode(json.loads(row["agreement"]))
-            transfers[row["project_id"]].append(TransferFacts(
-                row["from_region"], row["to_region"], row["effective"],
-                versions[row["ruleset_version_id"]], agreement, row["id"]))
-    out: dict[tuple[int, str, str, str], int] = {}
-    for project_id, moves in transfers.items():
-        targets, _ = settle_project(projects[project_id], moves, actuals.get(project_id, {}),
-                                    through, city)
-        for t in targets:
-            key = (t.transfer, t.share, t.book, t.region)
-            assert key not in out
-            out[key] = t.amount
-    return out
-
 
 # -- the machine --------------------------------------------------------------------------------
 
@@ -271,7 +209,7 @@ class SettlementMachine(RuleBasedStateMachine):
             assert "nothing new to post" in text_run
         self.settled = through
         # Every actual stored now is what this run settled, whatever it chose to recompute.
-        self.at_settlement = stored_actuals(self.pool)
+        self.at_settlement = stored_actuals(self.pool.engine)
 
     @rule(data=st.data())
     def settle_next(self, data: st.DataObject) -> None:
@@ -348,7 +286,7 @@ class SettlementMachine(RuleBasedStateMachine):
 
     @invariant()
     def balances_and_positions_are_the_targets_from_scratch(self) -> None:
-        targets = expected_targets(self.pool, self.settled, self.at_settlement)
+        targets = targets_from_scratch(self.pool.engine, self.settled, self.at_settlement)
         by_account: dict[tuple[str, str, str], int] = defaultdict(int)
         for (_t, share, book, region), amount in targets.items():
             by_account[(book, region, share)] += amount

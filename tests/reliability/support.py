@@ -11,18 +11,13 @@ The invariants (issue items 1 and 3):
   (the stored transfers, their pinned rulesets and all current actuals).
 """
 
-import json
 from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Engine, text
 
 from pool.config import Settings
-from pool.domain import agreement_values
 from pool.domain.accounts import SOURCE
-from pool.rules.engine import settle_project
-from pool.rules.facts import ProjectFacts, TransferFacts
-from pool.rules.loader import load_ruleset_text
 from pool.services import verify as verify_service
 from pool.services.runtime import Runtime
 
@@ -140,45 +135,6 @@ def check_listings_and_claims(engine: Engine) -> None:
 def check_verifies(auditor: Runtime) -> None:
     report = verify_service.verify(auditor)
     assert report["ok"] and not report["problems"], report
-
-
-def targets_from_scratch(engine: Engine, through: int | None) -> dict[tuple[int, str, str, str], int]:
-    """(transfer, share, book, region) -> cumulative target through `through`, computed by the
-    engine from the stored transfers, pinned ruleset texts, agreements and current actuals."""
-    if through is None:
-        return {}
-    with engine.connect() as conn:
-        city = conn.execute(text("SELECT code FROM regions WHERE level = 'city'")).scalar_one()
-        versions = {i: load_ruleset_text(t, f"{r}@{v}") for i, r, v, t in conn.execute(text(
-            "SELECT id, ruleset, version, text FROM ruleset_versions"))}
-        projects = {}
-        for row in conn.execute(text(
-                "SELECT id, planned_investment, kind, capital_source, signed, construction_start,"
-                " operation_start, full_capacity FROM projects")).mappings():
-            milestones = {k: row[k] for k in ("signed", "construction_start", "operation_start",
-                                              "full_capacity") if row[k] is not None}
-            projects[row["id"]] = ProjectFacts(row["planned_investment"], row["kind"],
-                                               row["capital_source"], milestones)
-        transfers: dict[int, list[TransferFacts]] = defaultdict(list)
-        for row in conn.execute(text(
-                "SELECT id, project_id, from_region, to_region, effective, ruleset_version_id,"
-                " agreement FROM transfers ORDER BY id")).mappings():
-            agreement = agreement_values.decode(json.loads(row["agreement"]))
-            transfers[row["project_id"]].append(TransferFacts(
-                row["from_region"], row["to_region"], row["effective"],
-                versions[row["ruleset_version_id"]], agreement, row["id"]))
-        actuals: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-        for project_id, metric, period, amount in conn.execute(text(
-                "SELECT project_id, metric, period, amount FROM actuals")):
-            actuals[project_id][metric][period] = amount
-    out: dict[tuple[int, str, str, str], int] = {}
-    for project_id, moves in transfers.items():
-        targets, _ = settle_project(projects[project_id], moves, actuals[project_id], through, city)
-        for t in targets:
-            key = (t.transfer, t.share, t.book, t.region)
-            assert key not in out
-            out[key] = t.amount
-    return out
 
 
 def ledger_summary(engine: Engine) -> tuple[dict[tuple[str, str, str], int],

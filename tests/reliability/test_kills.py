@@ -38,6 +38,7 @@ from ledger_support import (
     start,
     write_csv,
 )
+from oracle import targets_from_scratch
 from pool_driver import Pool
 from sqlalchemy import text
 from support import (
@@ -49,7 +50,6 @@ from support import (
     ledger_summary,
     runtime,
     snapshot,
-    targets_from_scratch,
 )
 
 BULK = 300

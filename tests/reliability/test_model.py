@@ -35,6 +35,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from ledger_support import fresh_pool, month_int
+from oracle import targets_from_scratch
 from sqlalchemy import text
 from support import (
     Counter,
@@ -43,7 +44,6 @@ from support import (
     last_settled,
     runtime,
     snapshot,
-    targets_from_scratch,
 )
 
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied, PoolError

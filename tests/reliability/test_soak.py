@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 from ledger_support import ROOT, fresh_pool
-from support import audit_count, check_all, last_settled, runtime, targets_from_scratch
+from oracle import targets_from_scratch
+from support import audit_count, check_all, last_settled, runtime
 
 from pool.domain.months import format_month
 
