@@ -1,0 +1,128 @@
+"""The province benchmark: settlement, reports, verify and export against their floor.
+
+Run: python -m pool.bench [--transfers 10000] [--periods 12] [--db URL] [--dir DIR]
+                          [--format text|json] [--prepare-only] [--profile]
+
+Builds a synthetic province (pool.bench.province says which parts go through the services and
+which are written in bulk), imports one actuals CSV of transfers x periods x 3 rows through
+`pool actuals import`'s code path, then on two copies of the same database times one settlement
+through the last month and month-by-month settlements; on the month-by-month copy it times the
+balances report, the payables report of the last year, `ledger verify` and the export. The floor
+is measured in the same run: a raw sqlite3 executemany of as many posting rows as the single
+settlement wrote plus a bare integer largest-remainder loop over every imported amount.
+
+--db names an empty database (SQLite file or PostgreSQL; the second copy of a PostgreSQL
+database is made with CREATE DATABASE … TEMPLATE and dropped at the end). --prepare-only builds
+the data, stops before any settlement and prints {"actor", "token", "through"}. --profile prints
+the top 15 cumulative entries of a cProfile of the single settlement on stderr. With
+--format json the last line of stdout is one JSON object.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import resource
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pool.bench import province, timing
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m pool.bench",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--transfers", type=int, default=10_000)
+    parser.add_argument("--periods", type=int, default=12)
+    parser.add_argument("--db", default=None)
+    parser.add_argument("--dir", default=None)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+    if args.periods < 1:
+        parser.error("--periods must be at least 1")
+    workdir = Path(args.dir or tempfile.mkdtemp(prefix="pool-province-"))
+    url = args.db or f"sqlite:///{workdir / 'province.db'}"
+    say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
+
+    built, p = timing.timed(lambda: province.build_province(url, workdir, args.transfers,
+                                                            args.periods))
+    if args.prepare_only:
+        print(json.dumps({"actor": province.ADMIN, "token": p.token, "through": p.through}))
+        return
+    say(f"built {args.transfers:,} projects ({p.transfers:,} transfers) and imported "
+        f"{p.actuals:,} actuals in {built:.1f} s (import {p.import_s:.2f} s)")
+
+    monthly_url = timing.copy_database(url, "monthly")
+    try:
+        figures = _measure(p, url, monthly_url, workdir, args.profile, say)
+    finally:
+        if args.db is not None:
+            timing.drop_copy(monthly_url)
+    figures = {"transfers": args.transfers, "transfer_rows": p.transfers,
+               "periods": args.periods, "actuals": p.actuals, **figures,
+               "import_s": p.import_s, "import_rows_per_s": p.actuals / p.import_s,
+               "backend": url.split(":")[0].split("+")[0], "peak_rss_mb": _peak_mb()}
+    figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
+    _report(figures, say)
+    if args.format == "json":
+        print(json.dumps(figures))
+
+
+def _measure(p: province.Province, url: str, monthly_url: str, workdir: Path, profile: bool,
+             say: Any) -> dict[str, Any]:
+    first = province.FIRST
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    settle_s, once = timing.settle_once(url, p.token, p.through)
+    if profiler:
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+        print(out.getvalue(), file=sys.stderr)
+    say(f"settled {first}..{p.through} once: {once['postings']:,} postings in {settle_s:.2f} s")
+    monthly_s, runs = timing.settle_monthly(monthly_url, p.token, first, p.through)
+    say(f"settled month by month: {sum(r['postings'] for r in runs):,} postings in "
+        f"{monthly_s:.2f} s")
+    insert_s = timing.floor_insert(once["postings"], workdir / "floor.db")
+    allocate_s = timing.floor_allocate(p.amounts)
+    floor_s = insert_s + allocate_s
+    read = timing.read_side(monthly_url, p.token, int(p.through[:4]), workdir / "journal.ledger")
+    bare = timing.verify_bare(monthly_url)
+    return {"postings": once["postings"], "entries": once["entries"],
+            "projects_settled": once["projects"],
+            "monthly_postings": sum(r["postings"] for r in runs),
+            "settle_s": settle_s, "settle_monthly_s": monthly_s,
+            "monthly_vs_once": monthly_s / settle_s,
+            "floor_insert_s": insert_s, "floor_allocate_s": allocate_s, "floor_s": floor_s,
+            "settle_vs_floor": settle_s / floor_s, **read,
+            "verify_bare_s": bare, "verify_vs_bare": read["verify_s"] / bare if bare else None}
+
+
+def _report(f: dict[str, Any], say: Any) -> None:
+    say(f"import     {f['import_rows_per_s']:>12,.0f} rows/s   (target >= 150,000)")
+    say(f"settle     {f['settle_s']:>12.2f} s        floor {f['floor_s']:.2f} s, "
+        f"x{f['settle_vs_floor']:.1f} (target <= 3.0)")
+    say(f"monthly    {f['settle_monthly_s']:>12.2f} s        x{f['monthly_vs_once']:.2f} of once "
+        "(target <= 1.5)")
+    say(f"balances   {f['balances_ms']:>12.1f} ms       (target <= 50; of which authenticating "
+        f"the actor, scrypt, {f['auth_ms']:.0f} ms)")
+    say(f"payables   {f['payables_ms']:>12.1f} ms")
+    bare = f"bare {f['verify_bare_s']:.2f} s, x{f['verify_vs_bare']:.1f} (target <= 2)" \
+        if f["verify_bare_s"] else "no bare figure on this backend"
+    say(f"verify     {f['verify_s']:>12.2f} s        {bare}; ok={f['verify_ok']}")
+    say(f"export     {f['export_s']:>12.2f} s        {f['export_mb']:.1f} MB")
+    say(f"peak RSS   {f['peak_rss_mb']:>12.0f} MB       (target <= 500)")
+
+
+if __name__ == "__main__":
+    main()
