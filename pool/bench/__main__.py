@@ -23,17 +23,13 @@ import cProfile
 import io
 import json
 import pstats
-import resource
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from pool.bench import province, timing
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from pool.bench.memory import peak_rss_mb
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     figures = {"transfers": args.transfers, "transfer_rows": p.transfers,
                "periods": args.periods, "actuals": p.actuals, **figures,
                "import_s": p.import_s, "import_rows_per_s": p.actuals / p.import_s,
-               "backend": url.split(":")[0].split("+")[0], "peak_rss_mb": _peak_mb()}
+               "backend": url.split(":")[0].split("+")[0], "peak_rss_mb": peak_rss_mb()}
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     _report(figures, say)
     if args.format == "json":

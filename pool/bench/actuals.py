@@ -11,12 +11,12 @@ the CPU time is the process's own, a fairer figure on a busy machine than the wa
 
 import argparse
 import json
-import resource
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
+from pool.bench.memory import peak_rss_mb
 from pool.config import Settings
 from pool.services import actors, actuals, rulesets, setup
 from pool.services.runtime import build
@@ -40,10 +40,6 @@ def write_file(path: Path, rows: int, projects: int, bump: int = 0) -> None:
                     f.write(f"B{p:05d},{year}-{month + 1:02d},{metric},"
                             f"{(n * 7919) % 10_000_000 + bump}.{n % 100:02d},\n")
                     n += 1
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -91,11 +87,11 @@ def main() -> None:
         timings[label] = seconds
         print(f"{label:8} {args.rows:,} rows ({size / 1e6:.0f} MB) in {seconds:.2f} s "
               f"({cpu:.2f} s CPU): {args.rows / seconds:,.0f} rows/s; added {result['added']:,}, "
-              f"restated {result['restated']:,}; peak RSS {_peak_mb():.0f} MB")
+              f"restated {result['restated']:,}; peak RSS {peak_rss_mb():.0f} MB")
     rt.close()
     print(json.dumps({"rows": args.rows, "backend": url.split(":")[0],
                       **{f"{k}_rows_per_s": round(args.rows / v) for k, v in timings.items()},
-                      "peak_rss_mb": round(_peak_mb())}))
+                      "peak_rss_mb": round(peak_rss_mb())}))
 
 
 if __name__ == "__main__":

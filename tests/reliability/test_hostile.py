@@ -213,8 +213,9 @@ def test_hostile_actuals_files_change_nothing(import_pool: Any) -> None:
 
 
 JUNK = textwrap.dedent("""
-    import resource, sys, time
+    import sys, time
     sys.path.insert(0, {root!r})
+    from pool.bench.memory import peak_rss_mb
     from pool.config import Settings
     from pool.domain.errors import InvalidInput
     from pool.services import actuals
@@ -226,7 +227,7 @@ JUNK = textwrap.dedent("""
         outcome = "imported"
     except InvalidInput as exc:
         outcome = "refused: " + str(exc).splitlines()[0][:200]
-    print(round(time.monotonic() - began, 2), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    print(round(time.monotonic() - began, 2), int(peak_rss_mb() * 1024),
           outcome)
 """)
 JUNK_MB = 100
