@@ -2,7 +2,7 @@
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.common import format_option, render, render_object
 from pool.cli.setup import show_new_actor
 from pool.cli.wiring import fmt, runtime
 from pool.domain.workflow import ROLES
@@ -27,7 +27,6 @@ def actor() -> None:
 @click.option("--region", metavar="CODE", default=None,
               help="The county a county actor acts for (required for --role county).")
 @format_option
-@handle_errors
 def add(name: str, role: str, region: str | None) -> None:
     """Create an actor (city only) and print its token once.
 
@@ -41,7 +40,6 @@ def add(name: str, role: str, region: str | None) -> None:
 @actor.command("revoke")
 @click.argument("name")
 @format_option
-@handle_errors
 def revoke(name: str) -> None:
     """Revoke an actor (city only): its token stops working at once, for every command.
 
@@ -61,7 +59,6 @@ def revoke(name: str) -> None:
 
 @actor.command("list")
 @format_option
-@handle_errors
 def list_() -> None:
     """List the actors (city only); tokens are never shown again.
 
@@ -86,7 +83,6 @@ def region() -> None:
 
 @region.command("list")
 @format_option
-@handle_errors
 def region_list() -> None:
     """List the regions with their Chinese names.
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.common import format_option, render, render_object
 from pool.cli.wiring import fmt, runtime
 from pool.services import actuals as service
 
@@ -35,7 +35,6 @@ def actuals() -> None:
 @click.option("--reason", default=None, metavar="TEXT",
               help="Why the values are restated; required with --restate, kept with the import.")
 @format_option
-@handle_errors
 def import_(file: str, restate: bool, reason: str | None) -> None:
     """Import an actuals file (city): all rows or none.
 
@@ -95,7 +94,6 @@ class RowCounter:
 @click.option("--revisions", is_flag=True,
               help="Every revision, with its note and the reason, actor and time of its import.")
 @format_option
-@handle_errors
 def list_(project: str | None, metric: str | None, period: str | None, revisions: bool) -> None:
     """List actuals: the current value of each key, or every revision (any role).
 

@@ -4,7 +4,7 @@ import json
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render
+from pool.cli.common import format_option, render
 from pool.cli.wiring import fmt, runtime
 from pool.services import audit as service
 
@@ -13,7 +13,6 @@ from pool.services import audit as service
 @click.option("--actor", default=None, help="Only this actor's attempts.")
 @click.option("--since", default=None, metavar="DATE", help="Only from this UTC date or time on.")
 @format_option
-@handle_errors
 def audit(actor: str | None, since: str | None) -> None:
     """Show who did what to which object, when, and how it ended (city, auditor).
 

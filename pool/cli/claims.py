@@ -2,7 +2,7 @@
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render_object
+from pool.cli.common import format_option, render_object
 from pool.cli.transfers import show_transfer
 from pool.cli.wiring import fmt, label, runtime
 from pool.services import claims as service
@@ -34,7 +34,6 @@ def show_claim(row: dict[str, object]) -> None:
 @click.argument("listing_id", metavar="LISTING", type=int)
 @click.option("--note", default="", help="Why the county is a good host.")
 @format_option
-@handle_errors
 def submit(listing_id: int, note: str) -> None:
     """Claim an open listing for your county (county actors only).
 
@@ -48,7 +47,6 @@ def submit(listing_id: int, note: str) -> None:
 @claim.command("withdraw")
 @click.argument("claim_id", metavar="ID", type=int)
 @format_option
-@handle_errors
 def withdraw(claim_id: int) -> None:
     """Withdraw your county's pending claim.
 
@@ -68,7 +66,6 @@ def withdraw(claim_id: int) -> None:
 @click.option("--ruleset", default=DEFAULT_RULESET, show_default=True,
               help="The published ruleset whose version in force is pinned.")
 @format_option
-@handle_errors
 def approve(claim_id: int, effective: str, agreement: tuple[str, ...], ruleset: str) -> None:
     """Approve a pending claim (city): the project moves to the claimant, the listing closes
     and the other pending claims are rejected.
@@ -86,7 +83,6 @@ def approve(claim_id: int, effective: str, agreement: tuple[str, ...], ruleset: 
 @click.argument("claim_id", metavar="ID", type=int)
 @click.option("--reason", required=True, help="Why the claim is rejected.")
 @format_option
-@handle_errors
 def reject(claim_id: int, reason: str) -> None:
     """Reject a pending claim (city).
 

@@ -4,14 +4,12 @@ import csv
 import functools
 import io
 import json
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
 
 from pool.config import Settings
-from pool.domain.errors import PoolError
 from pool.domain.text import spreadsheet_safe
 
 FORMATS = ("table", "json", "csv")
@@ -44,20 +42,6 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
         if fmt is not None:
             app().format = fmt
         return func(*args, **kwargs)
-
-    return wrapper
-
-
-def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a PoolError into its sentence on stderr and its exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PoolError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
 
     return wrapper
 

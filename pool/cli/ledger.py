@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render_object
+from pool.cli.common import format_option, render_object
 from pool.cli.wiring import fmt, runtime
 from pool.services import export as export_service
 from pool.services import verify as verify_service
@@ -64,7 +64,6 @@ def verify(checkpoint_file: Path | None) -> None:
 @ledger.command("checkpoint")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the checkpoint to FILE (which must not exist) instead of standard output.")
-@handle_errors
 def checkpoint(out: Path | None) -> None:
     """Record the ledger's entry count and head hash, with the time, as a small JSON file.
 
@@ -104,7 +103,6 @@ def _read_checkpoint(path: Path) -> verify_service.Checkpoint:
               show_default=True, help="ledger (ledger-cli and hledger), beancount, or csv.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of standard output.")
-@handle_errors
 def export(journal_format: str, out: Path | None) -> None:
     """Write the whole ledger as a plain-text journal whose balances match `pool report balances`.
 

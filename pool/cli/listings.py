@@ -2,7 +2,7 @@
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.common import format_option, render, render_object
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.workflow import LISTING_STATES
 from pool.services import listings as service
@@ -35,7 +35,6 @@ def listing() -> None:
 @click.option("--days", type=int, default=service.DEFAULT_DAYS, show_default=True,
               help="Claim window in days.")
 @format_option
-@handle_errors
 def open_(code: str, reason: str, needs: tuple[str, ...], days: int) -> None:
     """Put a project into the pool (its host county, or the city).
 
@@ -72,7 +71,6 @@ def show_listing(row: dict[str, object]) -> None:
 @click.option("--min-investment", metavar="CNY", default=None,
               help="Only projects planning at least this much.")
 @format_option
-@handle_errors
 def list_(status: str | None, chain: str | None, min_investment: str | None) -> None:
     """List listings.
 
@@ -90,7 +88,6 @@ def list_(status: str | None, chain: str | None, min_investment: str | None) -> 
 @listing.command("show")
 @click.argument("listing_id", metavar="ID", type=int)
 @format_option
-@handle_errors
 def show(listing_id: int) -> None:
     """Show a listing with its claims.
 
@@ -104,7 +101,6 @@ def show(listing_id: int) -> None:
 @listing.command("withdraw")
 @click.argument("listing_id", metavar="ID", type=int)
 @format_option
-@handle_errors
 def withdraw(listing_id: int) -> None:
     """Withdraw an open listing (the county that listed it, or the city); pending claims are
     rejected.

@@ -2,7 +2,7 @@
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.common import format_option, render, render_object
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGE_NAMES, STAGES
 from pool.services import projects as service
@@ -38,7 +38,6 @@ def project() -> None:
 @click.option("--origin", metavar="REGION", default=None,
               help="The county that found it (a county actor's own region by default).")
 @format_option
-@handle_errors
 def add(code: str, name: str, investor: str, chain: str, kind: str, investment: str,
         capital_source: str, origin: str | None) -> None:
     """Register a project found by a county; the same lead cannot be registered twice.
@@ -71,7 +70,6 @@ def show_project(row: dict[str, object]) -> None:
 @click.option("--host", default=None, metavar="REGION", help="Only projects hosted here.")
 @click.option("--stage", type=click.Choice(STAGES), default=None, help="Only this stage.")
 @format_option
-@handle_errors
 def list_(chain: str | None, host: str | None, stage: str | None) -> None:
     """List projects.
 
@@ -88,7 +86,6 @@ def list_(chain: str | None, host: str | None, stage: str | None) -> None:
 @project.command("show")
 @click.argument("code")
 @format_option
-@handle_errors
 def show(code: str) -> None:
     """Show a project with its origin, host, stage, milestones and transfers.
 
@@ -108,7 +105,6 @@ def show(code: str) -> None:
               help="Set a milestone month by hand (signed, construction_start, operation_start, "
                    "full_capacity); repeatable.")
 @format_option
-@handle_errors
 def stage(code: str, stage: str | None, month: str | None, milestones: tuple[str, ...]) -> None:
     """Advance a project's stage (host county or city); stages only move forward.
 

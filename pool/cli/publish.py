@@ -2,7 +2,7 @@
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.common import format_option, render, render_object
 from pool.cli.rules import rules
 from pool.cli.wiring import fmt, runtime
 from pool.services import rulesets as service
@@ -11,7 +11,6 @@ from pool.services import rulesets as service
 @rules.command("publish")
 @click.argument("file", type=click.Path(dir_okay=False))
 @format_option
-@handle_errors
 def publish(file: str) -> None:
     """Validate a rule file and store its text and hash for good (policy only).
 
@@ -34,7 +33,6 @@ def publish(file: str) -> None:
 @rules.command("list")
 @click.option("--ruleset", default=None, help="Only this ruleset's versions.")
 @format_option
-@handle_errors
 def list_(ruleset: str | None) -> None:
     """List published ruleset versions.
 

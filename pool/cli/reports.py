@@ -2,7 +2,7 @@
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.common import format_option, render, render_object
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.vocab import BOOKS
 from pool.services import reports as service
@@ -28,7 +28,6 @@ def report() -> None:
 @click.option("--region", default=None, metavar="CODE", help="Only this region's accounts.")
 @click.option("--share", default=None, metavar="NAME", help="Only this share.")
 @format_option
-@handle_errors
 def balances(book: str | None, region: str | None, share: str | None) -> None:
     """Balance of every party account (book, region, share), from the running balances.
 
@@ -49,7 +48,6 @@ def balances(book: str | None, region: str | None, share: str | None) -> None:
 @report.command("payables")
 @click.option("--year", type=YEAR, required=True, metavar="YYYY", help="Entries posted in this year.")
 @format_option
-@handle_errors
 def payables(year: int) -> None:
     """Fiscal book: what each host owes each origin and the city, by month posted.
 
@@ -77,7 +75,6 @@ def payables(year: int) -> None:
 @click.argument("region", metavar="REGION")
 @click.option("--year", type=YEAR, required=True, metavar="YYYY", help="Entries posted in this year.")
 @format_option
-@handle_errors
 def statement(region: str, year: int) -> None:
     """A region's statement (对账单) for a year, per transfer and share.
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render_object
+from pool.cli.common import format_option, render_object
 from pool.cli.wiring import fmt, runtime
 from pool.services import backup as backup_service
 from pool.services import demo as demo_service
@@ -16,7 +16,6 @@ from pool.services import setup
               help="The built-in region preset, or a YAML file of the same shape.")
 @click.option("--admin", required=True, metavar="NAME", help="Name of the first city actor.")
 @format_option
-@handle_errors
 def init(regions: str, admin: str) -> None:
     """Create (or upgrade) the database, load the regions and create the first city actor.
 
@@ -52,7 +51,6 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@handle_errors
 def db_upgrade() -> None:
     """Upgrade the schema to the latest revision (a no-op when it is current).
 
@@ -68,7 +66,6 @@ def db_upgrade() -> None:
 
 
 @db.command("current")
-@handle_errors
 def db_current() -> None:
     """Show the schema's revision and the latest one this version of pool knows.
 
@@ -84,7 +81,6 @@ def db_current() -> None:
 @db.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @format_option
-@handle_errors
 def db_backup(file: Path) -> None:
     """Back up the database into FILE, which must not exist (city office only).
 
@@ -115,7 +111,6 @@ def db_backup(file: Path) -> None:
 @click.command("demo")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
               help="Directory for the demo database (default: a new temporary directory).")
-@handle_errors
 def demo(directory: str | None) -> None:
     """Run a realistic day of the pool in a fresh SQLite file and print what happened.
 

@@ -4,7 +4,7 @@ import json
 
 import click
 
-from pool.cli.common import format_option, handle_errors, render, render_object
+from pool.cli.common import format_option, render, render_object
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.services import transfers as service
 
@@ -36,7 +36,6 @@ def transfer() -> None:
 @transfer.command("list")
 @click.option("--project", default=None, metavar="CODE", help="Only this project's transfers.")
 @format_option
-@handle_errors
 def list_(project: str | None) -> None:
     """List transfers, oldest first.
 
@@ -55,7 +54,6 @@ def list_(project: str | None) -> None:
 @transfer.command("show")
 @click.argument("transfer_id", metavar="ID", type=int)
 @format_option
-@handle_errors
 def show(transfer_id: int) -> None:
     """Show a transfer with its agreement and pinned ruleset version.
 
