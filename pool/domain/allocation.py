@@ -3,6 +3,9 @@
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import lru_cache
+
+Weights = tuple[int, tuple[int, ...]]   # a common denominator and each party's numerator over it
 
 
 def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
@@ -12,13 +15,28 @@ def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
     largest fractional remainders. Ties go to the earlier party, so callers list parties in
     the tie order: host, then origins in chain order, then the city.
     """
-    if total == 0:
-        return [0] * len(weights)
-    if len(weights) == 1:
-        return [total]
-    # Work on a common denominator so every step is integer arithmetic.
+    return allocate(total, integer_weights(tuple(weights)))
+
+
+@lru_cache(maxsize=4096)
+def integer_weights(weights: tuple[Fraction, ...]) -> Weights:
+    """The weights over their common denominator, so every allocation is integer arithmetic."""
     denom = math.lcm(*(w.denominator for w in weights))
-    nums = [w.numerator * (denom // w.denominator) for w in weights]
+    return denom, tuple(w.numerator * (denom // w.denominator) for w in weights)
+
+
+@lru_cache(maxsize=4096)
+def split_weights(origin: Fraction, city: Fraction, origins: int) -> Weights:
+    """Host, each of `origins` origins and the city for a schedule step's origin and city ratios."""
+    o, c = Fraction(origin), Fraction(city)
+    return integer_weights((1 - o - c, *[o / origins] * origins, c))
+
+
+def allocate(total: int, weights: Weights) -> list[int]:
+    """`largest_remainder` on weights already over their common denominator."""
+    denom, nums = weights
+    if total == 0:
+        return [0] * len(nums)
     shares = []
     remainders = []
     for n in nums:
@@ -27,7 +45,7 @@ def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
         remainders.append(r)
     leftover = total - sum(shares)
     if leftover:
-        order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+        order = sorted(range(len(nums)), key=lambda i: (-remainders[i], i))
         for i in order[:leftover]:
             shares[i] += 1
     return shares
@@ -37,4 +55,3 @@ def split_equally(total: int, parties: int) -> list[int]:
     """Divide `total` equally among `parties` by largest remainder (earlier parties first)."""
     q, r = divmod(total, parties)
     return [q + 1 if i < r else q for i in range(parties)]
-

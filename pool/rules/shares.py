@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from pool.domain.allocation import largest_remainder, split_equally
+from pool.domain.allocation import allocate, split_equally, split_weights
 from pool.domain.months import Month, format_month
 from pool.rules.facts import Actuals
 from pool.rules.schema import AgreementRef, Share
@@ -30,23 +30,23 @@ class Context:
     trace: bool
 
 
+_NONE: dict[Month, int] = {}
+
+
 def value(v: Any, agreement: Any) -> Any:
     return agreement[v.key] if isinstance(v, AgreementRef) else v
 
 
-def period_bases(share: Share, actuals: Actuals, lo: Month, hi: Month) -> dict[Month, int]:
-    """The base (plus-metrics minus minus-metrics) of every covered period that has actuals."""
-    out: dict[Month, int] = defaultdict(int)
-    for sign, metrics in ((1, share.base.plus), (-1, share.base.minus)):
-        for metric in metrics:
-            for p, amount in actuals.get(metric, {}).items():
-                if lo <= p <= hi:
-                    out[p] += sign * amount
-    return out
+def _base_terms(share: Share, actuals: Actuals) -> list[tuple[int, Any]]:
+    """(sign, period -> amount) of every metric of the share's base."""
+    return [(sign, actuals.get(metric, _NONE)) for sign, metrics in ((1, share.base.plus),
+                                                                     (-1, share.base.minus))
+            for metric in metrics]
 
 
 def settle_share(share: Share, ctx: Context, actuals: Actuals) -> tuple[dict[str, int], ShareTrace | None]:
-    periods = period_bases(share, actuals, ctx.cover_from, ctx.cover_to)
+    terms = _base_terms(share, actuals)
+    lo, hi = ctx.cover_from, ctx.cover_to
     n = len(ctx.origins)
     parties = [ctx.host, *ctx.origins, ctx.city]
     amounts = [0] * (n + 2)
@@ -54,18 +54,21 @@ def settle_share(share: Share, ctx: Context, actuals: Actuals) -> tuple[dict[str
     start, reason = _start(share, ctx, actuals)
     reason = ctx.host_reason or ("mode host" if share.mode == "host" else reason)
     if reason:
-        amounts[0] = sum(periods.values())
+        amounts[0] = sum(sign * a for sign, by_period in terms
+                         for p, a in by_period.items() if lo <= p <= hi)
         if tr:
             tr.effective_mode, tr.reason, tr.outside_term = "host", reason, amounts[0]
         return _finish(parties, amounts, tr)
     assert start is not None
     by_year: dict[int, int] = defaultdict(int)
     outside = 0
-    for p, amount in periods.items():
-        if p < start:
-            outside += amount
-        else:
-            by_year[(p - start) // 12 + 1] += amount
+    first = max(lo, start)
+    for sign, by_period in terms:
+        for p, amount in by_period.items():
+            if first <= p <= hi:
+                by_year[(p - start) // 12 + 1] += sign * amount
+            elif lo <= p <= hi:   # before the term starts
+                outside += sign * amount
     limit = share.term.years if share.term else None
     if tr:
         tr.start, tr.term_years = format_month(start), limit
@@ -130,11 +133,11 @@ def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected:
     rest = collected - shareable
     if share.mode == "split":
         step = share.step_for(year)
-        o, c = Fraction(value(step.origin, agreement)), Fraction(value(step.city, agreement))
-        weights = [1 - o - c] + [o / n] * n + [c]
-    else:  # origin
-        weights = [Fraction(0)] + [Fraction(1, n)] * n + [Fraction(0)]
-    alloc = largest_remainder(shareable, weights)
+        weights = split_weights(value(step.origin, agreement), value(step.city, agreement), n)
+        alloc = allocate(shareable, weights)
+    else:  # origin: equal parts, so the largest remainders are the earlier origins'
+        weights = (n, (0, *[1] * n, 0))
+        alloc = [0, *split_equally(shareable, n), 0]
     initial = list(alloc) if tr else alloc
     rest_alloc = [0] * (n + 2)
     if share.baseline_to == "host":
@@ -170,10 +173,10 @@ def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected:
             if last is None:
                 yt.step = f"{first}+"
         yt.complete = complete
-        yt.ratios = _by_region_frac(parties, weights)
-        yt.exact = _by_region_frac(parties, [shareable * w for w in weights])
-        yt.remainder_to = [parties[i] for i, w in enumerate(weights)
-                           if initial[i] > shareable * w.numerator // w.denominator]
+        denom, nums = weights
+        yt.ratios = _by_region_frac(parties, [Fraction(w, denom) for w in nums])
+        yt.exact = _by_region_frac(parties, [Fraction(shareable * w, denom) for w in nums])
+        yt.remainder_to = [parties[i] for i, w in enumerate(nums) if initial[i] > shareable * w // denom]
         yt.floor_moved, yt.cap_cut = moved, cut
         tr.years.append(yt)
     return origins

@@ -27,8 +27,8 @@ class EntryWriter:
         self.prev = head or GENESIS
         self.accounts = ledger.accounts()
         self.balance: dict[int, int] = defaultdict(int)
-        self.entry_rows: list[dict[str, object]] = []
-        self.posting_rows: list[dict[str, object]] = []
+        self.entry_rows: list[tuple[object, ...]] = []
+        self.posting_rows: list[tuple[int, int, int]] = []
         self.changed: list[tuple[PositionKey, int]] = []
         self.entries = self.postings = 0
 
@@ -45,12 +45,11 @@ class EntryWriter:
             self.seq += 1
             prev, self.prev = self.prev, entry_hash(self.prev, self.seq, self.run_id, self.period,
                                                     draft.transfer, draft.share, draft.book, draft.postings)
-            self.entry_rows.append({"seq": self.seq, "run_id": self.run_id, "transfer_id": draft.transfer,
-                                    "share": draft.share, "book": draft.book, "through": self.through,
-                                    "prev_hash": prev, "hash": self.prev})
+            self.entry_rows.append((self.seq, self.run_id, draft.transfer, draft.share, draft.book,
+                                    self.through, prev, self.prev))
             for account, amount in draft.postings:
                 account_id = self.accounts[account]
-                self.posting_rows.append({"entry_seq": self.seq, "account_id": account_id, "amount": amount})
+                self.posting_rows.append((self.seq, account_id, amount))
                 self.balance[account_id] += amount
             self.entries += 1
             self.postings += len(draft.postings)
@@ -73,7 +72,7 @@ class EntryWriter:
         self.ledger.add_entries(self.entry_rows, self.posting_rows)
         self.entry_rows, self.posting_rows = [], []
 
-    def finish(self, known: set[PositionKey]) -> None:
+    def finish(self) -> None:
         self.flush()
         self.ledger.add_to_balances(self.balance)
-        self.ledger.set_positions(self.changed, known)
+        self.ledger.set_positions(self.changed)

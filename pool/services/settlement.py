@@ -72,8 +72,7 @@ def run(uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any,
         done += 1
         if progress and done % 500 == 0:
             progress(done, total)
-    known = {k for by_transfer in positions.values() for k in by_transfer}
-    writer.finish(known)
+    writer.finish()
     if progress:
         progress(total, total)
     return {"period": format_month(through), "run": run_id, "projects": done,

@@ -9,10 +9,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, union, update
+from sqlalchemy import Select, and_, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
 from pool.domain.accounts import SOURCE
+from pool.store import raw
 from pool.store.ledger_tables import (
     Actual,
     ActualImport,
@@ -26,6 +27,7 @@ from pool.store.ledger_tables import (
 from pool.store.models import Project, RulesetVersion, Transfer
 
 STREAM = {"stream_results": True, "yield_per": 20_000}
+ENTRY_COLUMNS = ("seq", "run_id", "transfer_id", "share", "book", "through", "prev_hash", "hash")
 PositionKey = tuple[int, str, str, str]   # transfer, share, book, region
 
 
@@ -106,7 +108,7 @@ class Ledger:
             stmt = stmt.where(Actual.project_id.in_(dirty))
         if project_id is not None:
             stmt = stmt.where(Actual.project_id == project_id)
-        return iter(self.session.execute(stmt, execution_options=STREAM))
+        return raw.stream(self.session, stmt)
 
     def positions(self, dirty: Select[Any] | None,
                   transfer_id: int | None = None) -> dict[int, dict[PositionKey, int]]:
@@ -119,7 +121,7 @@ class Ledger:
         if transfer_id is not None:
             stmt = stmt.where(TransferPosition.transfer_id == transfer_id)
         out: dict[int, dict[PositionKey, int]] = {}
-        for t, s, b, r, a in self.session.execute(stmt):
+        for t, s, b, r, a in raw.stream(self.session, stmt):
             out.setdefault(t, {})[(t, s, b, r)] = a
         return out
 
@@ -154,31 +156,24 @@ class Ledger:
         if rows:
             self.session.execute(insert(LedgerAccount), [{**r, "balance": 0} for r in rows])
 
-    def add_entries(self, entries: list[dict[str, Any]], postings: list[dict[str, Any]]) -> None:
-        if entries:
-            self.session.execute(insert(LedgerEntry), entries)
-        if postings:
-            self.session.execute(insert(LedgerPosting), postings)
+    def add_entries(self, entries: list[tuple[Any, ...]], postings: list[tuple[int, int, int]]) -> None:
+        """Entries (seq, run, transfer, share, book, through, prev_hash, hash) and their postings
+        (entry seq, account id, amount)."""
+        raw.insert(self.session, "ledger_entries", ENTRY_COLUMNS, entries)
+        raw.insert(self.session, "ledger_postings", ("entry_seq", "account_id", "amount"), postings)
 
     def add_to_balances(self, deltas: dict[int, int]) -> None:
-        if deltas:
-            stmt = (update(LedgerAccount).where(LedgerAccount.id == bindparam("account"))
-                    .values(balance=LedgerAccount.balance + bindparam("delta")))
-            self.session.connection().execute(
-                stmt, [{"account": a, "delta": d} for a, d in deltas.items() if d])
+        raw.execute_many(self.session, "UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?",
+                         [(d, a) for a, d in deltas.items() if d])
 
-    def set_positions(self, changed: list[tuple[PositionKey, int]], known: set[PositionKey]) -> None:
-        """Store new posted amounts: update keys already stored, insert the others."""
-        updates = [{"t": k[0], "s": k[1], "r": k[3], "posted": v} for k, v in changed if k in known]
-        inserts = [{"transfer_id": k[0], "share": k[1], "book": k[2], "region": k[3], "amount": v}
-                   for k, v in changed if k not in known]
-        if updates:
-            stmt = (update(TransferPosition).where(
-                TransferPosition.transfer_id == bindparam("t"), TransferPosition.share == bindparam("s"),
-                TransferPosition.region == bindparam("r")).values(amount=bindparam("posted")))
-            self.session.connection().execute(stmt, updates)
-        if inserts:
-            self.session.execute(insert(TransferPosition), inserts)
+    def set_positions(self, changed: list[tuple[PositionKey, int]]) -> None:
+        """Store new posted amounts, inserting the keys not stored yet."""
+        raw.execute_many(
+            self.session,
+            "INSERT INTO transfer_positions (transfer_id, share, book, region, amount) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (transfer_id, share, region) "
+            "DO UPDATE SET amount = excluded.amount",
+            [(*key, amount) for key, amount in changed])
 
 
 def entries_with_postings(session: Session) -> Iterator[Any]:
