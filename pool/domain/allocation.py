@@ -26,9 +26,11 @@ def integer_weights(weights: tuple[Fraction, ...]) -> Weights:
 
 
 @lru_cache(maxsize=4096)
-def split_weights(origin: Fraction, city: Fraction, origins: int) -> Weights:
-    """Host, each of `origins` origins and the city for a schedule step's origin and city ratios."""
-    o, c = Fraction(origin), Fraction(city)
+def split_weights(origin_num: int, origin_den: int, city_num: int, city_den: int,
+                  origins: int) -> Weights:
+    """Host, each of `origins` origins and the city, for a schedule step whose origin and city
+    ratios are origin_num/origin_den and city_num/city_den (integers hash fast)."""
+    o, c = Fraction(origin_num, origin_den), Fraction(city_num, city_den)
     return integer_weights((1 - o - c, *[o / origins] * origins, c))
 
 

@@ -8,15 +8,14 @@ content and the previous entry's hash.
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pool.domain.accounts import party_account, source_account
 
 GENESIS = "0" * 64
 
 
-@dataclass(frozen=True)
-class EntryDraft:
+class EntryDraft(NamedTuple):
     """An entry before it has a place in the chain."""
 
     transfer: int

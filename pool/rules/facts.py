@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pool.domain.months import Month
 from pool.rules.schema import Ruleset
@@ -32,8 +32,7 @@ class TransferFacts:
     key: Any = None
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """The cumulative amount one region gets from one share of one transfer."""
 
     transfer: Any

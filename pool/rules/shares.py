@@ -133,18 +133,15 @@ def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected:
     rest = collected - shareable
     if share.mode == "split":
         step = share.step_for(year)
-        weights = split_weights(value(step.origin, agreement), value(step.city, agreement), n)
+        o, c = value(step.origin, agreement), value(step.city, agreement)
+        weights = split_weights(o.numerator, o.denominator, c.numerator, c.denominator, n)
         alloc = allocate(shareable, weights)
     else:  # origin: equal parts, so the largest remainders are the earlier origins'
         weights = (n, (0, *[1] * n, 0))
         alloc = [0, *split_equally(shareable, n), 0]
     initial = list(alloc) if tr else alloc
-    rest_alloc = [0] * (n + 2)
-    if share.baseline_to == "host":
-        rest_alloc[0] = rest
-    else:
-        rest_alloc[1:n + 1] = split_equally(rest, n)
-    origins = sum(alloc[1:n + 1])
+    rest_alloc = _rest_allocation(share, rest, n)
+    origins = shareable - alloc[0] - alloc[-1]
     complete = ctx.through >= start + 12 * year - 1
     moved = cut = 0
     if share.floor is not None and complete:
@@ -161,8 +158,8 @@ def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected:
             origins = allowed
     if moved or cut:
         alloc[1:n + 1] = split_equally(origins, n)
-    for i in range(n + 2):
-        amounts[i] += alloc[i] + rest_alloc[i]
+    for i, a in enumerate(alloc):
+        amounts[i] += a + rest_alloc[i]
     if tr:
         parties = [ctx.host, *ctx.origins, ctx.city]
         yt = _year_trace(ctx, year, start, collected, baseline, shareable, share.baseline_to,
@@ -182,6 +179,13 @@ def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected:
     return origins
 
 
+def _rest_allocation(share: Share, rest: int, n: int) -> list[int]:
+    """Who keeps the part of a year's base that is not shared: host, origins and city."""
+    if share.baseline_to == "host" or not rest:
+        return [rest, *[0] * (n + 1)]
+    return [0, *split_equally(rest, n), 0]
+
+
 def _year_trace(ctx: Context, year: int, start: Month, collected: int, baseline: int,
                 shareable: int, baseline_to: str, result: dict[str, int]) -> YearTrace:
     first = start + 12 * (year - 1)
@@ -191,10 +195,10 @@ def _year_trace(ctx: Context, year: int, start: Month, collected: int, baseline:
 
 
 def _by_region(parties: list[str], values: list[int]) -> dict[str, int]:
-    out: dict[str, int] = defaultdict(int)
+    out: dict[str, int] = {}
     for region, v in zip(parties, values):
-        out[region] += v
-    return dict(out)
+        out[region] = out.get(region, 0) + v
+    return out
 
 
 def _by_region_frac(parties: list[str], values: list[Fraction]) -> dict[str, Fraction]:

@@ -52,9 +52,12 @@ def group_transfers(rows: Iterable[Any], rulesets: Rulesets,
     `ruleset_override` maps a ruleset id to a draft used instead of the pinned version.
     """
     out: dict[int, tuple[ProjectFacts, list[TransferFacts]]] = {}
+    decoded: dict[str, dict[str, Any]] = {}   # most transfers share a few standard agreements
     for row in rows:
         ruleset = rulesets.get(row.ruleset_version_id)
-        agreement: dict[str, Any] = agreement_values.decode(json.loads(row.agreement))
+        agreement = decoded.get(row.agreement)
+        if agreement is None:
+            agreement = decoded[row.agreement] = agreement_values.decode(json.loads(row.agreement))
         if ruleset_override and ruleset.ruleset in ruleset_override:
             ruleset = ruleset_override[ruleset.ruleset]
             agreement = resolve_agreement(ruleset, agreement_values.encode(agreement))

@@ -26,9 +26,10 @@ class EntryWriter:
         self.seq, head = ledger.head()
         self.prev = head or GENESIS
         self.accounts = ledger.accounts()
-        self.balance: dict[int, int] = defaultdict(int)
+        self.new_accounts: dict[str, str] = {}           # name -> unit, created at the next flush
+        self.balance: dict[str, int] = defaultdict(int)   # account name -> change
         self.entry_rows: list[tuple[object, ...]] = []
-        self.posting_rows: list[tuple[int, int, int]] = []
+        self.posting_rows: list[tuple[int, str, int]] = []
         self.changed: list[tuple[PositionKey, int]] = []
         self.entries = self.postings = 0
 
@@ -38,41 +39,35 @@ class EntryWriter:
         changes = deltas(wanted, posted)
         if not changes:
             return
-        for key in changes:
-            self.changed.append((key, wanted.get(key, 0)))
+        self.changed.extend((key, wanted.get(key, 0)) for key in changes)
         for draft in drafts(changes):
-            self._ensure_accounts([a for a, _ in draft.postings], units)
             self.seq += 1
             prev, self.prev = self.prev, entry_hash(self.prev, self.seq, self.run_id, self.period,
                                                     draft.transfer, draft.share, draft.book, draft.postings)
             self.entry_rows.append((self.seq, self.run_id, draft.transfer, draft.share, draft.book,
                                     self.through, prev, self.prev))
             for account, amount in draft.postings:
-                account_id = self.accounts[account]
-                self.posting_rows.append((self.seq, account_id, amount))
-                self.balance[account_id] += amount
+                if account not in self.accounts and account not in self.new_accounts:
+                    self.new_accounts[account] = units.get(draft.share, "CNY")
+                self.posting_rows.append((self.seq, account, amount))
+                self.balance[account] += amount
             self.entries += 1
             self.postings += len(draft.postings)
         if len(self.posting_rows) >= BATCH:
             self.flush()
 
-    def _ensure_accounts(self, names: list[str], units: dict[str, str]) -> None:
-        missing = [n for n in names if n not in self.accounts]
-        if not missing:
-            return
-        rows = []
-        for name in missing:
-            book, region, share = split_account(name)
-            rows.append({"name": name, "book": book, "region": region, "share": share,
-                         "unit": units.get(share, "CNY")})
-        self.ledger.add_accounts(rows)
-        self.accounts = self.ledger.accounts()
-
     def flush(self) -> None:
-        self.ledger.add_entries(self.entry_rows, self.posting_rows)
+        if self.new_accounts:
+            self.ledger.add_accounts([{"name": name, "book": book, "region": region, "share": share,
+                                       "unit": unit} for name, unit in self.new_accounts.items()
+                                      for book, region, share in [split_account(name)]])
+            self.accounts = self.ledger.accounts()
+            self.new_accounts = {}
+        ids = self.accounts
+        self.ledger.add_entries(self.entry_rows, [(seq, ids[a], v) for seq, a, v in self.posting_rows])
         self.entry_rows, self.posting_rows = [], []
 
     def finish(self) -> None:
         self.flush()
-        self.ledger.add_to_balances(self.balance)
+        self.ledger.add_to_balances({self.accounts[a]: d for a, d in self.balance.items()})
         self.ledger.set_positions(self.changed)

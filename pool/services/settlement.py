@@ -6,8 +6,9 @@ last run are recomputed: new or restated actuals, newly covered periods, new tra
 rulesets whose results move with the period alone (floors, extensions, milestone terms).
 """
 
-from collections import defaultdict
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pool.domain.errors import InvalidInput
@@ -38,7 +39,8 @@ def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[s
         if last is not None and through < last.through:
             raise InvalidInput(f"{period} is before {format_month(last.through)}, the last settled "
                                "period; settlement only moves forward.")
-        result = run(uow, ledger, actor, through, rt.now(), progress)
+        with paused_gc():
+            result = run(uow, ledger, actor, through, rt.now(), progress)
         note.detail = {k: v for k, v in result.items() if k != "period"}
         return result
 
@@ -59,12 +61,9 @@ def run(uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any,
     writer = EntryWriter(ledger, run_id, through)
     total = len(projects)
     done = 0
-    for project_id, rows in ledger.actuals_by_project(dirty, through):
+    for project_id, actuals in ledger.actuals_by_project(dirty, through):
         if project_id not in projects:
             continue
-        actuals: dict[str, dict[int, int]] = defaultdict(dict)
-        for _, metric, month, amount in rows:
-            actuals[metric][month] = amount
         facts, transfers = projects[project_id]
         targets, _ = settle_project(facts, transfers, actuals, through, city_code)
         posted = {k: v for t in transfers for k, v in positions.get(t.key, {}).items()}
@@ -78,6 +77,19 @@ def run(uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any,
     return {"period": format_month(through), "run": run_id, "projects": done,
             "entries": writer.entries, "postings": writer.postings,
             "ledger_entries": writer.seq, "head": writer.prev}
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a run allocates millions of short-lived objects
+    without cycles, and its full collections over them cost a tenth of the run and free nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _units(transfers: list[Any]) -> dict[str, str]:

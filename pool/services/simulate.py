@@ -39,12 +39,9 @@ def simulate(rt: Runtime, path: str, through: str | None = None) -> dict[str, An
             for (_t, share, book, region), amount in by_transfer.items():
                 simulated[(book, region, share)] -= amount
         city = uow.regions.city()
-        for project_id, rows in ledger.actuals_by_project(affected, month):
+        for project_id, actuals in ledger.actuals_by_project(affected, month):
             if project_id not in projects:
                 continue
-            actuals: dict[str, dict[int, int]] = defaultdict(dict)
-            for _, metric, period, amount in rows:
-                actuals[metric][period] = amount
             facts, transfers = projects[project_id]
             targets, _ = settle_project(facts, transfers, actuals, month, city.code if city else "city")
             for t in targets:

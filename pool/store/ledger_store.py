@@ -4,10 +4,9 @@ Everything here moves rows with Core statements (executemany, streamed selects);
 an ORM object per actual or per posting.
 """
 
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, func, insert, or_, select, union
 from sqlalchemy.orm import Session
@@ -27,6 +26,27 @@ from pool.store.ledger_tables import (
 from pool.store.models import Project, RulesetVersion, Transfer
 
 STREAM = {"stream_results": True, "yield_per": 20_000}
+
+
+class TransferRow(NamedTuple):
+    """A transfer with the project facts the engine reads."""
+
+    id: int
+    project_id: int
+    from_region: str
+    to_region: str
+    effective: int
+    ruleset_version_id: int
+    agreement: str
+    planned_investment: int
+    kind: str
+    capital_source: str
+    signed: int | None
+    construction_start: int | None
+    operation_start: int | None
+    full_capacity: int | None
+
+
 ENTRY_COLUMNS = ("seq", "run_id", "transfer_id", "share", "book", "through", "prev_hash", "hash")
 PositionKey = tuple[int, str, str, str]   # transfer, share, book, region
 
@@ -83,7 +103,7 @@ class Ledger:
 
     # -- facts ------------------------------------------------------------------------------
     def transfers(self, dirty: Select[Any] | None, through: int,
-                  project_id: int | None = None) -> list[Any]:
+                  project_id: int | None = None) -> list[TransferRow]:
         """Transfers with the project facts the engine reads, in project and effective order."""
         stmt = (select(Transfer.id, Transfer.project_id, Transfer.from_region, Transfer.to_region,
                        Transfer.effective, Transfer.ruleset_version_id, Transfer.agreement,
@@ -97,7 +117,7 @@ class Ledger:
             stmt = stmt.where(Transfer.project_id.in_(dirty))
         if project_id is not None:
             stmt = stmt.where(Transfer.project_id == project_id)
-        return list(self.session.execute(stmt))
+        return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
 
     def actuals(self, dirty: Select[Any] | None, through: int,
                 project_id: int | None = None) -> Iterator[Any]:
@@ -126,9 +146,20 @@ class Ledger:
         return out
 
     def actuals_by_project(self, dirty: Select[Any] | None, through: int
-                           ) -> Iterator[tuple[int, Iterator[Any]]]:
-        """The streamed actuals, grouped per project."""
-        return itertools.groupby(self.actuals(dirty, through), key=lambda r: r[0])
+                           ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+        """The streamed actuals, one project at a time: metric -> period -> amount."""
+        current, by_metric = None, {}
+        for project_id, metric, period, amount in self.actuals(dirty, through):
+            if project_id != current:
+                if current is not None:
+                    yield current, by_metric
+                current, by_metric = project_id, {}
+            by_period = by_metric.get(metric)
+            if by_period is None:
+                by_period = by_metric[metric] = {}
+            by_period[period] = amount
+        if current is not None:
+            yield current, by_metric
 
     def projects_pinned_to(self, ruleset: str) -> Select[Any]:
         """Projects with a transfer pinned to any published version of `ruleset`."""
@@ -176,15 +207,29 @@ class Ledger:
             [(*key, amount) for key, amount in changed])
 
 
-def entries_with_postings(session: Session) -> Iterator[Any]:
-    """Every entry with its postings, in chain order, streamed: one row per posting (or entry)."""
+StoredEntry = tuple[tuple[Any, ...], list[tuple[str, int]]]
+
+
+def entries_with_postings(session: Session) -> Iterator[StoredEntry]:
+    """Every entry in chain order, streamed one at a time: its ENTRY_COLUMNS and its postings'
+    (account name, amount) in posting order."""
     stmt = (select(LedgerEntry.seq, LedgerEntry.run_id, LedgerEntry.transfer_id, LedgerEntry.share,
                    LedgerEntry.book, LedgerEntry.through, LedgerEntry.prev_hash, LedgerEntry.hash,
-                   LedgerAccount.name, LedgerPosting.account_id, LedgerPosting.amount)
+                   LedgerAccount.name, LedgerPosting.amount)
             .outerjoin(LedgerPosting, LedgerPosting.entry_seq == LedgerEntry.seq)
             .outerjoin(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
             .order_by(LedgerEntry.seq, LedgerPosting.id))
-    return iter(session.execute(stmt, execution_options=STREAM))
+    entry: tuple[Any, ...] | None = None
+    postings: list[tuple[str, int]] = []
+    for row in raw.stream(session, stmt):
+        if entry is None or row[0] != entry[0]:
+            if entry is not None:
+                yield entry, postings
+            entry, postings = row[:8], []
+        if row[8] is not None:
+            postings.append(row[8:])
+    if entry is not None:
+        yield entry, postings
 
 
 def stored_balances(session: Session) -> dict[int, tuple[str, int]]:
@@ -192,10 +237,10 @@ def stored_balances(session: Session) -> dict[int, tuple[str, int]]:
         select(LedgerAccount.id, LedgerAccount.name, LedgerAccount.balance))}
 
 
-def stored_positions(session: Session) -> Iterator[Any]:
-    return iter(session.execute(select(TransferPosition.transfer_id, TransferPosition.share,
-                                       TransferPosition.region, TransferPosition.amount),
-                                execution_options=STREAM))
+def stored_positions(session: Session) -> Iterator[tuple[int, str, str, int]]:
+    """(transfer, share, region, amount) of every stored position, streamed."""
+    return raw.stream(session, select(TransferPosition.transfer_id, TransferPosition.share,
+                                      TransferPosition.region, TransferPosition.amount))
 
 
 def orphan_postings(session: Session) -> int:
