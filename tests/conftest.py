@@ -18,14 +18,18 @@ from pool.store.engine import make_engine
 PG_ENV = "POOL_TEST_POSTGRES_URL"
 
 
+def in_ci() -> bool:
+    """CI=true (or 1, yes): what a laptop may skip, CI must run."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In CI a PostgreSQL test must run: a missing POOL_TEST_POSTGRES_URL fails, never skips."""
     if os.environ.get(PG_ENV):
         return
-    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     for item in items:
         if item.get_closest_marker("postgres"):
-            if in_ci:
+            if in_ci():
                 item.add_marker(pytest.mark.usefixtures("_postgres_required_in_ci"))
             else:
                 item.add_marker(pytest.mark.skip(reason=f"{PG_ENV} is not set"))

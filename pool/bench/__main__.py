@@ -1,7 +1,7 @@
 """The province benchmark: settlement, reports, verify and export against their floor.
 
 Run: python -m pool.bench [--transfers 10000] [--periods 12] [--db URL] [--dir DIR]
-                          [--format text|json] [--prepare-only] [--profile]
+                          [--format text|json] [--prepare-only] [--profile] [--peers]
 
 Builds a synthetic province (pool.bench.province says which parts go through the services and
 which are written in bulk), imports one actuals CSV of transfers x periods x 3 rows through
@@ -14,7 +14,9 @@ settlement wrote plus a bare integer largest-remainder loop over every imported 
 --db names an empty database (SQLite file or PostgreSQL; the second copy of a PostgreSQL
 database is made with CREATE DATABASE … TEMPLATE and dropped at the end). --prepare-only builds
 the data, stops before any settlement and prints {"actor", "token", "through"}. --profile prints
-the top 15 cumulative entries of a cProfile of the single settlement on stderr. With
+the top 15 cumulative entries of a cProfile of the single settlement on stderr. --peers then
+times ledger-cli, hledger and bean-check on the month-by-month copy's journals and checks their
+balances against `pool report balances` (pool.bench.peers; a tool not installed is null). With
 --format json the last line of stdout is one JSON object.
 """
 
@@ -28,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pool.bench import province, timing
+from pool.bench import peers, province, timing
 from pool.bench.memory import peak_rss_mb
 
 
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--peers", action="store_true")
     args = parser.parse_args(argv)
     if args.periods < 1:
         parser.error("--periods must be at least 1")
@@ -60,6 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     monthly_url = timing.copy_database(url, "monthly")
     try:
         figures = _measure(p, url, monthly_url, workdir, args.profile, say)
+        if args.peers:
+            figures.update(peers.run(monthly_url, p.token, p.through, workdir, say))
     finally:
         if args.db is not None:
             timing.drop_copy(monthly_url)
@@ -118,6 +123,9 @@ def _report(f: dict[str, Any], say: Any) -> None:
     say(f"verify     {f['verify_s']:>12.2f} s        {bare}; ok={f['verify_ok']}")
     say(f"export     {f['export_s']:>12.2f} s        {f['export_mb']:.1f} MB")
     say(f"peak RSS   {f['peak_rss_mb']:>12.0f} MB       (target <= 500)")
+    if "peers" in f:
+        for line in peers.report_lines(f):
+            say(line)
 
 
 if __name__ == "__main__":

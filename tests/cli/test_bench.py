@@ -1,5 +1,6 @@
 """`python -m pool.bench` runs end to end at a small size (CI proves it works; no durations are
-asserted), and `--prepare-only` stops before settlement with what a settlement needs."""
+asserted), `--prepare-only` stops before settlement with what a settlement needs, and `--peers`
+finds ledger-cli's, hledger's and beancount's balances equal to pool's."""
 
 import json
 import os
@@ -7,14 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import in_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("transfers", "periods", "actuals", "postings", "import_s", "import_rows_per_s",
         "settle_s", "settle_monthly_s", "monthly_vs_once", "floor_s", "settle_vs_floor",
         "balances_ms", "payables_ms", "verify_s", "export_s", "peak_rss_mb")
 
 
-def _bench(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def _bench(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
     env.pop("POOL_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "pool.bench", "--dir", str(tmp_path), *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -31,6 +34,33 @@ def test_bench_small_province_json(tmp_path: Path) -> None:
     assert figures["monthly_postings"] >= figures["postings"] > 0
     assert figures["verify_ok"] is True
     assert figures["export_entries"] == figures["verify_entries"] > 0
+    assert "peers" not in figures   # only with --peers
+
+
+def _peers(tmp_path: Path, **env: str) -> dict[str, dict[str, object] | None]:
+    done = _bench(tmp_path, "--transfers", "50", "--periods", "2", "--peers", "--format", "json",
+                  **env)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(figures["peers"]) == {"ledger", "hledger", "beancount"}
+    assert figures["export_beancount_s"] > 0
+    return figures["peers"]
+
+
+def test_bench_peers_agree_with_pool(tmp_path: Path) -> None:
+    for tool, peer in _peers(tmp_path).items():
+        if peer is None:
+            assert not in_ci(), f"CI=true but {tool} is not installed"
+            continue
+        assert peer["agrees"] is True, tool
+        assert isinstance(peer["s"], float) and peer["version"], (tool, peer)
+
+
+def test_bench_peer_not_installed_is_null(tmp_path: Path) -> None:
+    found = _peers(tmp_path, PATH=str(tmp_path / "no-tools"))
+    assert found["ledger"] is None and found["hledger"] is None
+    bean = found["beancount"]   # bean-check is found beside the interpreter too, PATH or not
+    assert bean is None or bean["agrees"] is True
 
 
 def test_bench_prepare_only(tmp_path: Path) -> None:
