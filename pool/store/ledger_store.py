@@ -122,13 +122,7 @@ class Ledger:
     def actuals(self, dirty: Select[Any] | None, through: int,
                 project_id: int | None = None) -> Iterator[Any]:
         """(project_id, metric, period, amount) through `through`, streamed in project order."""
-        stmt = (select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
-                .where(Actual.period <= through).order_by(Actual.project_id))
-        if dirty is not None:
-            stmt = stmt.where(Actual.project_id.in_(dirty))
-        if project_id is not None:
-            stmt = stmt.where(Actual.project_id == project_id)
-        return raw.stream(self.session, stmt)
+        return raw.stream(self.session, _actuals(dirty, through, project_id))
 
     def positions(self, dirty: Select[Any] | None,
                   transfer_id: int | None = None) -> dict[int, dict[PositionKey, int]]:
@@ -149,15 +143,16 @@ class Ledger:
                            ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
         """The streamed actuals, one project at a time: metric -> period -> amount."""
         current, by_metric = None, {}
-        for project_id, metric, period, amount in self.actuals(dirty, through):
-            if project_id != current:
-                if current is not None:
-                    yield current, by_metric
-                current, by_metric = project_id, {}
-            by_period = by_metric.get(metric)
-            if by_period is None:
-                by_period = by_metric[metric] = {}
-            by_period[period] = amount
+        for rows in raw.batches(self.session, _actuals(dirty, through)):
+            for project_id, metric, period, amount in rows:
+                if project_id != current:
+                    if current is not None:
+                        yield current, by_metric
+                    current, by_metric = project_id, {}
+                by_period = by_metric.get(metric)
+                if by_period is None:
+                    by_period = by_metric[metric] = {}
+                by_period[period] = amount
         if current is not None:
             yield current, by_metric
 
@@ -199,15 +194,21 @@ class Ledger:
 
     def set_positions(self, changed: list[tuple[PositionKey, int]]) -> None:
         """Store new posted amounts, inserting the keys not stored yet."""
-        raw.execute_many(
-            self.session,
-            "INSERT INTO transfer_positions (transfer_id, share, book, region, amount) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (transfer_id, share, region) "
-            "DO UPDATE SET amount = excluded.amount",
-            [(*key, amount) for key, amount in changed])
+        raw.upsert(self.session, "transfer_positions", ("transfer_id", "share", "book", "region", "amount"),
+                   ("transfer_id", "share", "region"), [(*key, amount) for key, amount in changed])
 
 
 StoredEntry = tuple[tuple[Any, ...], list[tuple[str, int]]]
+
+
+def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = None) -> Select[Any]:
+    stmt = (select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
+            .where(Actual.period <= through).order_by(Actual.project_id))
+    if dirty is not None:
+        stmt = stmt.where(Actual.project_id.in_(dirty))
+    if project_id is not None:
+        stmt = stmt.where(Actual.project_id == project_id)
+    return stmt
 
 
 def entries_with_postings(session: Session) -> Iterator[StoredEntry]:

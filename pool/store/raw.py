@@ -37,8 +37,13 @@ def compiled(session: Session, stmt: Executable) -> tuple[str, Any]:
     return c.string, params
 
 
-def stream(session: Session, stmt: Executable, batch: int = BATCH) -> Iterator[tuple[Any, ...]]:
-    """The statement's rows as tuples, fetched `batch` at a time."""
+def stream(session: Session, stmt: Executable) -> Iterator[tuple[Any, ...]]:
+    """The statement's rows as tuples."""
+    return itertools.chain.from_iterable(batches(session, stmt))
+
+
+def batches(session: Session, stmt: Executable, batch: int = BATCH) -> Iterator[list[tuple[Any, ...]]]:
+    """The statement's rows as lists of up to `batch` tuples."""
     sql, params = compiled(session, stmt)
     raw = driver(session)
     if is_postgres(session):
@@ -49,7 +54,7 @@ def stream(session: Session, stmt: Executable, batch: int = BATCH) -> Iterator[t
     try:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(batch):
-            yield from rows
+            yield rows
     finally:
         cursor.close()
 
@@ -66,6 +71,26 @@ def insert(session: Session, table: str, columns: Sequence[str],
         return
     marks = ", ".join("?" * len(columns))
     raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def upsert(session: Session, table: str, columns: Sequence[str], key: Sequence[str],
+           rows: Iterable[Sequence[Any]]) -> None:
+    """Insert rows, or set the other columns of the row with the same `key` columns: the driver's
+    executemany on SQLite; COPY into a temporary table and one INSERT … ON CONFLICT on PostgreSQL."""
+    names = ", ".join(columns)
+    conflict = (f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key))
+    if not is_postgres(session):
+        marks = ", ".join("?" * len(columns))
+        driver(session).executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}", rows)
+        return
+    staged = f"{table}_upsert"
+    with driver(session).cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staged} (LIKE {table}) ON COMMIT DROP")
+        cursor.execute(f"TRUNCATE {staged}")
+    insert(session, staged, columns, rows)
+    with driver(session).cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged} {conflict}")
 
 
 def execute_many(session: Session, sql: str, rows: Iterable[Sequence[Any]]) -> None:
