@@ -7,6 +7,7 @@ minor units) or an `AgreementRef` naming a declared agreement value.
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
@@ -162,6 +163,11 @@ class Share(_Model):
     cap: Cap | None = None
     floor: Floor | None = None
     reference: str | None = None
+
+    @cached_property
+    def signed_metrics(self) -> tuple[tuple[int, str], ...]:
+        """(1, metric) for each plus-metric of the base and (-1, metric) for each minus-metric."""
+        return (*((1, m) for m in self.base.plus), *((-1, m) for m in self.base.minus))
 
     def step_for(self, year: int) -> Step:
         """The schedule step covering term year `year` (validation guarantees one exists)."""

@@ -37,15 +37,8 @@ def value(v: Any, agreement: Any) -> Any:
     return agreement[v.key] if isinstance(v, AgreementRef) else v
 
 
-def _base_terms(share: Share, actuals: Actuals) -> list[tuple[int, Any]]:
-    """(sign, period -> amount) of every metric of the share's base."""
-    return [(sign, actuals.get(metric, _NONE)) for sign, metrics in ((1, share.base.plus),
-                                                                     (-1, share.base.minus))
-            for metric in metrics]
-
-
 def settle_share(share: Share, ctx: Context, actuals: Actuals) -> tuple[dict[str, int], ShareTrace | None]:
-    terms = _base_terms(share, actuals)
+    terms = [(sign, actuals.get(metric, _NONE)) for sign, metric in share.signed_metrics]
     lo, hi = ctx.cover_from, ctx.cover_to
     n = len(ctx.origins)
     parties = [ctx.host, *ctx.origins, ctx.city]
