@@ -1,7 +1,7 @@
 """Recompute the hash chain, the balance of every entry and every stored balance (SPEC §5)."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +22,8 @@ class Report:
     first_bad_entry: int | None = None
     watch: int | None = None  # an entry whose recomputed hash to keep (a checkpoint's)
     watched_hash: str | None = None
-    account_sums: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    position_sums: dict[tuple[int, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    # the sum of the postings of each (transfer, account name)
+    posted: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
 
     def problem(self, message: str, entry: int | None = None) -> None:
         if entry is not None and self.first_bad_entry is None:
@@ -32,64 +32,66 @@ class Report:
             self.problems.append(message)
 
 
-def check_chain(rows: Iterable[Any], report: Report) -> None:
-    """Rows: one per posting, ordered by entry then posting (see entries_with_postings)."""
-    current: Any = None
-    postings: list[tuple[str, int]] = []
-    for row in rows:
-        if current is not None and row.seq != current.seq:
-            _check_entry(current, postings, report)
-            postings = []
-        current = row
-        if row.name is not None:
-            postings.append((row.name, row.amount))
-            report.account_sums[row.account_id] += row.amount
-            book, region, share = split_account(row.name)
-            report.position_sums[(row.transfer_id, share, region)] += row.amount
-            report.postings += 1
-    if current is not None:
-        _check_entry(current, postings, report)
+def check_chain(entries: Iterable[tuple[Sequence[Any], list[tuple[str, int]]]], report: Report) -> None:
+    """Entries in chain order, each (seq, run, transfer, share, book, through, prev_hash, hash)
+    with its (account name, amount) postings (see entries_with_postings)."""
+    posted = report.posted
+    for entry, postings in entries:
+        transfer = entry[2]
+        for name, amount in postings:
+            posted[(transfer, name)] += amount
+        report.postings += len(postings)
+        _check_entry(entry, postings, report)
 
 
-def _check_entry(e: Any, postings: list[tuple[str, int]], report: Report) -> None:
+def _check_entry(entry: Sequence[Any], postings: list[tuple[str, int]], report: Report) -> None:
+    seq, run, transfer, share, book, through, prev_hash, stored_hash = entry
     expected_seq = report.entries + 1
     report.entries += 1
-    if e.seq != expected_seq:
-        report.problem(f"entry {e.seq}: the chain jumps from entry {expected_seq - 1} to {e.seq}; "
-                       f"entry {expected_seq} is missing.", e.seq)
-        report.entries = e.seq
-    if e.prev_hash != report.head:
-        report.problem(f"entry {e.seq}: its previous hash does not match the entry before it.", e.seq)
-    recomputed = entry_hash(e.prev_hash, e.seq, e.run_id, format_month(e.through), e.transfer_id,
-                            e.share, e.book, postings)
-    if recomputed != e.hash:
-        report.problem(f"entry {e.seq}: its hash does not match its content.", e.seq)
-    if e.seq == report.watch:
+    if seq != expected_seq:
+        report.problem(f"entry {seq}: the chain jumps from entry {expected_seq - 1} to {seq}; "
+                       f"entry {expected_seq} is missing.", seq)
+        report.entries = seq
+    if prev_hash != report.head:
+        report.problem(f"entry {seq}: its previous hash does not match the entry before it.", seq)
+    recomputed = entry_hash(prev_hash, seq, run, format_month(through), transfer, share, book, postings)
+    if recomputed != stored_hash:
+        report.problem(f"entry {seq}: its hash does not match its content.", seq)
+    if seq == report.watch:
         report.watched_hash = recomputed
     total = sum(a for _, a in postings)
     if total:
-        report.problem(f"entry {e.seq}: its postings sum to {format_amount(total)}, not zero.", e.seq)
-    report.head = e.hash
+        report.problem(f"entry {seq}: its postings sum to {format_amount(total)}, not zero.", seq)
+    report.head = stored_hash
 
 
 def check_balances(stored: dict[int, tuple[str, int]], report: Report) -> None:
-    for account_id, (name, balance) in sorted(stored.items()):
-        computed = report.account_sums.get(account_id, 0)
+    """Every account's stored balance against the sum of its postings."""
+    sums: dict[str, int] = defaultdict(int)
+    for (_, name), amount in report.posted.items():
+        sums[name] += amount
+    for _, (name, balance) in sorted(stored.items()):
+        computed = sums.get(name, 0)
         if balance != computed:
             report.problem(f"account {name}: stored balance {format_amount(balance)}, but its "
                            f"postings sum to {format_amount(computed)}.")
 
 
-def check_positions(stored: Iterable[Any], report: Report) -> None:
+def check_positions(stored: Iterable[Sequence[Any]], report: Report) -> None:
+    """Every stored (transfer, share, region) position against the sum of its postings."""
+    sums: dict[tuple[int, str, str], int] = defaultdict(int)
+    for (transfer, name), amount in report.posted.items():
+        _, region, share = split_account(name)
+        sums[(transfer, share, region)] += amount
     seen = set()
     for transfer_id, share, region, amount in stored:
         key = (transfer_id, share, region)
         seen.add(key)
-        computed = report.position_sums.get(key, 0)
+        computed = sums.get(key, 0)
         if amount != computed:
             report.problem(f"transfer {transfer_id} share {share} region {region}: stored position "
                            f"{format_amount(amount)}, but its postings sum to {format_amount(computed)}.")
-    for key, computed in report.position_sums.items():
+    for key, computed in sums.items():
         if computed and key not in seen and not key[2].startswith("@"):
             report.problem(f"transfer {key[0]} share {key[1]} region {key[2]}: postings sum to "
                            f"{format_amount(computed)} but no position is stored.")

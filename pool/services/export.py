@@ -6,7 +6,6 @@ time, so memory does not grow with the ledger. City office and auditors only.
 
 import csv
 import io
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import date
@@ -18,6 +17,7 @@ from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.runtime import Runtime
 from pool.store import report_queries as q
+from pool.store.ledger_store import StoredEntry
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -47,18 +47,10 @@ def export(rt: Runtime, fmt: str, sink: Sink) -> dict[str, int]:
     return commands.read(rt, body)
 
 
-def entries(rows: Iterable[Any]) -> Iterator[journal.Entry]:
-    """Group the streamed posting rows (ordered by entry) into entries, one at a time."""
-    for _, group in itertools.groupby(rows, key=lambda r: r.seq):
-        first = None
-        postings = []
-        for row in group:
-            first = first or row
-            if row.name is not None:
-                postings.append((row.name, int(row.amount)))
-        assert first is not None
-        yield journal.Entry(first.seq, first.run_id, first.transfer_id, first.share, first.book,
-                            first.through, first.hash, tuple(postings))
+def entries(stored: Iterable[StoredEntry]) -> Iterator[journal.Entry]:
+    """The streamed entries and their postings as journal entries, one at a time."""
+    for (seq, run, transfer, share, book, through, _, hash_), postings in stored:
+        yield journal.Entry(seq, run, transfer, share, book, through, hash_, tuple(postings))
 
 
 def _header(fmt: str, accounts: list[tuple[str, str]], first: int | None) -> Iterator[str]:

@@ -25,8 +25,6 @@ from pool.store.ledger_tables import (
 )
 from pool.store.models import Project, RulesetVersion, Transfer
 
-STREAM = {"stream_results": True, "yield_per": 20_000}
-
 
 class TransferRow(NamedTuple):
     """A transfer with the project facts the engine reads."""
@@ -198,9 +196,6 @@ class Ledger:
                    ("transfer_id", "share", "region"), [(*key, amount) for key, amount in changed])
 
 
-StoredEntry = tuple[tuple[Any, ...], list[tuple[str, int]]]
-
-
 def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = None) -> Select[Any]:
     stmt = (select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
             .where(Actual.period <= through).order_by(Actual.project_id))
@@ -209,6 +204,9 @@ def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = N
     if project_id is not None:
         stmt = stmt.where(Actual.project_id == project_id)
     return stmt
+
+
+StoredEntry = tuple[tuple[Any, ...], list[tuple[str, int]]]   # ENTRY_COLUMNS, (account, amount)s
 
 
 def entries_with_postings(session: Session) -> Iterator[StoredEntry]:

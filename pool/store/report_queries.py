@@ -12,7 +12,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool.domain.accounts import SOURCE
-from pool.store.ledger_store import entries_with_postings
+from pool.store.ledger_store import StoredEntry, entries_with_postings
 from pool.store.ledger_tables import LedgerAccount, LedgerEntry, LedgerPosting
 from pool.store.models import Project, Region, Transfer
 
@@ -99,6 +99,6 @@ def region_names(session: Session) -> dict[str, str]:
     return {code: name for code, name in session.execute(select(Region.code, Region.name))}
 
 
-def postings(session: Session) -> Iterator[Any]:
-    """Every posting with its entry, in chain order, streamed."""
+def postings(session: Session) -> Iterator[StoredEntry]:
+    """Every entry with its postings, in chain order, streamed one entry at a time."""
     return entries_with_postings(session)
