@@ -1,7 +1,8 @@
 """Turn the engine's targets into ledger appends: deltas, balanced entries, hash chain, balances.
 
-Writes go out in batches with Core executemany; the balances of the accounts touched and the
-posted positions are updated in the same transaction.
+Entries, postings and the new posted positions go out in batches through the driver (executemany
+on SQLite, COPY on PostgreSQL); the balances of the accounts touched are updated at the end, all in
+the same transaction.
 """
 
 from collections import defaultdict
@@ -65,9 +66,9 @@ class EntryWriter:
             self.new_accounts = {}
         ids = self.accounts
         self.ledger.add_entries(self.entry_rows, [(seq, ids[a], v) for seq, a, v in self.posting_rows])
-        self.entry_rows, self.posting_rows = [], []
+        self.ledger.set_positions(self.changed)
+        self.entry_rows, self.posting_rows, self.changed = [], [], []
 
     def finish(self) -> None:
         self.flush()
         self.ledger.add_to_balances({self.accounts[a]: d for a, d in self.balance.items()})
-        self.ledger.set_positions(self.changed)
