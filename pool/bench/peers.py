@@ -11,7 +11,6 @@ timed by the wall clock from start to exit (startup and parsing included). A too
 installed is reported as None.
 """
 
-import contextlib
 import re
 import shutil
 import subprocess
@@ -21,12 +20,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pool.bench.timing import city, timed
+from pool.bench.timing import city, timed, timed_export
 from pool.domain.accounts import SOURCE
 from pool.domain.money import format_amount
 from pool.domain.months import parse_month
 from pool.ledger import journal
-from pool.services import export, reports
+from pool.services import reports
 
 Key = tuple[str, str, str, str]   # book, region, share, commodity
 LEDGER_LIKE = ("ledger", "hledger")
@@ -93,13 +92,7 @@ def run(url: str, token: str, through: str, workdir: Path,
     rt.require_schema()
     try:
         expected = pool_balances(rt)
-
-        @contextlib.contextmanager
-        def sink() -> Iterator[Callable[[str], Any]]:
-            with bean_file.open("w", encoding="utf-8") as f:
-                yield f.write
-
-        export_s, _ = timed(lambda: export.export(rt, "beancount", sink))
+        export_s, _ = timed_export(rt, "beancount", bean_file)
     finally:
         rt.close()
     say(f"exported the beancount journal ({bean_file.stat().st_size / 1e6:.1f} MB) in "

@@ -101,13 +101,7 @@ def read_side(url: str, token: str, year: int, journal: Path) -> dict[str, Any]:
         balances_s, rows = timed(lambda: reports.balances(rt))
         payables_s, _ = timed(lambda: reports.payables(rt, year))
         verify_s, checked = timed(lambda: verify.verify(rt))
-
-        @contextlib.contextmanager
-        def sink() -> Iterator[Callable[[str], Any]]:
-            with journal.open("w", encoding="utf-8") as f:
-                yield f.write
-
-        export_s, exported = timed(lambda: export.export(rt, "ledger", sink))
+        export_s, exported = timed_export(rt, "ledger", journal)
     finally:
         rt.close()
     return {"auth_ms": auth_s * 1000, "balances_ms": balances_s * 1000, "balance_rows": len(rows),
@@ -115,6 +109,17 @@ def read_side(url: str, token: str, year: int, journal: Path) -> dict[str, Any]:
             "verify_ok": bool(checked["ok"]), "verify_entries": checked["entries"],
             "verify_postings": checked["postings"], "export_s": export_s,
             "export_entries": exported["entries"], "export_mb": journal.stat().st_size / 1e6}
+
+
+def timed_export(rt: Runtime, fmt: str, path: Path) -> tuple[float, dict[str, int]]:
+    """`pool ledger export --format FMT --out PATH` through its service, timed."""
+
+    @contextlib.contextmanager
+    def sink() -> Iterator[Callable[[str], Any]]:
+        with path.open("w", encoding="utf-8") as f:
+            yield f.write
+
+    return timed(lambda: export.export(rt, fmt, sink))
 
 
 def _token_hash(rt: Runtime) -> str | None:
