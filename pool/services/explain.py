@@ -1,6 +1,5 @@
 """`pool explain TRANSFER`: the engine's full derivation for stored data, with posted and delta."""
 
-from collections import defaultdict
 from typing import Any
 
 from pool.domain.errors import InvalidInput
@@ -38,9 +37,8 @@ def explain(rt: Runtime, transfer_id: int, through: str | None = None,
             raise InvalidInput(f"Transfer {transfer_id} takes effect in {format_month(transfer.effective)}, "
                                f"after {format_month(month)}; there is nothing to explain yet.")
         facts, transfers = projects[transfer.project_id]
-        actuals: dict[str, dict[int, int]] = defaultdict(dict)
-        for _, metric, period, amount in ledger.actuals(None, month, transfer.project_id):
-            actuals[metric][period] = amount
+        by_project = dict(ledger.actuals_by_project(None, month, transfer.project_id))
+        actuals = by_project.get(transfer.project_id, {})
         city = uow.regions.city()
         _, traces = settle_project(facts, transfers, actuals, month, city.code if city else "city",
                                    trace=True)

@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
+from pool.store import raw
 from pool.store.ledger_tables import Actual, ActualImport, ActualRevision
 from pool.store.models import Actor, Project
 
 STAGING = "actuals_staging"
 BATCH = 10_000
-_COLUMNS = "row_no, project, period, metric, amount, note, problem"
+_COLUMNS = ("row_no", "project", "period", "metric", "amount", "note", "problem")
 
 # The key of a staged row in the stored actuals.
 _SAME_KEY = ("a.project_id = s.project_id AND a.period = s.period AND a.metric = s.metric")
@@ -49,7 +50,7 @@ class ActualsImport:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.postgres = raw.is_postgres(session)
 
     # -- staging ------------------------------------------------------------------------------
     def create_staging(self) -> None:
@@ -67,16 +68,14 @@ class ActualsImport:
         """Stage `rows` (row_no, project, period, metric, amount, note, problem) in batches and
         resolve their project codes; returns how many were staged."""
         stream: Iterator[tuple[Any, ...]] = iter(rows)
-        raw = self.session.connection().connection.driver_connection
-        assert raw is not None
         count = 0
         while batch := list(islice(stream, BATCH)):
             if self.postgres:
-                self._copy(raw, batch)
+                raw.insert(self.session, STAGING, _COLUMNS, batch)
             else:
                 # The driver's own executemany: SQLAlchemy's per-row parameter handling would
                 # cost as much as reading the file. Project codes become ids as the rows go in.
-                raw.executemany(
+                raw.driver(self.session).executemany(
                     f"INSERT INTO {STAGING} (row_no, project, project_id, period, metric, amount, "
                     "note, problem) VALUES (?1, ?2, (SELECT id FROM projects WHERE code = ?2), "
                     "?3, ?4, ?5, ?6, ?7)", batch)
@@ -88,12 +87,6 @@ class ActualsImport:
                       f"WHERE p.code = {STAGING}.project")
             self._sql(f"ANALYZE {STAGING}")
         return count
-
-    @staticmethod
-    def _copy(raw: Any, batch: list[tuple[Any, ...]]) -> None:
-        with raw.cursor() as cursor, cursor.copy(f"COPY {STAGING} ({_COLUMNS}) FROM STDIN") as copy:
-            for row in batch:
-                copy.write_row(row)
 
     # -- checks -------------------------------------------------------------------------------
     def problems(self, metrics: Collection[str], *, restate: bool,

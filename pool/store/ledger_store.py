@@ -117,11 +117,6 @@ class Ledger:
             stmt = stmt.where(Transfer.project_id == project_id)
         return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
 
-    def actuals(self, dirty: Select[Any] | None, through: int,
-                project_id: int | None = None) -> Iterator[Any]:
-        """(project_id, metric, period, amount) through `through`, streamed in project order."""
-        return raw.stream(self.session, _actuals(dirty, through, project_id))
-
     def positions(self, dirty: Select[Any] | None,
                   transfer_id: int | None = None) -> dict[int, dict[PositionKey, int]]:
         """Posted amounts, per transfer."""
@@ -137,11 +132,11 @@ class Ledger:
             out.setdefault(t, {})[(t, s, b, r)] = a
         return out
 
-    def actuals_by_project(self, dirty: Select[Any] | None, through: int
+    def actuals_by_project(self, dirty: Select[Any] | None, through: int, project_id: int | None = None
                            ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
-        """The streamed actuals, one project at a time: metric -> period -> amount."""
+        """The actuals through `through`, streamed one project at a time: metric -> period -> amount."""
         current, by_metric = None, {}
-        for rows in raw.batches(self.session, _actuals(dirty, through)):
+        for rows in raw.batches(self.session, _actuals(dirty, through, project_id)):
             for project_id, metric, period, amount in rows:
                 if project_id != current:
                     if current is not None:

@@ -62,15 +62,13 @@ def batches(session: Session, stmt: Executable, batch: int = BATCH) -> Iterator[
 def insert(session: Session, table: str, columns: Sequence[str],
            rows: Iterable[Sequence[Any]]) -> None:
     """Append rows: COPY on PostgreSQL, the driver's executemany on SQLite."""
-    raw = driver(session)
-    names = ", ".join(columns)
     if is_postgres(session):
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        with driver(session).cursor() as cursor, \
+                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" * len(columns))
-    raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    _insert_many(session, table, columns, rows)
 
 
 def upsert(session: Session, table: str, columns: Sequence[str], key: Sequence[str],
@@ -81,8 +79,7 @@ def upsert(session: Session, table: str, columns: Sequence[str], key: Sequence[s
     conflict = (f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
                 + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key))
     if not is_postgres(session):
-        marks = ", ".join("?" * len(columns))
-        driver(session).executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}", rows)
+        _insert_many(session, table, columns, rows, conflict)
         return
     staged = f"{table}_upsert"
     with driver(session).cursor() as cursor:
@@ -91,6 +88,13 @@ def upsert(session: Session, table: str, columns: Sequence[str], key: Sequence[s
     insert(session, staged, columns, rows)
     with driver(session).cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged} {conflict}")
+
+
+def _insert_many(session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                 tail: str = "") -> None:
+    """SQLite: one INSERT (ending in `tail`) per row through the driver's executemany."""
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) {tail}"
+    driver(session).executemany(sql, rows)
 
 
 def execute_many(session: Session, sql: str, rows: Iterable[Sequence[Any]]) -> None:
