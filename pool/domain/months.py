@@ -1,6 +1,7 @@
 """Calendar months as integers (year * 12 + month - 1), so month arithmetic is plain addition."""
 
 import re
+from datetime import datetime, timedelta
 
 from pool.domain.errors import InvalidInput
 from pool.domain.text import shown
@@ -41,3 +42,22 @@ def year_of(month: Month) -> int:
 def month_of_year(month: Month) -> int:
     """The calendar month (1-12) of a month number."""
     return month % 12 + 1
+
+
+# The offices keep China Standard Time (UTC+8, no daylight saving); stored times are naive UTC.
+OFFICE_OFFSET = timedelta(hours=8)
+
+
+def current_month(now_utc: datetime) -> Month:
+    """The month it is in the offices at the naive UTC time `now_utc`."""
+    local = now_utc + OFFICE_OFFSET
+    return local.year * 12 + local.month - 1
+
+
+def require_not_future(month: Month, now_utc: datetime, what: str) -> None:
+    """Refuse a month after the current one: a typo such as 2205-08 would otherwise become the
+    last settled period, or the month a project moved, and block every real month after it."""
+    latest = current_month(now_utc)
+    if month > latest:
+        raise InvalidInput(f"{format_month(month)} is after the current month; {what} is "
+                           f"{format_month(latest)} at the latest.")

@@ -4,7 +4,7 @@ import json
 
 from pool.domain import agreement_values
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied
-from pool.domain.months import format_month, parse_month
+from pool.domain.months import format_month, parse_month, require_not_future
 from pool.domain.workflow import check_claim_pending, check_listing_open
 from pool.rules.agreement import resolve_agreement
 from pool.services import commands, views
@@ -122,6 +122,7 @@ def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
         note.detail = {"effective": effective, "agreement": agreement, "ruleset": ruleset}
         require_role(actor, "city", doing="approve claims")
         month = parse_month(effective)
+        require_not_future(month, rt.now(), "a transfer's effective month")
         raw = parse_agreement(agreement)
         claim = _claim(uow, claim_id)
         found = uow.listings.get(claim.listing_id)

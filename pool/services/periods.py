@@ -3,7 +3,7 @@
 from typing import Any
 
 from pool.domain.errors import InvalidInput
-from pool.domain.months import format_month, parse_month
+from pool.domain.months import format_month, parse_month, require_not_future
 from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.commands import Note
@@ -18,6 +18,7 @@ def close(rt: Runtime, period: str) -> dict[str, Any]:
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
         require_role(actor, "city", doing="close periods")
+        require_not_future(through, rt.now(), "the month to close")
         ledger = Ledger(uow.session)
         last = ledger.last_run()
         if last is None or through > last.through:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pool.domain.errors import InvalidInput
-from pool.domain.months import Month, format_month, parse_month
+from pool.domain.months import Month, format_month, parse_month, require_not_future
 from pool.rules.engine import settle_project
 from pool.services import commands
 from pool.services.auth import require_role
@@ -33,6 +33,7 @@ def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[s
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
         require_role(actor, "city", doing="settle")
+        require_not_future(through, rt.now(), "the month to settle")
         lock_ledger(uow.session)
         ledger = Ledger(uow.session)
         last = ledger.last_run()

@@ -78,7 +78,7 @@ AGREEMENTS = [
     ("chuanzhe", ["floor_origin_per_year=-1"], False),
     ("no-such-ruleset", [], False),
 ]
-START = datetime(2024, 9, 1, 9, 0, 0)
+START = datetime(2025, 1, 1, 9, 0, 0)
 # POOL_RELIABILITY_NO_SHRINK=1 reports the first failing sequence as found (quicker to debug).
 PHASES = ([Phase.generate] if os.environ.get("POOL_RELIABILITY_NO_SHRINK")
           else [Phase.generate, Phase.shrink])
@@ -346,6 +346,8 @@ class PoolMachine(RuleBasedStateMachine):
                  "chuanzhe": month_int("2010-01")}.get(ruleset)
         if ROLE[actor] != "city":
             expect: int | None = 3
+        elif effective > month_int(self.city_month()):
+            expect = 1
         elif c.status != "pending" or shown != "open":
             expect = 4
         elif not valid or start is None or effective < start or (last is not None
@@ -447,7 +449,7 @@ class PoolMachine(RuleBasedStateMachine):
         period = data.draw(st.integers(low - 1, min(low + 3, month_int(PERIODS[-1]))))
         if ROLE[actor] != "city":
             expect = 3
-        elif last is not None and period < last:
+        elif period > month_int(self.city_month()) or (last is not None and period < last):
             expect = 1
         else:
             expect = 0
@@ -463,7 +465,8 @@ class PoolMachine(RuleBasedStateMachine):
         period = data.draw(st.sampled_from(PERIODS))
         if ROLE[actor] != "city":
             expect = 3
-        elif last is None or month_int(period) > last:
+        elif month_int(period) > month_int(self.city_month()) or last is None or \
+                month_int(period) > last:
             expect = 1
         else:
             expect = 0
