@@ -9,6 +9,7 @@ import click
 
 from pool.cli.common import format_option, render_object
 from pool.cli.wiring import fmt, runtime
+from pool.files.output import new_file
 from pool.services import export as export_service
 from pool.services import verify as verify_service
 
@@ -102,8 +103,9 @@ def _read_checkpoint(path: Path) -> verify_service.Checkpoint:
 @click.option("--format", "journal_format", type=click.Choice(export_service.FORMATS), default="ledger",
               show_default=True, help="ledger (ledger-cli and hledger), beancount, or csv.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to FILE instead of standard output.")
-def export(journal_format: str, out: Path | None) -> None:
+              help="Write to FILE (a new file) instead of standard output.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists (never the database).")
+def export(journal_format: str, out: Path | None, force: bool) -> None:
     """Write the whole ledger as a plain-text journal whose balances match `pool report balances`.
 
     One transaction per entry, dated the last day of the month it was settled through; party
@@ -115,22 +117,19 @@ def export(journal_format: str, out: Path | None) -> None:
       pool --as auditor ledger export --format beancount --out pool.beancount
       pool --as auditor ledger export --format ledger | hledger -f - balance
     """
-    counts = export_service.export(runtime(), journal_format, lambda: _sink(out))
+    rt = runtime()
+    counts = export_service.export(rt, journal_format, lambda: _sink(out, force, rt.database_files()))
     if out is not None:
         click.echo(f"Exported {counts['entries']} entries, {counts['postings']} postings to {out}.",
                    err=True)
 
 
 @contextlib.contextmanager
-def _sink(out: Path | None) -> Iterator[export_service.Write]:
+def _sink(out: Path | None, force: bool, database: list[Path]) -> Iterator[export_service.Write]:
     if out is None:
         yield lambda text: click.echo(text, nl=False)
         return
-    try:
-        handle = out.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
-    with handle:
+    with new_file(out, force=force, protected=database) as handle:
         yield handle.write
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pool.config import Settings
 from pool.domain.errors import InvalidInput, PoolError
 from pool.services import actors, claims, listings, projects, rulesets, setup
-from pool.services.demo_year import settle_a_year
+from pool.services import demo_year
 from pool.services.projects import NewProject
 from pool.services.runtime import Runtime
 
@@ -64,6 +64,10 @@ def run(directory: str | None) -> list[str]:
     if path.exists():
         raise InvalidInput(f"{path} already exists; the demo needs a fresh file, so choose "
                            "another --dir or remove it.")
+    taken = [name for name in demo_year.files() if (folder / name).exists()]
+    if taken:
+        raise InvalidInput(f"{folder} already holds {', '.join(taken)}; the demo never overwrites "
+                           "a file, so choose another --dir or move them.")
     day = Day(f"sqlite:///{path}")
     try:
         _story(day, folder)
@@ -95,7 +99,7 @@ def _story(day: Day, folder: Path) -> None:
     _register(day)
     _pool(day)
     _second_move(day)
-    settle_a_year(day, folder)
+    demo_year.settle_a_year(day, folder)
 
 
 def _publish(day: Day) -> None:

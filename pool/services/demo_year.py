@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from pool.domain.months import format_month, parse_month
+from pool.files.output import new_file
 from pool.services import actuals, reports, settlement, verify
 
 # Monthly figures in yuan, around which each project's reports vary (tax, funds, FDI in USD, FAI).
@@ -16,6 +17,13 @@ PROFILES = {
                     "fai": 26_000_000},
 }
 FIRST, MONTHS = "2024-08", 12
+RESTATEMENT = "restatement-2024-12.csv"
+
+
+def files() -> list[str]:
+    """The names of the files the year writes into the demo's directory."""
+    first = parse_month(FIRST)
+    return [f"actuals-{format_month(m)}.csv" for m in range(first, first + MONTHS)] + [RESTATEMENT]
 
 
 def settle_a_year(day: Any, folder: Path) -> None:
@@ -41,7 +49,7 @@ def settle_a_year(day: Any, folder: Path) -> None:
 
 
 def _write_month(path: Path, month: int, rng: random.Random) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
+    with new_file(path) as f:
         out = csv.writer(f)
         out.writerow(["project", "period", "metric", "amount"])
         for project, profile in PROFILES.items():
@@ -53,8 +61,8 @@ def _write_month(path: Path, month: int, rng: random.Random) -> None:
 
 
 def _restate(day: Any, folder: Path) -> None:
-    path = folder / "restatement-2024-12.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
+    path = folder / RESTATEMENT
+    with new_file(path) as f:
         csv.writer(f).writerows([["project", "period", "metric", "amount", "note"],
                                  ["ZS-2024-006", "2024-12", "tax_local", "980000.00", "退库更正"]])
     result = actuals.import_file(day.as_("city-office"), str(path), restate=True,

@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pool.config import Settings
 from pool.domain.errors import PoolError
 from pool.store import migrate
-from pool.store.engine import make_engine, shown_url
+from pool.store.engine import make_engine, shown_url, sqlite_files
 from pool.store.errors import DatabaseUnavailable
 from pool.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -63,6 +64,10 @@ class Runtime:
             raise DatabaseUnavailable(f"The database schema is at revision {current}, not the "
                                       "latest; run `pool db upgrade`.")
         self._checked = True
+
+    def database_files(self) -> list[Path]:
+        """The files of the database in use (SQLite), which no command may write over."""
+        return sqlite_files(self.settings.database_url)
 
     def close(self) -> None:
         if self._factory is not None:

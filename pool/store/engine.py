@@ -1,6 +1,7 @@
 """Engines for SQLite (WAL, foreign keys, BEGIN IMMEDIATE for writes) and PostgreSQL (psycopg 3)."""
 
 import re
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -19,6 +20,19 @@ def shown_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return _PASSWORD.sub(r"\1:***@", url)
+
+
+def sqlite_files(url: str) -> list[Path]:
+    """The files a SQLite database at `url` lives in (with its journal, WAL and shared memory);
+    none for a server database or a URL that cannot be read."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return []
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return []
+    path = Path(parsed.database)
+    return [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
 
 def make_engine(url: str) -> Engine:

@@ -63,3 +63,54 @@ def test_settle_close_and_approve_refuse_a_month_after_the_current_one(
     at(monkeypatch, datetime(2024, 9, 30, 17, 0))
     assert pool.json("city-office", "settle", "2024-10")["period"] == "2024-10"
     pool.ok("city-office", "period", "close", "2024-10")
+
+
+# D2: an export aimed at the live database truncated it; one aimed at a kept checkpoint
+# replaced it.
+
+def test_export_never_overwrites_a_file_unless_forced_and_never_the_database(
+        pool: Pool, tmp_path: Path) -> None:
+    import_actuals(pool, tmp_path / "a.csv", actual_rows(["2024-08", "2024-09"]))
+    pool.ok("city-office", "settle", "2024-09")
+    database = Path(pool.url.removeprefix("sqlite:///"))
+    kept = tmp_path / "checkpoint.json"
+    pool.ok("audit-bureau", "ledger", "checkpoint", "--out", str(kept))
+    checkpoint_text = kept.read_text()
+    database_bytes = database.read_bytes()
+
+    for target in (database, Path(f"{database}-wal")):
+        for force in ([], ["--force"]):
+            refused = pool.run("audit-bureau", "ledger", "export", "--out", str(target), *force)
+            assert refused.exit_code == 1, refused.output
+            assert f"{target} is the database this command uses" in refused.stderr
+    assert database.read_bytes() == database_bytes
+    refused = pool.run("audit-bureau", "ledger", "export", "--out", str(kept))
+    assert refused.exit_code == 1
+    assert f"{kept} already exists; nothing was written" in refused.stderr
+    assert "--force" in refused.stderr
+    assert kept.read_text() == checkpoint_text
+    pool.ok("audit-bureau", "ledger", "verify", "--checkpoint", str(kept))
+
+    fresh = tmp_path / "journal.ledger"
+    pool.ok("audit-bureau", "ledger", "export", "--out", str(fresh))
+    assert fresh.read_text().count("Assets:") > 0
+    pool.ok("audit-bureau", "ledger", "export", "--format", "csv", "--out", str(fresh), "--force")
+    assert fresh.read_text().startswith("seq,")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
+
+
+# D19: `pool demo --dir` replaced the files it writes when they already existed.
+
+def test_demo_never_overwrites_a_file_in_its_directory(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import main
+
+    mine = tmp_path / "actuals-2024-08.csv"
+    mine.write_text("important\n")
+    refused = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path)])
+    assert refused.exit_code == 1
+    assert f"{tmp_path} already holds actuals-2024-08.csv; the demo never overwrites a file" \
+        in refused.stderr
+    assert mine.read_text() == "important\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actuals-2024-08.csv"]
