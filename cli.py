@@ -25,19 +25,34 @@ class PoolGroup(click.Group):
         except Exception as exc:
             if os.environ.get("POOL_DEBUG"):
                 raise
-            click.echo(f"Error: an internal error stopped the command ({type(exc).__name__}: {exc}). "
-                       "Run it again with POOL_DEBUG=1 to see the details.", err=True)
+            click.echo(
+                f"Error: an internal error stopped the command ({type(exc).__name__}: {exc}). "
+                "Run it again with POOL_DEBUG=1 to see the details.",
+                err=True,
+            )
             sys.exit(1)
 
 
-@click.group(cls=PoolGroup,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--db", "db_url", metavar="URL", default=None,
-              help="Database URL (else POOL_DATABASE_URL, else sqlite:///pool.db).")
-@click.option("--as", "actor", metavar="ACTOR", default=None,
-              help="Act as this actor (else POOL_ACTOR); the token comes from POOL_TOKEN.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-              help="Output format of read commands.")
+@click.group(
+    cls=PoolGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    default=None,
+    help="Database URL (else POOL_DATABASE_URL, else sqlite:///pool.db).",
+)
+@click.option(
+    "--as",
+    "actor",
+    metavar="ACTOR",
+    default=None,
+    help="Act as this actor (else POOL_ACTOR); the token comes from POOL_TOKEN.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", help="Output format of read commands."
+)
 @click.version_option(package_name="pool")
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None, actor: str | None, fmt: str) -> None:

@@ -95,8 +95,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path,
-              pg_schemas: PostgresSchemas | None) -> Iterator[str]:
+def empty_url(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_schemas: PostgresSchemas | None
+) -> Iterator[str]:
     """An empty database (no schema yet) of the backend the test is parametrised with."""
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":
@@ -111,8 +112,9 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path,
 
 
 @pytest.fixture
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
-           pg_schemas: PostgresSchemas | None) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_schemas: PostgresSchemas | None
+) -> Iterator[str]:
     """A database at the head of the migration history."""
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":

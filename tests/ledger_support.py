@@ -19,15 +19,30 @@ ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "pool" / "rules" / "library"
 
 # Tables a command that is refused, or that only reads, must leave exactly as they were.
-LEDGER_TABLES = ("actual_imports", "actuals", "actual_revisions", "settlement_runs",
-                 "ledger_accounts", "ledger_entries", "ledger_postings", "transfer_positions",
-                 "period_closes")
-STATE_TABLES = ("regions", "chains", "actors", "projects", "listings", "claims",
-                "ruleset_versions", "transfers") + LEDGER_TABLES
+LEDGER_TABLES = (
+    "actual_imports",
+    "actuals",
+    "actual_revisions",
+    "settlement_runs",
+    "ledger_accounts",
+    "ledger_entries",
+    "ledger_postings",
+    "transfer_positions",
+    "period_closes",
+)
+STATE_TABLES = (
+    "regions",
+    "chains",
+    "actors",
+    "projects",
+    "listings",
+    "claims",
+    "ruleset_versions",
+    "transfers",
+) + LEDGER_TABLES
 
 # The append-only ledger tables and their triggers (migration 0002).
-APPEND_ONLY = ("actual_revisions", "settlement_runs", "ledger_entries", "ledger_postings",
-               "period_closes")
+APPEND_ONLY = ("actual_revisions", "settlement_runs", "ledger_entries", "ledger_postings", "period_closes")
 
 # (code, origin county, host county, effective month, ruleset, agreement) of the standard pool.
 PROJECTS = (
@@ -62,17 +77,32 @@ def ledger_pool(url: str) -> Pool:
     for ruleset in ("shangluo-default", "chuanzhe", "kunming-2024"):
         pool.ok("policy-desk", "rules", "publish", str(LIBRARY / f"{ruleset}.yaml"))
     for code, origin, host, effective, ruleset, agreement in PROJECTS:
-        pool.ok(f"{origin}-bureau", "project", "add", code, "--name", f"{code} 项目",
-                "--investor", f"{code} 投资方", "--chain", "new_materials", "--kind",
-                "manufacturing", "--investment", "300000000", "--capital-source", "out_of_city")
+        pool.ok(
+            f"{origin}-bureau",
+            "project",
+            "add",
+            code,
+            "--name",
+            f"{code} 项目",
+            "--investor",
+            f"{code} 投资方",
+            "--chain",
+            "new_materials",
+            "--kind",
+            "manufacturing",
+            "--investment",
+            "300000000",
+            "--capital-source",
+            "out_of_city",
+        )
         move(pool, code, origin, host, effective, ruleset, agreement)
-    move(pool, "ZS-001", "shangzhou", "luonan", "2024-11", "shangluo-default",
-         ("origin_tax_share=40%",))
+    move(pool, "ZS-001", "shangzhou", "luonan", "2024-11", "shangluo-default", ("origin_tax_share=40%",))
     return pool
 
 
-def move(pool: Pool, code: str, host: str, to: str, effective: str, ruleset: str,
-         agreement: Sequence[str]) -> dict[str, Any]:
+def move(
+    pool: Pool, code: str, host: str, to: str, effective: str, ruleset: str, agreement: Sequence[str]
+) -> dict[str, Any]:
     """List CODE from its host, claim it for `to`, approve; returns the transfer."""
     listing = pool.json(f"{host}-bureau", "listing", "open", code, "--reason", "用地不足")
     claim = pool.json(f"{to}-bureau", "claim", "submit", str(listing["id"]))
@@ -106,8 +136,7 @@ def write_csv(path: Path, rows: Iterable[Sequence[Any]]) -> Path:
     return path
 
 
-def import_actuals(pool: Pool, path: Path, rows: Iterable[Sequence[Any]],
-                   reason: str | None = None) -> None:
+def import_actuals(pool: Pool, path: Path, rows: Iterable[Sequence[Any]], reason: str | None = None) -> None:
     """`pool actuals import` as the city office; with `reason`, a restatement."""
     args = ["actuals", "import", str(write_csv(path, rows))]
     if reason is not None:
@@ -121,24 +150,32 @@ def balances(pool: Pool) -> dict[str, int]:
 
 
 def positions(pool: Pool) -> dict[tuple[int, str, str], tuple[str, int]]:
-    return {(r["transfer_id"], r["share"], r["region"]): (r["book"], r["amount"])
-            for r in pool.rows("transfer_positions") if r["amount"]}
+    return {
+        (r["transfer_id"], r["share"], r["region"]): (r["book"], r["amount"])
+        for r in pool.rows("transfer_positions")
+        if r["amount"]
+    }
 
 
 def counts(pool: Pool, tables: Sequence[str] = STATE_TABLES) -> dict[str, int]:
     pool.meta.reflect(pool.engine)
     with pool.engine.connect() as conn:
-        return {t: conn.scalar(select(func.count()).select_from(pool.meta.tables[t]))
-                for t in tables}
+        return {t: conn.scalar(select(func.count()).select_from(pool.meta.tables[t])) for t in tables}
 
 
 def ledger_state(pool: Pool) -> dict[str, Any]:
     """Everything settlement summarises: balances, positions, and every entry with postings."""
     with pool.engine.connect() as conn:
-        entries = [tuple(r) for r in conn.execute(text(
-            "SELECT e.seq, e.run_id, e.transfer_id, e.share, e.book, e.hash, a.name, p.amount "
-            "FROM ledger_entries e JOIN ledger_postings p ON p.entry_seq = e.seq "
-            "JOIN ledger_accounts a ON a.id = p.account_id ORDER BY e.seq, p.id"))]
+        entries = [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT e.seq, e.run_id, e.transfer_id, e.share, e.book, e.hash, a.name, p.amount "
+                    "FROM ledger_entries e JOIN ledger_postings p ON p.entry_seq = e.seq "
+                    "JOIN ledger_accounts a ON a.id = p.account_id ORDER BY e.seq, p.id"
+                )
+            )
+        ]
     return {"balances": balances(pool), "positions": positions(pool), "entries": entries}
 
 
@@ -154,77 +191,134 @@ def assert_verified(pool: Pool) -> None:
 
 # -- real processes ------------------------------------------------------------------------------
 
+
 def pool_command(pool: Pool, actor: str, *args: str) -> tuple[list[str], dict[str, str]]:
     """argv and environment for a real `pool` process acting as `actor`."""
-    env = {**os.environ, "POOL_DATABASE_URL": pool.url, "POOL_ACTOR": actor,
-           "POOL_TOKEN": pool.tokens[actor], "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "POOL_DATABASE_URL": pool.url,
+        "POOL_ACTOR": actor,
+        "POOL_TOKEN": pool.tokens[actor],
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("POOL_DEBUG", None)
     return [sys.executable, str(ROOT / "cli.py"), *args], env
 
 
 def start(pool: Pool, actor: str, *args: str) -> subprocess.Popen[str]:
     argv, env = pool_command(pool, actor, *args)
-    return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 # -- bulk transfers, written set-based -----------------------------------------------------------
+
 
 def bulk_transfers(pool: Pool, n: int, template_code: str = "DF-002") -> list[str]:
     """Add `n` projects moved danfeng -> zhashui like `template_code`'s transfer (same ruleset
     version, agreement and effective month), with their approved claims and closed listings,
     written straight into the tables in one transaction. Returns the new project codes."""
     with pool.engine.begin() as conn:
-        p = conn.execute(text("SELECT * FROM projects WHERE code = :c"),
-                         {"c": template_code}).mappings().one()
-        t = conn.execute(text("SELECT * FROM transfers WHERE project_id = :p ORDER BY id"),
-                         {"p": p["id"]}).mappings().first()
+        p = (
+            conn.execute(text("SELECT * FROM projects WHERE code = :c"), {"c": template_code})
+            .mappings()
+            .one()
+        )
+        t = (
+            conn.execute(text("SELECT * FROM transfers WHERE project_id = :p ORDER BY id"), {"p": p["id"]})
+            .mappings()
+            .first()
+        )
         assert t is not None
         now = datetime(2024, 9, 1)
         codes = [f"BULK-{i:05d}" for i in range(n)]
-        project_rows = [{**{k: p[k] for k in p.keys() if k != "id"}, "code": c,
-                         "name": f"{c} 批量项目", "lead_name": f"{c.lower()} 批量项目",
-                         "lead_investor": f"{c.lower()} investor", "investor": f"{c} investor"}
-                        for c in codes]
+        project_rows = [
+            {
+                **{k: p[k] for k in p.keys() if k != "id"},
+                "code": c,
+                "name": f"{c} 批量项目",
+                "lead_name": f"{c.lower()} 批量项目",
+                "lead_investor": f"{c.lower()} investor",
+                "investor": f"{c} investor",
+            }
+            for c in codes
+        ]
         cols = [k for k in project_rows[0]]
-        conn.execute(text(f"INSERT INTO projects ({', '.join(cols)}) VALUES "
-                          f"({', '.join(':' + k for k in cols)})"), project_rows)
+        conn.execute(
+            text(f"INSERT INTO projects ({', '.join(cols)}) VALUES ({', '.join(':' + k for k in cols)})"),
+            project_rows,
+        )
         ids = {c: i for c, i in conn.execute(text("SELECT code, id FROM projects WHERE code LIKE 'BULK-%'"))}
         start_listing = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM listings"))
         start_claim = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM claims"))
         listings, claims, transfers = [], [], []
         for i, c in enumerate(codes):
             lid, cid = start_listing + i + 1, start_claim + i + 1
-            listings.append({"id": lid, "project_id": ids[c], "region": t["from_region"],
-                             "reason": "bulk", "needs": "{}", "status": "transferred",
-                             "opened_by": t["approved_by"], "opened_at": now, "closes_at": now,
-                             "closed_at": now})
-            claims.append({"id": cid, "listing_id": lid, "claimant": t["to_region"], "note": "",
-                           "status": "approved", "submitted_by": t["approved_by"],
-                           "submitted_at": now, "decided_by": t["approved_by"], "decided_at": now,
-                           "decision_reason": None})
-            transfers.append({"project_id": ids[c], "listing_id": lid, "claim_id": cid,
-                              "from_region": t["from_region"], "to_region": t["to_region"],
-                              "effective": t["effective"],
-                              "ruleset_version_id": t["ruleset_version_id"],
-                              "agreement": t["agreement"], "approved_by": t["approved_by"],
-                              "approved_at": now})
+            listings.append(
+                {
+                    "id": lid,
+                    "project_id": ids[c],
+                    "region": t["from_region"],
+                    "reason": "bulk",
+                    "needs": "{}",
+                    "status": "transferred",
+                    "opened_by": t["approved_by"],
+                    "opened_at": now,
+                    "closes_at": now,
+                    "closed_at": now,
+                }
+            )
+            claims.append(
+                {
+                    "id": cid,
+                    "listing_id": lid,
+                    "claimant": t["to_region"],
+                    "note": "",
+                    "status": "approved",
+                    "submitted_by": t["approved_by"],
+                    "submitted_at": now,
+                    "decided_by": t["approved_by"],
+                    "decided_at": now,
+                    "decision_reason": None,
+                }
+            )
+            transfers.append(
+                {
+                    "project_id": ids[c],
+                    "listing_id": lid,
+                    "claim_id": cid,
+                    "from_region": t["from_region"],
+                    "to_region": t["to_region"],
+                    "effective": t["effective"],
+                    "ruleset_version_id": t["ruleset_version_id"],
+                    "agreement": t["agreement"],
+                    "approved_by": t["approved_by"],
+                    "approved_at": now,
+                }
+            )
         for table, rows in (("listings", listings), ("claims", claims), ("transfers", transfers)):
             keys = list(rows[0])
-            conn.execute(text(f"INSERT INTO {table} ({', '.join(keys)}) VALUES "
-                              f"({', '.join(':' + k for k in keys)})"), rows)
+            conn.execute(
+                text(f"INSERT INTO {table} ({', '.join(keys)}) VALUES ({', '.join(':' + k for k in keys)})"),
+                rows,
+            )
         if conn.dialect.name == "postgresql":
             for table in ("listings", "claims"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"(SELECT MAX(id) FROM {table}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+                )
     return codes
 
 
-def bulk_rows(codes: Iterable[str], periods: Iterable[str], salt: int = 0
-              ) -> list[tuple[str, str, str, str]]:
+def bulk_rows(codes: Iterable[str], periods: Iterable[str], salt: int = 0) -> list[tuple[str, str, str, str]]:
     periods = list(periods)
-    return [(c, p, m, amount(c, m, p, salt)) for c in codes for p in periods
-            for m in METRICS["shangluo-default"]]
+    return [
+        (c, p, m, amount(c, m, p, salt)) for c in codes for p in periods for m in METRICS["shangluo-default"]
+    ]
 
 
 def dump(result: Any) -> str:
@@ -232,6 +326,7 @@ def dump(result: Any) -> str:
 
 
 # -- databases the module-scoped fixtures own ----------------------------------------------------
+
 
 class _Built:
     """ledger_pool() built once per test process and per backend, then copied: a file copy on
@@ -257,8 +352,7 @@ def _drop_pg_template() -> None:
         admin.dispose()
 
 
-def fresh_pool(backend: str, directory: Path, sqlite_template: Path, pg_schemas: Any
-               ) -> tuple[Pool, Any]:
+def fresh_pool(backend: str, directory: Path, sqlite_template: Path, pg_schemas: Any) -> tuple[Pool, Any]:
     """A copy of the standard ledger_pool() on `backend`, and a function that removes it."""
     import atexit
     import shutil
@@ -307,8 +401,7 @@ def fresh_pool(backend: str, directory: Path, sqlite_template: Path, pg_schemas:
     return pool, drop
 
 
-def new_database(backend: str, directory: Path, sqlite_template: Path, pg_schemas: Any
-                 ) -> tuple[str, Any]:
+def new_database(backend: str, directory: Path, sqlite_template: Path, pg_schemas: Any) -> tuple[str, Any]:
     """A database at head for `backend`, and a function that removes it."""
     if backend == "sqlite":
         import shutil
@@ -338,9 +431,11 @@ def settled_history(pool: Pool, directory: Path) -> None:
 
 
 # Restatements of values actual_rows(MONTHS) reported, in settled periods.
-RESTATED = (("ZS-001", "2024-09", "tax_local", "123456.78"),
-            ("DF-002", "2024-10", "funds_domestic", "2.50"),
-            ("LN-004", "2024-11", "incentives", "0"))
+RESTATED = (
+    ("ZS-001", "2024-09", "tax_local", "123456.78"),
+    ("DF-002", "2024-10", "funds_domestic", "2.50"),
+    ("LN-004", "2024-11", "incentives", "0"),
+)
 
 
 def final_rows() -> list[tuple[str, str, str, str]]:

@@ -13,8 +13,16 @@ from pool.store.engine import make_engine
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # Tables whose rows a failed command must leave untouched (the audit log records the attempt).
-STATE_TABLES = ("regions", "chains", "actors", "projects", "listings", "claims",
-                "ruleset_versions", "transfers")
+STATE_TABLES = (
+    "regions",
+    "chains",
+    "actors",
+    "projects",
+    "listings",
+    "claims",
+    "ruleset_versions",
+    "transfers",
+)
 
 
 class Pool:
@@ -47,8 +55,7 @@ class Pool:
         data = json.loads(self.ok(None, "--format", "json", "init", "--admin", admin).stdout)
         self.tokens[admin] = data["token"]
 
-    def add_actor(self, name: str, role: str, region: str | None = None,
-                  by: str = "city-office") -> None:
+    def add_actor(self, name: str, role: str, region: str | None = None, by: str = "city-office") -> None:
         args = ["actor", "add", name, "--role", role] + (["--region", region] if region else [])
         self.tokens[name] = self.json(by, *args)["token"]
 
@@ -89,10 +96,26 @@ def seeded(url: str) -> Pool:
     pool.add_actor("audit-bureau", "auditor")
     pool.ok("policy-desk", "rules", "publish", str(FIXTURES / "pool-test-1.yaml"))
     pool.ok("policy-desk", "rules", "publish", str(FIXTURES / "pool-test-2.yaml"))
-    pool.ok("zhashui-bureau", "project", "add", "ZS-001", "--name", "无人机整机制造项目",
-            "--investor", "陕西国飞无人机", "--chain", "electronics", "--kind", "manufacturing",
-            "--investment", "200000000", "--capital-source", "out_of_city")
-    pool.ok("zhashui-bureau", "listing", "open", "ZS-001", "--reason", "园区用地不足",
-            "--need", "land_mu=150")
+    pool.ok(
+        "zhashui-bureau",
+        "project",
+        "add",
+        "ZS-001",
+        "--name",
+        "无人机整机制造项目",
+        "--investor",
+        "陕西国飞无人机",
+        "--chain",
+        "electronics",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "200000000",
+        "--capital-source",
+        "out_of_city",
+    )
+    pool.ok(
+        "zhashui-bureau", "listing", "open", "ZS-001", "--reason", "园区用地不足", "--need", "land_mu=150"
+    )
     pool.ok("shangzhou-bureau", "claim", "submit", "1", "--note", "电子信息产业园有厂房")
     return pool

@@ -23,9 +23,13 @@ LIBRARY = Path(__file__).resolve().parent.parent / "pool" / "rules" / "library"
 
 # project -> [(period, metric, amount in fen)]
 ACTUALS = {
-    "ZS-001": [("2024-08", "tax_local", 100001), ("2024-09", "tax_local", 200000),
-               ("2024-08", "funds_domestic", 50000), ("2024-09", "fdi", 10000),
-               ("2024-08", "fai", 30000)],
+    "ZS-001": [
+        ("2024-08", "tax_local", 100001),
+        ("2024-09", "tax_local", 200000),
+        ("2024-08", "funds_domestic", 50000),
+        ("2024-09", "fdi", 10000),
+        ("2024-08", "fai", 30000),
+    ],
     "DF-002": [("2024-09", "tax_local", 50000)],
 }
 RESTATED = ("ZS-001", "2024-09", "tax_local", 100000)
@@ -53,13 +57,38 @@ BALANCES = [
 
 
 def move(pool: Pool, code: str, origin: str, host: str, effective: str) -> None:
-    pool.ok(f"{origin}-bureau", "project", "add", code, "--name", f"{code} 项目", "--investor",
-            f"{code} 投资方", "--chain", "new_materials", "--kind", "manufacturing",
-            "--investment", "200000000", "--capital-source", "out_of_city")
+    pool.ok(
+        f"{origin}-bureau",
+        "project",
+        "add",
+        code,
+        "--name",
+        f"{code} 项目",
+        "--investor",
+        f"{code} 投资方",
+        "--chain",
+        "new_materials",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "200000000",
+        "--capital-source",
+        "out_of_city",
+    )
     listing = pool.json(f"{origin}-bureau", "listing", "open", code, "--reason", "用地不足")
     claim = pool.json(f"{host}-bureau", "claim", "submit", str(listing["id"]))
-    pool.ok("city-office", "claim", "approve", str(claim["id"]), "--effective", effective,
-            "--ruleset", "shangluo-default", "--agreement", "origin_tax_share=40%")
+    pool.ok(
+        "city-office",
+        "claim",
+        "approve",
+        str(claim["id"]),
+        "--effective",
+        effective,
+        "--ruleset",
+        "shangluo-default",
+        "--agreement",
+        "origin_tax_share=40%",
+    )
 
 
 def store_actuals(pool: Pool, rows: list[tuple[str, str, str, int]], *, restate: bool = False) -> None:
@@ -69,8 +98,9 @@ def store_actuals(pool: Pool, rows: list[tuple[str, str, str, int]], *, restate:
         with open(path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["project", "period", "metric", "amount"])
-            writer.writerows((code, period, metric, format_amount(amount))
-                             for code, period, metric, amount in rows)
+            writer.writerows(
+                (code, period, metric, format_amount(amount)) for code, period, metric, amount in rows
+            )
         args = ["actuals", "import", str(path)]
         if restate:
             args += ["--restate", "--reason", "税务局更正申报"]

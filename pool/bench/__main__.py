@@ -35,8 +35,7 @@ from pool.bench.memory import peak_rss_mb
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m pool.bench",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m pool.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--transfers", type=int, default=10_000)
     parser.add_argument("--periods", type=int, default=12)
     parser.add_argument("--db", default=None)
@@ -52,13 +51,14 @@ def main(argv: list[str] | None = None) -> None:
     url = args.db or f"sqlite:///{workdir / 'province.db'}"
     say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
 
-    built, p = timing.timed(lambda: province.build_province(url, workdir, args.transfers,
-                                                            args.periods))
+    built, p = timing.timed(lambda: province.build_province(url, workdir, args.transfers, args.periods))
     if args.prepare_only:
         print(json.dumps({"actor": province.ADMIN, "token": p.token, "through": p.through}))
         return
-    say(f"built {args.transfers:,} projects ({p.transfers:,} transfers) and imported "
-        f"{p.actuals:,} actuals in {built:.1f} s (import {p.import_s:.2f} s)")
+    say(
+        f"built {args.transfers:,} projects ({p.transfers:,} transfers) and imported "
+        f"{p.actuals:,} actuals in {built:.1f} s (import {p.import_s:.2f} s)"
+    )
 
     monthly_url = timing.copy_database(url, "monthly")
     try:
@@ -68,18 +68,26 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if args.db is not None:
             timing.drop_copy(monthly_url)
-    figures = {"transfers": args.transfers, "transfer_rows": p.transfers,
-               "periods": args.periods, "actuals": p.actuals, **figures,
-               "import_s": p.import_s, "import_rows_per_s": p.actuals / p.import_s,
-               "backend": url.split(":")[0].split("+")[0], "peak_rss_mb": peak_rss_mb()}
+    figures = {
+        "transfers": args.transfers,
+        "transfer_rows": p.transfers,
+        "periods": args.periods,
+        "actuals": p.actuals,
+        **figures,
+        "import_s": p.import_s,
+        "import_rows_per_s": p.actuals / p.import_s,
+        "backend": url.split(":")[0].split("+")[0],
+        "peak_rss_mb": peak_rss_mb(),
+    }
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     _report(figures, say)
     if args.format == "json":
         print(json.dumps(figures))
 
 
-def _measure(p: province.Province, url: str, monthly_url: str, workdir: Path, profile: bool,
-             say: Any) -> dict[str, Any]:
+def _measure(
+    p: province.Province, url: str, monthly_url: str, workdir: Path, profile: bool, say: Any
+) -> dict[str, Any]:
     first = province.FIRST
     profiler = cProfile.Profile() if profile else None
     if profiler:
@@ -92,34 +100,50 @@ def _measure(p: province.Province, url: str, monthly_url: str, workdir: Path, pr
         print(out.getvalue(), file=sys.stderr)
     say(f"settled {first}..{p.through} once: {once['postings']:,} postings in {settle_s:.2f} s")
     monthly_s, runs = timing.settle_monthly(monthly_url, p.token, first, p.through)
-    say(f"settled month by month: {sum(r['postings'] for r in runs):,} postings in "
-        f"{monthly_s:.2f} s")
+    say(f"settled month by month: {sum(r['postings'] for r in runs):,} postings in {monthly_s:.2f} s")
     insert_s = timing.floor_insert(once["postings"], workdir / "floor.db")
     allocate_s = timing.floor_allocate(p.amounts)
     floor_s = insert_s + allocate_s
     read = timing.read_side(monthly_url, p.token, int(p.through[:4]), workdir / "journal.ledger")
     bare = timing.verify_bare(monthly_url)
-    return {"postings": once["postings"], "entries": once["entries"],
-            "projects_settled": once["projects"],
-            "monthly_postings": sum(r["postings"] for r in runs),
-            "settle_s": settle_s, "settle_monthly_s": monthly_s,
-            "monthly_vs_once": monthly_s / settle_s,
-            "floor_insert_s": insert_s, "floor_allocate_s": allocate_s, "floor_s": floor_s,
-            "settle_vs_floor": settle_s / floor_s, **read,
-            "verify_bare_s": bare, "verify_vs_bare": read["verify_s"] / bare if bare else None}
+    return {
+        "postings": once["postings"],
+        "entries": once["entries"],
+        "projects_settled": once["projects"],
+        "monthly_postings": sum(r["postings"] for r in runs),
+        "settle_s": settle_s,
+        "settle_monthly_s": monthly_s,
+        "monthly_vs_once": monthly_s / settle_s,
+        "floor_insert_s": insert_s,
+        "floor_allocate_s": allocate_s,
+        "floor_s": floor_s,
+        "settle_vs_floor": settle_s / floor_s,
+        **read,
+        "verify_bare_s": bare,
+        "verify_vs_bare": read["verify_s"] / bare if bare else None,
+    }
 
 
 def _report(f: dict[str, Any], say: Any) -> None:
     say(f"import     {f['import_rows_per_s']:>12,.0f} rows/s   (target >= 150,000)")
-    say(f"settle     {f['settle_s']:>12.2f} s        floor {f['floor_s']:.2f} s, "
-        f"x{f['settle_vs_floor']:.1f} (target <= 3.0)")
-    say(f"monthly    {f['settle_monthly_s']:>12.2f} s        x{f['monthly_vs_once']:.2f} of once "
-        "(target <= 1.5)")
-    say(f"balances   {f['balances_ms']:>12.1f} ms       (target <= 50; of which authenticating "
-        f"the actor, scrypt, {f['auth_ms']:.0f} ms)")
+    say(
+        f"settle     {f['settle_s']:>12.2f} s        floor {f['floor_s']:.2f} s, "
+        f"x{f['settle_vs_floor']:.1f} (target <= 3.0)"
+    )
+    say(
+        f"monthly    {f['settle_monthly_s']:>12.2f} s        x{f['monthly_vs_once']:.2f} of once "
+        "(target <= 1.5)"
+    )
+    say(
+        f"balances   {f['balances_ms']:>12.1f} ms       (target <= 50; of which authenticating "
+        f"the actor, scrypt, {f['auth_ms']:.0f} ms)"
+    )
     say(f"payables   {f['payables_ms']:>12.1f} ms")
-    bare = f"bare {f['verify_bare_s']:.2f} s, x{f['verify_vs_bare']:.1f} (target <= 2)" \
-        if f["verify_bare_s"] else "no bare figure on this backend"
+    bare = (
+        f"bare {f['verify_bare_s']:.2f} s, x{f['verify_vs_bare']:.1f} (target <= 2)"
+        if f["verify_bare_s"]
+        else "no bare figure on this backend"
+    )
     say(f"verify     {f['verify_s']:>12.2f} s        {bare}; ok={f['verify_ok']}")
     say(f"export     {f['export_s']:>12.2f} s        {f['export_mb']:.1f} MB")
     say(f"peak RSS   {f['peak_rss_mb']:>12.0f} MB       (target <= 500)")

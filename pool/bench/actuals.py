@@ -37,8 +37,10 @@ def write_file(path: Path, rows: int, projects: int, bump: int = 0) -> None:
                 for metric in METRICS:
                     if n == rows:
                         return
-                    f.write(f"B{p:05d},{year}-{month + 1:02d},{metric},"
-                            f"{(n * 7919) % 10_000_000 + bump}.{n % 100:02d},\n")
+                    f.write(
+                        f"B{p:05d},{year}-{month + 1:02d},{metric},"
+                        f"{(n * 7919) % 10_000_000 + bump}.{n % 100:02d},\n"
+                    )
                     n += 1
 
 
@@ -58,19 +60,33 @@ def main() -> None:
     bootstrap.close()
     rt = build(Settings(database_url=url, actor="bench-city", token=admin.token))
     policy = actors.add(rt, name="bench-policy", role="policy", region=None)
-    rulesets.publish(build(Settings(database_url=url, actor="bench-policy",
-                                    token=str(policy["token"]))),
-                     str(LIBRARY / "shangluo-default.yaml"))
+    rulesets.publish(
+        build(Settings(database_url=url, actor="bench-policy", token=str(policy["token"]))),
+        str(LIBRARY / "shangluo-default.yaml"),
+    )
     with rt.uow(write=True) as uow:
         actor = uow.actors.by_name("bench-city")
         assert actor is not None
         for p in range(args.projects):
             code = f"B{p:05d}"
-            uow.session.add(Project(
-                code=code, name=code, investor="bench", lead_investor="bench", lead_name=code,
-                chain="electronics", kind="manufacturing", planned_investment=0,
-                capital_source="local", origin="zhashui", host="zhashui", stage="planned",
-                registered_by=actor.id, registered_at=datetime(2024, 1, 1)))
+            uow.session.add(
+                Project(
+                    code=code,
+                    name=code,
+                    investor="bench",
+                    lead_investor="bench",
+                    lead_name=code,
+                    chain="electronics",
+                    kind="manufacturing",
+                    planned_investment=0,
+                    capital_source="local",
+                    origin="zhashui",
+                    host="zhashui",
+                    stage="planned",
+                    registered_by=actor.id,
+                    registered_at=datetime(2024, 1, 1),
+                )
+            )
         uow.commit()
 
     first, again = workdir / "actuals.csv", workdir / "restated.csv"
@@ -78,20 +94,27 @@ def main() -> None:
     write_file(again, args.rows, args.projects, bump=1)
     size = first.stat().st_size
     timings = {}
-    for label, path, restate in (("import", first, False), ("no-op", first, False),
-                                 ("restate", again, True)):
+    for label, path, restate in (("import", first, False), ("no-op", first, False), ("restate", again, True)):
         start, cpu = time.perf_counter(), time.process_time()
-        result = actuals.import_file(rt, str(path), restate=restate,
-                                     reason="bench" if restate else None)
+        result = actuals.import_file(rt, str(path), restate=restate, reason="bench" if restate else None)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         timings[label] = seconds
-        print(f"{label:8} {args.rows:,} rows ({size / 1e6:.0f} MB) in {seconds:.2f} s "
-              f"({cpu:.2f} s CPU): {args.rows / seconds:,.0f} rows/s; added {result['added']:,}, "
-              f"restated {result['restated']:,}; peak RSS {peak_rss_mb():.0f} MB")
+        print(
+            f"{label:8} {args.rows:,} rows ({size / 1e6:.0f} MB) in {seconds:.2f} s "
+            f"({cpu:.2f} s CPU): {args.rows / seconds:,.0f} rows/s; added {result['added']:,}, "
+            f"restated {result['restated']:,}; peak RSS {peak_rss_mb():.0f} MB"
+        )
     rt.close()
-    print(json.dumps({"rows": args.rows, "backend": url.split(":")[0],
-                      **{f"{k}_rows_per_s": round(args.rows / v) for k, v in timings.items()},
-                      "peak_rss_mb": round(peak_rss_mb())}))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "backend": url.split(":")[0],
+                **{f"{k}_rows_per_s": round(args.rows / v) for k, v in timings.items()},
+                "peak_rss_mb": round(peak_rss_mb()),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

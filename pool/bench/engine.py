@@ -68,8 +68,7 @@ def main() -> None:
         a, b = rng.sample(regions, 2)
         agreement = resolve_agreement(ruleset, {"origin_share": f"{rng.randint(10, 60)}%"})
         transfer = TransferFacts(a, b, start, ruleset, agreement, n)
-        actuals = {m: {start + i: rng.randint(0, 10**9) for i in range(args.months)}
-                   for m in ruleset.metrics}
+        actuals = {m: {start + i: rng.randint(0, 10**9) for i in range(args.months)} for m in ruleset.metrics}
         work.append((transfer, actuals))
     through = start + args.months - 1
     project = ProjectFacts()
@@ -79,11 +78,18 @@ def main() -> None:
         targets += len(settle_project(project, [transfer], actuals, through, "city")[0])
     elapsed = time.perf_counter() - began
     amounts = args.transfers * args.months * len(ruleset.shares)
-    figures = {"transfers": args.transfers, "months": args.months, "base_amounts": amounts,
-               "targets": targets, "seconds": round(elapsed, 3),
-               "base_amounts_per_s": round(amounts / elapsed)}
-    print(f"{amounts:,} base amounts -> {targets:,} targets in {elapsed:.2f} s "
-          f"({amounts / elapsed:,.0f} base amounts per second)")
+    figures = {
+        "transfers": args.transfers,
+        "months": args.months,
+        "base_amounts": amounts,
+        "targets": targets,
+        "seconds": round(elapsed, 3),
+        "base_amounts_per_s": round(amounts / elapsed),
+    }
+    print(
+        f"{amounts:,} base amounts -> {targets:,} targets in {elapsed:.2f} s "
+        f"({amounts / elapsed:,.0f} base amounts per second)"
+    )
     print(json.dumps(figures))
 
 

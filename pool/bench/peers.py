@@ -27,7 +27,7 @@ from pool.domain.months import parse_month
 from pool.ledger import journal
 from pool.services import reports
 
-Key = tuple[str, str, str, str]   # book, region, share, commodity
+Key = tuple[str, str, str, str]  # book, region, share, commodity
 LEDGER_LIKE = ("ledger", "hledger")
 # `   -1234.56 CNY  Assets:Fiscal:County01:Tax`; a bare `0` is an account at zero.
 _LINE = re.compile(r"\s*(?:(-?\d+(?:\.\d+)?) ([A-Z][A-Z0-9'._-]*)|0)\s\s+(\S+)")
@@ -79,12 +79,13 @@ def parties(sums: dict[Key, int]) -> dict[Key, int]:
 
 def pool_balances(rt: Any) -> dict[Key, int]:
     """`pool report balances`, keyed by the commodity each unit is exported as."""
-    return {(r["book"], r["region"], r["share"], journal.commodity(r["unit"])): fen(r["amount"])
-            for r in reports.balances(rt)}
+    return {
+        (r["book"], r["region"], r["share"], journal.commodity(r["unit"])): fen(r["amount"])
+        for r in reports.balances(rt)
+    }
 
 
-def run(url: str, token: str, through: str, workdir: Path,
-        say: Callable[[str], Any]) -> dict[str, Any]:
+def run(url: str, token: str, through: str, workdir: Path, say: Callable[[str], Any]) -> dict[str, Any]:
     """Export the beancount journal, time every peer and compare its balances with pool's."""
     ledger_file = workdir / "journal.ledger"
     bean_file = workdir / "journal.beancount"
@@ -95,20 +96,19 @@ def run(url: str, token: str, through: str, workdir: Path,
         export_s, _ = timed_export(rt, "beancount", bean_file)
     finally:
         rt.close()
-    say(f"exported the beancount journal ({bean_file.stat().st_size / 1e6:.1f} MB) in "
-        f"{export_s:.2f} s")
+    say(f"exported the beancount journal ({bean_file.stat().st_size / 1e6:.1f} MB) in {export_s:.2f} s")
     found = {tool: _ledger_like(tool, ledger_file, expected, say) for tool in LEDGER_LIKE}
     checked = _assertions(bean_file, expected, through)
     found["beancount"] = _beancount(checked, say)
     return {"peers": found, "export_beancount_s": export_s}
 
 
-def _ledger_like(tool: str, path: Path, expected: dict[Key, int],
-                 say: Callable[[str], Any]) -> dict[str, Any] | None:
+def _ledger_like(
+    tool: str, path: Path, expected: dict[Key, int], say: Callable[[str], Any]
+) -> dict[str, Any] | None:
     if shutil.which(tool) is None:
         return None
-    seconds, done = timed(lambda: subprocess.run(command(tool, path), capture_output=True,
-                                                 text=True))
+    seconds, done = timed(lambda: subprocess.run(command(tool, path), capture_output=True, text=True))
     agrees = False
     if done.returncode != 0:
         say(f"{tool} failed ({done.returncode}): {done.stderr.strip()[:500]}")
@@ -143,8 +143,7 @@ def _beancount(checked: Path, say: Callable[[str], Any]) -> dict[str, Any] | Non
     tool = _bean_check()
     if tool is None:
         return None
-    seconds, done = timed(lambda: subprocess.run([tool, str(checked)], capture_output=True,
-                                                 text=True))
+    seconds, done = timed(lambda: subprocess.run([tool, str(checked)], capture_output=True, text=True))
     agrees = done.returncode == 0 and not done.stdout.strip() and not done.stderr.strip()
     if not agrees:
         say(f"bean-check ({done.returncode}): {(done.stderr or done.stdout).strip()[:500]}")
@@ -159,11 +158,14 @@ def _version(args: list[str]) -> str | None:
 
 def report_lines(f: dict[str, Any]) -> Iterator[str]:
     """The text report's lines for the peers, next to pool's balances report."""
-    yield (f"peers      pool balances {f['balances_ms']:.1f} ms (running balances); each peer "
-           "reads the whole journal")
+    yield (
+        f"peers      pool balances {f['balances_ms']:.1f} ms (running balances); each peer "
+        "reads the whole journal"
+    )
     for name, peer in f["peers"].items():
         if peer is None:
             yield f"  {name:<9} missing"
         else:
-            yield (f"  {name:<9} {peer['s']:>10.2f} s        agrees={peer['agrees']}, "
-                   f"version {peer['version']}")
+            yield (
+                f"  {name:<9} {peer['s']:>10.2f} s        agrees={peer['agrees']}, version {peer['version']}"
+            )

@@ -42,8 +42,8 @@ LIBRARY = Path(__file__).resolve().parents[1] / "rules" / "library"
 COUNTIES = 24
 CITY = "capital"
 ADMIN = "bench-city"
-FIRST = "2025-01"           # the first settled month
-INVESTMENT = "300000000"    # yuan, above every ruleset's threshold
+FIRST = "2025-01"  # the first settled month
+INVESTMENT = "300000000"  # yuan, above every ruleset's threshold
 
 # ruleset -> (the three metrics each of its projects reports monthly, earliest effective month)
 RULESETS = {
@@ -98,8 +98,15 @@ def plan(n: int, periods: int, seed: int = 7) -> list[Plan]:
         moves = [(a, b, effective)]
         if i % 10 == 9:
             moves.append((b, c, first + periods // 2))
-        plans.append(Plan(f"P{i:06d}", name, moves, _agreement(name, rng),
-                          effective + rng.randint(0, 6) if name == "jjj-2015" else None))
+        plans.append(
+            Plan(
+                f"P{i:06d}",
+                name,
+                moves,
+                _agreement(name, rng),
+                effective + rng.randint(0, 6) if name == "jjj-2015" else None,
+            )
+        )
     return plans
 
 
@@ -126,10 +133,21 @@ def build_province(url: str, workdir: Path, n: int, periods: int) -> Province:
     workdir.mkdir(parents=True, exist_ok=True)
     preset = workdir / "province.yaml"
     regions = [{"code": CITY, "name": "省会市", "level": "city"}] + [
-        {"code": c, "name": f"第{i + 1}县", "level": "county"} for i, c in enumerate(counties())]
-    preset.write_text(json.dumps({"regions": regions, "chains": [
-        {"code": "electronics", "name": "电子信息"}, {"code": "new_materials", "name": "新材料"}]},
-        ensure_ascii=False), encoding="utf-8")
+        {"code": c, "name": f"第{i + 1}县", "level": "county"} for i, c in enumerate(counties())
+    ]
+    preset.write_text(
+        json.dumps(
+            {
+                "regions": regions,
+                "chains": [
+                    {"code": "electronics", "name": "电子信息"},
+                    {"code": "new_materials", "name": "新材料"},
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     boot = _runtime(url)
     admin = setup.init(boot, regions=str(preset), admin=ADMIN)
     boot.close()
@@ -142,7 +160,7 @@ def build_province(url: str, workdir: Path, n: int, periods: int) -> Province:
     desk.close()
 
     plans = plan(n, periods)
-    sample = plans[:len(NAMES)]
+    sample = plans[: len(NAMES)]
     wanted = {r for p in sample for m in p.moves for r in m[:2]}
     for region in sorted(wanted):
         made = actors.add(city, name=f"{region}-bureau", role="county", region=region)
@@ -154,15 +172,17 @@ def build_province(url: str, workdir: Path, n: int, periods: int) -> Province:
     origin, host, _ = chained.moves[0]
     third = next(c for c in counties() if c not in (origin, host))
     chained.moves.append((host, third, parse_month(FIRST) + periods // 2))
-    as_county[third] = _runtime(url, f"{third}-bureau", str(actors.add(
-        city, name=f"{third}-bureau", role="county", region=third)["token"]))
+    as_county[third] = _runtime(
+        url,
+        f"{third}-bureau",
+        str(actors.add(city, name=f"{third}-bureau", role="county", region=third)["token"]),
+    )
     _move(city, as_county, chained, host, third, chained.moves[-1][2])
     for rt in as_county.values():
         rt.close()
 
-    _bulk(city, plans[len(NAMES):])
-    province = Province(url, workdir, admin.token,
-                        format_month(parse_month(FIRST) + periods - 1), n, periods)
+    _bulk(city, plans[len(NAMES) :])
+    province = Province(url, workdir, admin.token, format_month(parse_month(FIRST) + periods - 1), n, periods)
     province.transfers = sum(len(p.moves) for p in plans)
     path = workdir / "actuals.csv"
     province.actuals = write_actuals(path, plans, periods, province.amounts)
@@ -178,21 +198,33 @@ def build_province(url: str, workdir: Path, n: int, periods: int) -> Province:
 
 def _through_services(city: Runtime, as_county: dict[str, Runtime], p: Plan) -> None:
     origin, host, effective = p.moves[0]
-    projects.add(as_county[origin], projects.NewProject(
-        code=p.code, name=f"{p.code} 项目", investor=f"{p.code} 投资方", chain="electronics",
-        kind="manufacturing", investment=INVESTMENT, capital_source="out_of_city"))
+    projects.add(
+        as_county[origin],
+        projects.NewProject(
+            code=p.code,
+            name=f"{p.code} 项目",
+            investor=f"{p.code} 投资方",
+            chain="electronics",
+            kind="manufacturing",
+            investment=INVESTMENT,
+            capital_source="out_of_city",
+        ),
+    )
     if p.full_capacity is not None:
-        projects.stage(city, p.code, None,
-                       milestones={"full_capacity": format_month(p.full_capacity)})
+        projects.stage(city, p.code, None, milestones={"full_capacity": format_month(p.full_capacity)})
     _move(city, as_county, p, origin, host, effective)
 
 
-def _move(city: Runtime, as_county: dict[str, Runtime], p: Plan, host: str, to: str,
-          effective: int) -> None:
+def _move(city: Runtime, as_county: dict[str, Runtime], p: Plan, host: str, to: str, effective: int) -> None:
     listing = listings.open_listing(as_county[host], p.code, reason="用地不足", needs=[])
     claim = claims.submit(as_county[to], int(str(listing["id"])))
-    claims.approve(city, int(str(claim["id"])), effective=format_month(effective),
-                   agreement=p.agreement, ruleset=p.ruleset)
+    claims.approve(
+        city,
+        int(str(claim["id"])),
+        effective=format_month(effective),
+        agreement=p.agreement,
+        ruleset=p.ruleset,
+    )
 
 
 def _bulk(city: Runtime, plans: list[Plan]) -> None:
@@ -210,20 +242,36 @@ def _bulk(city: Runtime, plans: list[Plan]) -> None:
                 versions[key] = in_force(uow, p.ruleset, month)  # type: ignore[assignment]
             version, rules = versions[key]  # type: ignore[misc]
             values = resolve_agreement(rules, claims.parse_agreement(p.agreement))
-            return version.id, json.dumps(agreement_values.encode(values),  # type: ignore[attr-defined]
-                                          ensure_ascii=False)
+            return version.id, json.dumps(
+                agreement_values.encode(values),  # type: ignore[attr-defined]
+                ensure_ascii=False,
+            )
 
-        conn.execute(text(
-            "INSERT INTO projects (code, name, investor, lead_investor, lead_name, chain, kind, "
-            "planned_investment, capital_source, origin, host, stage, full_capacity, "
-            "registered_by, registered_at) VALUES (:code, :name, :investor, :lead_investor, "
-            ":lead_name, 'electronics', 'manufacturing', :investment, 'out_of_city', :origin, "
-            ":host, 'planned', :full_capacity, :actor, :at)"),
-            [{"code": p.code, "name": f"{p.code} 项目", "investor": f"{p.code} 投资方",
-              "lead_investor": f"{p.code.lower()} 投资方", "lead_name": f"{p.code.lower()} 项目",
-              "investment": int(INVESTMENT) * 100, "origin": p.moves[0][0],
-              "host": p.moves[-1][1], "full_capacity": p.full_capacity, "actor": actor_id,
-              "at": now} for p in plans])
+        conn.execute(
+            text(
+                "INSERT INTO projects (code, name, investor, lead_investor, lead_name, chain, kind, "
+                "planned_investment, capital_source, origin, host, stage, full_capacity, "
+                "registered_by, registered_at) VALUES (:code, :name, :investor, :lead_investor, "
+                ":lead_name, 'electronics', 'manufacturing', :investment, 'out_of_city', :origin, "
+                ":host, 'planned', :full_capacity, :actor, :at)"
+            ),
+            [
+                {
+                    "code": p.code,
+                    "name": f"{p.code} 项目",
+                    "investor": f"{p.code} 投资方",
+                    "lead_investor": f"{p.code.lower()} 投资方",
+                    "lead_name": f"{p.code.lower()} 项目",
+                    "investment": int(INVESTMENT) * 100,
+                    "origin": p.moves[0][0],
+                    "host": p.moves[-1][1],
+                    "full_capacity": p.full_capacity,
+                    "actor": actor_id,
+                    "at": now,
+                }
+                for p in plans
+            ],
+        )
         ids = dict(conn.execute(text("SELECT code, id FROM projects")).all())
         listing = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM listings"))
         claim = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM claims"))
@@ -232,27 +280,62 @@ def _bulk(city: Runtime, plans: list[Plan]) -> None:
             for host, to, effective in p.moves:
                 listing, claim = listing + 1, claim + 1
                 version, agreement = pinned(p, effective)
-                rows["listings"].append({
-                    "id": listing, "project_id": ids[p.code], "region": host, "reason": "bulk",
-                    "needs": "{}", "status": "transferred", "opened_by": actor_id,
-                    "opened_at": now, "closes_at": now, "closed_at": now})
-                rows["claims"].append({
-                    "id": claim, "listing_id": listing, "claimant": to, "note": "",
-                    "status": "approved", "submitted_by": actor_id, "submitted_at": now,
-                    "decided_by": actor_id, "decided_at": now, "decision_reason": None})
-                rows["transfers"].append({
-                    "project_id": ids[p.code], "listing_id": listing, "claim_id": claim,
-                    "from_region": host, "to_region": to, "effective": effective,
-                    "ruleset_version_id": version, "agreement": agreement,
-                    "approved_by": actor_id, "approved_at": now})
+                rows["listings"].append(
+                    {
+                        "id": listing,
+                        "project_id": ids[p.code],
+                        "region": host,
+                        "reason": "bulk",
+                        "needs": "{}",
+                        "status": "transferred",
+                        "opened_by": actor_id,
+                        "opened_at": now,
+                        "closes_at": now,
+                        "closed_at": now,
+                    }
+                )
+                rows["claims"].append(
+                    {
+                        "id": claim,
+                        "listing_id": listing,
+                        "claimant": to,
+                        "note": "",
+                        "status": "approved",
+                        "submitted_by": actor_id,
+                        "submitted_at": now,
+                        "decided_by": actor_id,
+                        "decided_at": now,
+                        "decision_reason": None,
+                    }
+                )
+                rows["transfers"].append(
+                    {
+                        "project_id": ids[p.code],
+                        "listing_id": listing,
+                        "claim_id": claim,
+                        "from_region": host,
+                        "to_region": to,
+                        "effective": effective,
+                        "ruleset_version_id": version,
+                        "agreement": agreement,
+                        "approved_by": actor_id,
+                        "approved_at": now,
+                    }
+                )
         for table, batch in rows.items():
             keys = list(batch[0])
-            conn.execute(text(f"INSERT INTO {table} ({', '.join(keys)}) VALUES "
-                              f"({', '.join(':' + k for k in keys)})"), batch)
+            conn.execute(
+                text(f"INSERT INTO {table} ({', '.join(keys)}) VALUES ({', '.join(':' + k for k in keys)})"),
+                batch,
+            )
         if conn.dialect.name == "postgresql":
             for table in ("listings", "claims"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                  f"(SELECT MAX(id) FROM {table}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+                )
         uow.commit()
 
 

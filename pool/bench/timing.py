@@ -45,8 +45,9 @@ def copy_database(url: str, suffix: str) -> str:
                 shutil.copy(f"{source}{extra}", f"{target}{extra}")
         return f"sqlite:///{target}"
     name = f"{parsed.database}_{suffix}"
-    admin = create_engine(parsed.set(drivername="postgresql+psycopg", database="postgres"),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}"'))
@@ -60,8 +61,9 @@ def drop_copy(url: str) -> None:
         for extra in ("", "-wal", "-shm"):
             Path(f"{parsed.database}{extra}").unlink(missing_ok=True)
         return
-    admin = create_engine(parsed.set(drivername="postgresql+psycopg", database="postgres"),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
@@ -76,8 +78,7 @@ def settle_once(url: str, token: str, through: str) -> tuple[float, dict[str, An
         rt.close()
 
 
-def settle_monthly(url: str, token: str, first: str, through: str
-                   ) -> tuple[float, list[dict[str, Any]]]:
+def settle_monthly(url: str, token: str, first: str, through: str) -> tuple[float, list[dict[str, Any]]]:
     rt = city(url, token)
     rt.require_schema()
     results, seconds = [], 0.0
@@ -104,11 +105,19 @@ def read_side(url: str, token: str, year: int, journal: Path) -> dict[str, Any]:
         export_s, exported = timed_export(rt, "ledger", journal)
     finally:
         rt.close()
-    return {"auth_ms": auth_s * 1000, "balances_ms": balances_s * 1000, "balance_rows": len(rows),
-            "payables_ms": payables_s * 1000, "verify_s": verify_s,
-            "verify_ok": bool(checked["ok"]), "verify_entries": checked["entries"],
-            "verify_postings": checked["postings"], "export_s": export_s,
-            "export_entries": exported["entries"], "export_mb": journal.stat().st_size / 1e6}
+    return {
+        "auth_ms": auth_s * 1000,
+        "balances_ms": balances_s * 1000,
+        "balance_rows": len(rows),
+        "payables_ms": payables_s * 1000,
+        "verify_s": verify_s,
+        "verify_ok": bool(checked["ok"]),
+        "verify_entries": checked["entries"],
+        "verify_postings": checked["postings"],
+        "export_s": export_s,
+        "export_entries": exported["entries"],
+        "export_mb": journal.stat().st_size / 1e6,
+    }
 
 
 def timed_export(rt: Runtime, fmt: str, path: Path) -> tuple[float, dict[str, int]]:
@@ -132,13 +141,14 @@ def floor_insert(rows: int, path: Path) -> float:
     """Raw sqlite3: executemany `rows` posting rows into a table shaped like ledger_postings."""
     path.unlink(missing_ok=True)
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE postings (id INTEGER PRIMARY KEY, entry_seq INTEGER NOT NULL, "
-                 "account_id INTEGER NOT NULL, amount BIGINT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE postings (id INTEGER PRIMARY KEY, entry_seq INTEGER NOT NULL, "
+        "account_id INTEGER NOT NULL, amount BIGINT NOT NULL)"
+    )
     data = [(i // 3, i % 50, (i * 7919) % 1_000_000 - 500_000) for i in range(rows)]
     began = time.perf_counter()
     with conn:
-        conn.executemany("INSERT INTO postings (entry_seq, account_id, amount) VALUES (?, ?, ?)",
-                         data)
+        conn.executemany("INSERT INTO postings (entry_seq, account_id, amount) VALUES (?, ?, ?)", data)
     seconds = time.perf_counter() - began
     conn.close()
     path.unlink(missing_ok=True)
@@ -180,10 +190,11 @@ def verify_bare(url: str) -> float | None:
     current: Any = None
     postings: list[tuple[str, int]] = []
     for row in conn.execute(
-            "SELECT e.seq, e.run_id, e.transfer_id, e.share, e.book, e.through, e.hash, "
-            "a.name, p.account_id, p.amount FROM ledger_entries e "
-            "LEFT JOIN ledger_postings p ON p.entry_seq = e.seq "
-            "LEFT JOIN ledger_accounts a ON a.id = p.account_id ORDER BY e.seq, p.id"):
+        "SELECT e.seq, e.run_id, e.transfer_id, e.share, e.book, e.through, e.hash, "
+        "a.name, p.account_id, p.amount FROM ledger_entries e "
+        "LEFT JOIN ledger_postings p ON p.entry_seq = e.seq "
+        "LEFT JOIN ledger_accounts a ON a.id = p.account_id ORDER BY e.seq, p.id"
+    ):
         if current is not None and row[0] != current[0]:
             prev = _entry_hash(prev, current, postings)
             postings = []
@@ -198,7 +209,8 @@ def verify_bare(url: str) -> float | None:
     for account, balance in conn.execute("SELECT id, balance FROM ledger_accounts"):
         assert sums.get(account, 0) == balance
     for transfer, share, region, amount in conn.execute(
-            "SELECT transfer_id, share, region, amount FROM transfer_positions"):
+        "SELECT transfer_id, share, region, amount FROM transfer_positions"
+    ):
         assert positions.get((transfer, share, region), 0) == amount
     seconds = time.perf_counter() - began
     conn.close()
@@ -208,7 +220,8 @@ def verify_bare(url: str) -> float | None:
 def _entry_hash(prev: str, e: Any, postings: list[tuple[str, int]]) -> str:
     body = "\n".join(f"{a}={v}" for a, v in sorted(postings))
     assert sum(v for _, v in postings) == 0
-    digest = hashlib.sha256(f"{prev}\n{e[0]}\n{e[1]}\n{format_month(e[5])}\n{e[2]}\n{e[3]}\n"
-                            f"{e[4]}\n{body}".encode()).hexdigest()
+    digest = hashlib.sha256(
+        f"{prev}\n{e[0]}\n{e[1]}\n{format_month(e[5])}\n{e[2]}\n{e[3]}\n{e[4]}\n{body}".encode()
+    ).hexdigest()
     assert digest == e[6], f"entry {e[0]}"
     return digest

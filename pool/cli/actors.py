@@ -24,8 +24,12 @@ def actor() -> None:
 @actor.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES), help="What the actor may do.")
-@click.option("--region", metavar="CODE", default=None,
-              help="The county a county actor acts for (required for --role county).")
+@click.option(
+    "--region",
+    metavar="CODE",
+    default=None,
+    help="The county a county actor acts for (required for --role county).",
+)
 @format_option
 def add(name: str, role: str, region: str | None) -> None:
     """Create an actor (city only) and print its token once.
@@ -67,8 +71,17 @@ def list_() -> None:
       pool --as city-office actor list --format json
     """
     rows = service.list_actors(runtime())
-    render(rows, [("id", "id"), ("actor", "actor"), ("role", "role"), ("region", "region"),
-                  ("created_at", "created (UTC)"), ("revoked_at", "revoked (UTC)")])
+    render(
+        rows,
+        [
+            ("id", "id"),
+            ("actor", "actor"),
+            ("role", "role"),
+            ("region", "region"),
+            ("created_at", "created (UTC)"),
+            ("revoked_at", "revoked (UTC)"),
+        ],
+    )
 
 
 @click.group("region")

@@ -10,10 +10,21 @@ from pool.cli.wiring import fmt, runtime
 from pool.services import actuals as service
 
 PROGRESS_EVERY = 50_000
-COLUMNS = [("id", "id"), ("project", "project"), ("period", "period"), ("metric", "指标 metric"),
-           ("amount", "amount"), ("revision", "revision")]
-REVISION_COLUMNS = COLUMNS + [("note", "note"), ("reason", "reason"), ("actor", "actor"),
-                              ("at", "at (UTC)"), ("import", "import")]
+COLUMNS = [
+    ("id", "id"),
+    ("project", "project"),
+    ("period", "period"),
+    ("metric", "指标 metric"),
+    ("amount", "amount"),
+    ("revision", "revision"),
+]
+REVISION_COLUMNS = COLUMNS + [
+    ("note", "note"),
+    ("reason", "reason"),
+    ("actor", "actor"),
+    ("at", "at (UTC)"),
+    ("import", "import"),
+]
 
 
 @click.group("actuals")
@@ -30,10 +41,15 @@ def actuals() -> None:
 
 @actuals.command("import")
 @click.argument("file", metavar="FILE.csv|FILE.xlsx")
-@click.option("--restate", is_flag=True,
-              help="Allow different values for stored keys and new values in closed periods.")
-@click.option("--reason", default=None, metavar="TEXT",
-              help="Why the values are restated; required with --restate, kept with the import.")
+@click.option(
+    "--restate", is_flag=True, help="Allow different values for stored keys and new values in closed periods."
+)
+@click.option(
+    "--reason",
+    default=None,
+    metavar="TEXT",
+    help="Why the values are restated; required with --restate, kept with the import.",
+)
 @format_option
 def import_(file: str, restate: bool, reason: str | None) -> None:
     """Import an actuals file (city): all rows or none.
@@ -53,8 +69,7 @@ def import_(file: str, restate: bool, reason: str | None) -> None:
         raise click.UsageError("--restate needs --reason TEXT saying why the values change.")
     counter = RowCounter() if sys.stderr.isatty() else None
     try:
-        result = service.import_file(runtime(), file, restate=restate, reason=reason,
-                                     progress=counter)
+        result = service.import_file(runtime(), file, restate=restate, reason=reason, progress=counter)
     finally:
         if counter is not None:
             counter.finish()
@@ -62,13 +77,16 @@ def import_(file: str, restate: bool, reason: str | None) -> None:
         render_object(result)
         return
     if not result["changed"]:
-        click.echo(f"Nothing changed: all {result['rows']:,} rows of {result['file']} match the "
-                   "stored values.")
+        click.echo(
+            f"Nothing changed: all {result['rows']:,} rows of {result['file']} match the stored values."
+        )
         return
     rows = "1 row" if result["rows"] == 1 else f"{result['rows']:,} rows"
-    click.echo(f"Imported {result['file']} (import {result['import']}): {rows}, "
-               f"{result['added']:,} added, {result['restated']:,} restated, "
-               f"{result['unchanged']:,} unchanged.")
+    click.echo(
+        f"Imported {result['file']} (import {result['import']}): {rows}, "
+        f"{result['added']:,} added, {result['restated']:,} restated, "
+        f"{result['unchanged']:,} unchanged."
+    )
 
 
 class RowCounter:
@@ -91,8 +109,11 @@ class RowCounter:
 @click.option("--project", default=None, metavar="CODE", help="Only this project.")
 @click.option("--metric", default=None, metavar="METRIC", help="Only this metric.")
 @click.option("--period", default=None, metavar="YYYY-MM", help="Only this month.")
-@click.option("--revisions", is_flag=True,
-              help="Every revision, with its note and the reason, actor and time of its import.")
+@click.option(
+    "--revisions",
+    is_flag=True,
+    help="Every revision, with its note and the reason, actor and time of its import.",
+)
 @format_option
 def list_(project: str | None, metric: str | None, period: str | None, revisions: bool) -> None:
     """List actuals: the current value of each key, or every revision (any role).
@@ -102,8 +123,7 @@ def list_(project: str | None, metric: str | None, period: str | None, revisions
       pool actuals list --project SL-2024-001 --metric tax_local
       pool actuals list --period 2024-03 --revisions --format csv
     """
-    rows = service.list_actuals(runtime(), project=project, metric=metric, period=period,
-                                revisions=revisions)
+    rows = service.list_actuals(runtime(), project=project, metric=metric, period=period, revisions=revisions)
     render(_shown(rows), REVISION_COLUMNS if revisions else COLUMNS)
 
 

@@ -23,9 +23,19 @@ def audit(actor: str | None, since: str | None) -> None:
     rows = service.list_entries(runtime(), actor=actor, since=since)
     if fmt() != "json":
         rows = [{**r, "detail": json.dumps(r["detail"], ensure_ascii=False)} for r in rows]
-    render(rows, [("id", "id"), ("at", "at (UTC)"), ("actor", "actor"), ("role", "role"),
-                  ("action", "action"), ("target", "target"), ("outcome", "outcome"),
-                  ("detail", "detail")])
+    render(
+        rows,
+        [
+            ("id", "id"),
+            ("at", "at (UTC)"),
+            ("actor", "actor"),
+            ("role", "role"),
+            ("action", "action"),
+            ("target", "target"),
+            ("outcome", "outcome"),
+            ("detail", "detail"),
+        ],
+    )
 
 
 COMMANDS = [audit]

@@ -59,12 +59,25 @@ def withdraw(claim_id: int) -> None:
 
 @claim.command("approve")
 @click.argument("claim_id", metavar="ID", type=int)
-@click.option("--effective", required=True, metavar="YYYY-MM",
-              help="The month the project moves; the ruleset version in force then is pinned.")
-@click.option("--agreement", "agreement", multiple=True, metavar="KEY=VALUE",
-              help="A value the ruleset declares (baselines, ratios, flags); repeatable.")
-@click.option("--ruleset", default=DEFAULT_RULESET, show_default=True,
-              help="The published ruleset whose version in force is pinned.")
+@click.option(
+    "--effective",
+    required=True,
+    metavar="YYYY-MM",
+    help="The month the project moves; the ruleset version in force then is pinned.",
+)
+@click.option(
+    "--agreement",
+    "agreement",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A value the ruleset declares (baselines, ratios, flags); repeatable.",
+)
+@click.option(
+    "--ruleset",
+    default=DEFAULT_RULESET,
+    show_default=True,
+    help="The published ruleset whose version in force is pinned.",
+)
 @format_option
 def approve(claim_id: int, effective: str, agreement: tuple[str, ...], ruleset: str) -> None:
     """Approve a pending claim (city): the project moves to the claimant, the listing closes
@@ -75,8 +88,9 @@ def approve(claim_id: int, effective: str, agreement: tuple[str, ...], ruleset: 
       pool --as city-office claim approve 5 --effective 2024-07 \\
            --agreement pre_move_tax_3y=1800000 --agreement origin_share=40%
     """
-    show_transfer(service.approve(runtime(), claim_id, effective=effective,
-                                  agreement=list(agreement), ruleset=ruleset))
+    show_transfer(
+        service.approve(runtime(), claim_id, effective=effective, agreement=list(agreement), ruleset=ruleset)
+    )
 
 
 @claim.command("reject")

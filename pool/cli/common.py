@@ -35,8 +35,13 @@ def app(ctx: click.Context | None = None) -> AppContext:
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add `--format table|json|csv` to a read command; defaults to the global --format."""
 
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                  help="Output format (default: table, or the global --format).")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Output format (default: table, or the global --format).",
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, fmt: str | None = None, **kwargs: Any) -> Any:
         if fmt is not None:
@@ -46,8 +51,12 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def render(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]] | None = None,
-           *, fmt: str | None = None) -> None:
+def render(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[tuple[str, str]] | None = None,
+    *,
+    fmt: str | None = None,
+) -> None:
     """Print rows as a table (headers from `columns`), a JSON array, or CSV."""
     fmt = fmt or app().format
     if fmt == "json":

@@ -13,8 +13,12 @@ from pool.services import simulate as simulate_service
 
 @click.command("explain")
 @click.argument("transfer_id", metavar="TRANSFER", type=int)
-@click.option("--through", metavar="YYYY-MM", default=None,
-              help="Settle-through month to explain (default: the last settled one).")
+@click.option(
+    "--through",
+    metavar="YYYY-MM",
+    default=None,
+    help="Settle-through month to explain (default: the last settled one).",
+)
 @click.option("--share", default=None, help="Only this share.")
 @format_option
 def explain(transfer_id: int, through: str | None, share: str | None) -> None:
@@ -36,14 +40,21 @@ def explain(transfer_id: int, through: str | None, share: str | None) -> None:
         click.echo(explain_service.as_text(result))
 
 
-COLUMNS = [("book", "book"), ("region", "region"), ("share", "share"), ("current", "current"),
-           ("simulated", "simulated"), ("difference", "difference")]
+COLUMNS = [
+    ("book", "book"),
+    ("region", "region"),
+    ("share", "share"),
+    ("current", "current"),
+    ("simulated", "simulated"),
+    ("difference", "difference"),
+]
 
 
 @rules.command("simulate")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--through", metavar="YYYY-MM", default=None,
-              help="Settle-through month (default: the last settled one).")
+@click.option(
+    "--through", metavar="YYYY-MM", default=None, help="Settle-through month (default: the last settled one)."
+)
 @format_option
 def simulate(file: str, through: str | None) -> None:
     """What if: settle a draft ruleset in place of the published versions of the same id.
@@ -56,11 +67,15 @@ def simulate(file: str, through: str | None) -> None:
       pool --as policy-staff rules simulate drafts/shangluo-default-2025.yaml --through 2024-12
     """
     result = simulate_service.simulate(runtime(), file, through)
-    rows = [{**r, **{k: format_amount(r[k]) for k in ("current", "simulated", "difference")}}
-            for r in result["rows"]]
+    rows = [
+        {**r, **{k: format_amount(r[k]) for k in ("current", "simulated", "difference")}}
+        for r in result["rows"]
+    ]
     if fmt() == "table":
-        click.echo(f"Draft {result['ruleset']} {result['version']} through "
-                   f"{format_month(result['through'])}: {result['projects']} projects resettled.")
+        click.echo(
+            f"Draft {result['ruleset']} {result['version']} through "
+            f"{format_month(result['through'])}: {result['projects']} projects resettled."
+        )
     render(rows, COLUMNS)
 
 

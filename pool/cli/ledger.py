@@ -26,9 +26,14 @@ def ledger() -> None:
 
 
 @ledger.command("verify")
-@click.option("--checkpoint", "checkpoint_file", metavar="FILE", default=None,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Also prove the ledger extends this checkpoint unchanged.")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    metavar="FILE",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also prove the ledger extends this checkpoint unchanged.",
+)
 @format_option
 def verify(checkpoint_file: Path | None) -> None:
     """Recompute the hash chain, every entry's balance and every stored balance.
@@ -47,11 +52,15 @@ def verify(checkpoint_file: Path | None) -> None:
     if fmt() == "json":
         render_object(result)
     elif result["ok"]:
-        click.echo(f"Ledger verified: {result['entries']} entries, {result['postings']} postings; "
-                   f"head {result['head'][:16]}.")
+        click.echo(
+            f"Ledger verified: {result['entries']} entries, {result['postings']} postings; "
+            f"head {result['head'][:16]}."
+        )
         if anchor is not None:
-            click.echo(f"It extends the checkpoint of {anchor.at or 'unknown time'} unchanged "
-                       f"(entry {anchor.entries}, hash {anchor.head[:16]}).")
+            click.echo(
+                f"It extends the checkpoint of {anchor.at or 'unknown time'} unchanged "
+                f"(entry {anchor.entries}, hash {anchor.head[:16]})."
+            )
     else:
         first = result["first_bad_entry"]
         where = f"; the first bad entry is {first}" if first is not None else ""
@@ -63,8 +72,12 @@ def verify(checkpoint_file: Path | None) -> None:
 
 
 @ledger.command("checkpoint")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the checkpoint to FILE (which must not exist) instead of standard output.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the checkpoint to FILE (which must not exist) instead of standard output.",
+)
 def checkpoint(out: Path | None) -> None:
     """Record the ledger's entry count and head hash, with the time, as a small JSON file.
 
@@ -87,8 +100,9 @@ def checkpoint(out: Path | None) -> None:
         raise click.ClickException(f"{out} already exists; a checkpoint is never overwritten.") from None
     except OSError as exc:
         raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
-    click.echo(f"Checkpoint: {taken.entries} entries, head {taken.head}, at {taken.at}; "
-               f"written to {out}.", err=True)
+    click.echo(
+        f"Checkpoint: {taken.entries} entries, head {taken.head}, at {taken.at}; written to {out}.", err=True
+    )
 
 
 def _read_checkpoint(path: Path) -> verify_service.Checkpoint:
@@ -100,10 +114,20 @@ def _read_checkpoint(path: Path) -> verify_service.Checkpoint:
 
 
 @ledger.command("export")
-@click.option("--format", "journal_format", type=click.Choice(export_service.FORMATS), default="ledger",
-              show_default=True, help="ledger (ledger-cli and hledger), beancount, or csv.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to FILE (a new file) instead of standard output.")
+@click.option(
+    "--format",
+    "journal_format",
+    type=click.Choice(export_service.FORMATS),
+    default="ledger",
+    show_default=True,
+    help="ledger (ledger-cli and hledger), beancount, or csv.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE (a new file) instead of standard output.",
+)
 @click.option("--force", is_flag=True, help="Replace FILE if it exists (never the database).")
 def export(journal_format: str, out: Path | None, force: bool) -> None:
     """Write the whole ledger as a plain-text journal whose balances match `pool report balances`.
@@ -120,8 +144,7 @@ def export(journal_format: str, out: Path | None, force: bool) -> None:
     rt = runtime()
     counts = export_service.export(rt, journal_format, lambda: _sink(out, force, rt.database_files()))
     if out is not None:
-        click.echo(f"Exported {counts['entries']} entries, {counts['postings']} postings to {out}.",
-                   err=True)
+        click.echo(f"Exported {counts['entries']} entries, {counts['postings']} postings to {out}.", err=True)
 
 
 @contextlib.contextmanager

@@ -7,11 +7,24 @@ from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.workflow import LISTING_STATES
 from pool.services import listings as service
 
-COLUMNS = [("id", "id"), ("project", "project"), ("project_name", "name"), ("chain", "链 chain"),
-           ("planned_investment", "investment (CNY)"), ("region", "listed by"),
-           ("status", "status"), ("closes_at", "closes (UTC)"), ("reason", "reason")]
-CLAIM_COLUMNS = [("id", "claim"), ("claimant", "claimant"), ("status", "status"),
-                 ("note", "note"), ("submitted_at", "submitted (UTC)")]
+COLUMNS = [
+    ("id", "id"),
+    ("project", "project"),
+    ("project_name", "name"),
+    ("chain", "链 chain"),
+    ("planned_investment", "investment (CNY)"),
+    ("region", "listed by"),
+    ("status", "status"),
+    ("closes_at", "closes (UTC)"),
+    ("reason", "reason"),
+]
+CLAIM_COLUMNS = [
+    ("id", "claim"),
+    ("claimant", "claimant"),
+    ("status", "status"),
+    ("note", "note"),
+    ("submitted_at", "submitted (UTC)"),
+]
 
 
 @click.group("listing")
@@ -29,11 +42,17 @@ def listing() -> None:
 @listing.command("open")
 @click.argument("code")
 @click.option("--reason", required=True, help="Why the host cannot keep the project.")
-@click.option("--need", "needs", multiple=True, metavar="KEY=VALUE",
-              help="What the project needs: land_mu, power_kw, water_t_per_day, energy_tce, or "
-                   "any other key; repeatable.")
-@click.option("--days", type=int, default=service.DEFAULT_DAYS, show_default=True,
-              help="Claim window in days.")
+@click.option(
+    "--need",
+    "needs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="What the project needs: land_mu, power_kw, water_t_per_day, energy_tce, or "
+    "any other key; repeatable.",
+)
+@click.option(
+    "--days", type=int, default=service.DEFAULT_DAYS, show_default=True, help="Claim window in days."
+)
 @format_option
 def open_(code: str, reason: str, needs: tuple[str, ...], days: int) -> None:
     """Put a project into the pool (its host county, or the city).
@@ -43,8 +62,7 @@ def open_(code: str, reason: str, needs: tuple[str, ...], days: int) -> None:
       pool --as zhashui-bureau listing open ZS-2024-003 --reason 园区能耗指标不足 \\
            --need energy_tce=8000 --need power_kw=20000 --days 45
     """
-    show_listing(service.open_listing(runtime(), code, reason=reason, needs=list(needs),
-                                      days=days))
+    show_listing(service.open_listing(runtime(), code, reason=reason, needs=list(needs), days=days))
 
 
 def show_listing(row: dict[str, object]) -> None:
@@ -52,8 +70,7 @@ def show_listing(row: dict[str, object]) -> None:
         render_object(row)
         return
     claims = row.get("claims")
-    shown = {k: v for k, v in row.items() if k != "claims" and not k.endswith("_name")
-             or k == "project_name"}
+    shown = {k: v for k, v in row.items() if k != "claims" and not k.endswith("_name") or k == "project_name"}
     shown["chain"], shown["region"] = label(row, "chain"), label(row, "region")
     render_object(shown)
     if claims is not None:
@@ -65,11 +82,13 @@ def show_listing(row: dict[str, object]) -> None:
 
 
 @listing.command("list")
-@click.option("--status", type=click.Choice(LISTING_STATES), default=None,
-              help="Only listings in this state.")
+@click.option(
+    "--status", type=click.Choice(LISTING_STATES), default=None, help="Only listings in this state."
+)
 @click.option("--chain", default=None, help="Only this industry chain.")
-@click.option("--min-investment", metavar="CNY", default=None,
-              help="Only projects planning at least this much.")
+@click.option(
+    "--min-investment", metavar="CNY", default=None, help="Only projects planning at least this much."
+)
 @format_option
 def list_(status: str | None, chain: str | None, min_investment: str | None) -> None:
     """List listings.
@@ -78,8 +97,7 @@ def list_(status: str | None, chain: str | None, min_investment: str | None) -> 
     Example:
       pool listing list --status open --min-investment 100000000 --format json
     """
-    rows = service.list_listings(runtime(), status=status, chain=chain,
-                                 min_investment=min_investment)
+    rows = service.list_listings(runtime(), status=status, chain=chain, min_investment=min_investment)
     if fmt() == "table":
         rows = labelled(rows, "chain", "region")
     render(rows, COLUMNS)

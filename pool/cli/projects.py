@@ -7,9 +7,17 @@ from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGE_NAMES, STAGES
 from pool.services import projects as service
 
-COLUMNS = [("code", "code"), ("name", "name"), ("investor", "investor"), ("chain", "链 chain"),
-           ("kind", "kind"), ("planned_investment", "investment (CNY)"),
-           ("origin", "首谈地 origin"), ("host", "落地地 host"), ("stage", "stage")]
+COLUMNS = [
+    ("code", "code"),
+    ("name", "name"),
+    ("investor", "investor"),
+    ("chain", "链 chain"),
+    ("kind", "kind"),
+    ("planned_investment", "investment (CNY)"),
+    ("origin", "首谈地 origin"),
+    ("host", "落地地 host"),
+    ("stage", "stage"),
+]
 
 
 @click.group("project")
@@ -31,15 +39,29 @@ def project() -> None:
 @click.option("--investor", required=True, help="The investing company.")
 @click.option("--chain", required=True, metavar="CHAIN", help="Industry chain code.")
 @click.option("--kind", required=True, metavar="KIND", help=f"One of {', '.join(KINDS)}.")
-@click.option("--investment", required=True, metavar="CNY",
-              help="Planned investment in yuan, at most two decimals.")
-@click.option("--capital-source", required=True, metavar="SOURCE",
-              help=f"One of {', '.join(CAPITAL_SOURCES)}.")
-@click.option("--origin", metavar="REGION", default=None,
-              help="The county that found it (a county actor's own region by default).")
+@click.option(
+    "--investment", required=True, metavar="CNY", help="Planned investment in yuan, at most two decimals."
+)
+@click.option(
+    "--capital-source", required=True, metavar="SOURCE", help=f"One of {', '.join(CAPITAL_SOURCES)}."
+)
+@click.option(
+    "--origin",
+    metavar="REGION",
+    default=None,
+    help="The county that found it (a county actor's own region by default).",
+)
 @format_option
-def add(code: str, name: str, investor: str, chain: str, kind: str, investment: str,
-        capital_source: str, origin: str | None) -> None:
+def add(
+    code: str,
+    name: str,
+    investor: str,
+    chain: str,
+    kind: str,
+    investment: str,
+    capital_source: str,
+    origin: str | None,
+) -> None:
     """Register a project found by a county; the same lead cannot be registered twice.
 
     \b
@@ -48,8 +70,16 @@ def add(code: str, name: str, investor: str, chain: str, kind: str, investment: 
            --chain new_materials --kind manufacturing --investment 350000000 \\
            --capital-source out_of_city
     """
-    new = service.NewProject(code=code, name=name, investor=investor, chain=chain, kind=kind,
-                             investment=investment, capital_source=capital_source, origin=origin)
+    new = service.NewProject(
+        code=code,
+        name=name,
+        investor=investor,
+        chain=chain,
+        kind=kind,
+        investment=investment,
+        capital_source=capital_source,
+        origin=origin,
+    )
     show_project(service.add(runtime(), new))
 
 
@@ -99,11 +129,20 @@ def show(code: str) -> None:
 @project.command("stage")
 @click.argument("code")
 @click.argument("stage", required=False, metavar="[STAGE]")
-@click.option("--month", metavar="YYYY-MM", default=None,
-              help="Month of the milestone the stage sets (default: this month).")
-@click.option("--milestone", "milestones", multiple=True, metavar="NAME=YYYY-MM",
-              help="Set a milestone month by hand (signed, construction_start, operation_start, "
-                   "full_capacity); repeatable.")
+@click.option(
+    "--month",
+    metavar="YYYY-MM",
+    default=None,
+    help="Month of the milestone the stage sets (default: this month).",
+)
+@click.option(
+    "--milestone",
+    "milestones",
+    multiple=True,
+    metavar="NAME=YYYY-MM",
+    help="Set a milestone month by hand (signed, construction_start, operation_start, "
+    "full_capacity); repeatable.",
+)
 @format_option
 def stage(code: str, stage: str | None, month: str | None, milestones: tuple[str, ...]) -> None:
     """Advance a project's stage (host county or city); stages only move forward.

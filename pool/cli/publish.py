@@ -26,8 +26,7 @@ def publish(file: str) -> None:
     elif row["published"]:
         click.echo(f"Published {row['ruleset']} {row['version']} (sha256 {row['sha256']}).")
     else:
-        click.echo(f"{row['ruleset']} {row['version']} is already published with this text; "
-                   "nothing changed.")
+        click.echo(f"{row['ruleset']} {row['version']} is already published with this text; nothing changed.")
 
 
 @rules.command("list")
@@ -41,9 +40,19 @@ def list_(ruleset: str | None) -> None:
       pool rules list --format json
     """
     rows = service.list_versions(runtime(), ruleset)
-    render(rows, [("id", "id"), ("ruleset", "ruleset"), ("version", "version"),
-                  ("title", "title"), ("effective_from", "from"), ("effective_until", "until"),
-                  ("sha256", "sha256"), ("published_at", "published (UTC)")])
+    render(
+        rows,
+        [
+            ("id", "id"),
+            ("ruleset", "ruleset"),
+            ("version", "version"),
+            ("title", "title"),
+            ("effective_from", "from"),
+            ("effective_until", "until"),
+            ("sha256", "sha256"),
+            ("published_at", "published (UTC)"),
+        ],
+    )
 
 
 COMMANDS: list[click.Command] = []  # the commands join the `rules` group defined by rules.py

@@ -39,8 +39,16 @@ def balances(book: str | None, region: str | None, share: str | None) -> None:
     """
     rows = service.balances(runtime(), book=book, region=region, share=share)
     if fmt() == "table":
-        render(labelled(rows, "region"), [("region", "region"), ("share", "share"), ("book", "book"),
-                                          ("unit", "unit"), ("amount", "amount")])
+        render(
+            labelled(rows, "region"),
+            [
+                ("region", "region"),
+                ("share", "share"),
+                ("book", "book"),
+                ("unit", "unit"),
+                ("amount", "amount"),
+            ],
+        )
     else:
         render([{k: r[k] for k in BALANCE_KEYS} for r in rows], [(k, k) for k in BALANCE_KEYS])
 
@@ -67,8 +75,12 @@ def payables(year: int) -> None:
         months = [m for m in months if any(m in r["months"] for r in rows)]
         rows = labelled(rows, "payer", "payee")
     flat = [{**r, **{m: r["months"].get(m, "0.00") for m in months}} for r in rows]
-    render(flat, [("payer", "payer 付"), ("payee", "payee 收"), ("unit", "unit")]
-           + [(m, m) for m in months] + [("total", "total")])
+    render(
+        flat,
+        [("payer", "payer 付"), ("payee", "payee 收"), ("unit", "unit")]
+        + [(m, m) for m in months]
+        + [("total", "total")],
+    )
 
 
 @report.command("statement")
@@ -87,22 +99,47 @@ def statement(region: str, year: int) -> None:
       pool report statement zhashui --year 2024
     """
     result = service.statement(runtime(), region, year)
-    amounts = [("received", "received 收入"), ("kept", "kept 留存"), ("owes", "owes 应付"),
-               ("owed", "owed 应收")]
+    amounts = [
+        ("received", "received 收入"),
+        ("kept", "kept 留存"),
+        ("owes", "owes 应付"),
+        ("owed", "owed 应收"),
+    ]
     if fmt() == "json":
         render_object(result)
         return
     if fmt() == "csv":
         rows = result["lines"] + [{"transfer": "total", **t} for t in result["totals"]]
-        render(rows, [("transfer", "transfer"), ("project", "project"), ("host", "host"),
-                      ("role", "role"), ("share", "share"), ("book", "book"), ("unit", "unit")]
-               + amounts + [("net", "net")])
+        render(
+            rows,
+            [
+                ("transfer", "transfer"),
+                ("project", "project"),
+                ("host", "host"),
+                ("role", "role"),
+                ("share", "share"),
+                ("book", "book"),
+                ("unit", "unit"),
+            ]
+            + amounts
+            + [("net", "net")],
+        )
         return
     click.echo(f"{label(result, 'region')} 对账单 {year}")
     click.echo()
-    render(labelled(result["lines"], "host"),
-           [("transfer", "transfer"), ("project", "project"), ("host", "host"), ("role", "role"),
-            ("share", "share"), ("book", "book"), ("unit", "unit")] + amounts)
+    render(
+        labelled(result["lines"], "host"),
+        [
+            ("transfer", "transfer"),
+            ("project", "project"),
+            ("host", "host"),
+            ("role", "role"),
+            ("share", "share"),
+            ("book", "book"),
+            ("unit", "unit"),
+        ]
+        + amounts,
+    )
     click.echo()
     render(result["totals"], [("book", "book"), ("unit", "unit")] + amounts + [("net", "net 净额")])
 

@@ -45,8 +45,10 @@ def check(files: tuple[str, ...]) -> None:
             continue
         for warning in loaded.warnings:
             click.echo(f"{warning} (warning)", err=True)
-        click.echo(f"{name}: ok ({loaded.ruleset.ruleset} {loaded.ruleset.version}, "
-                   f"{len(loaded.ruleset.shares)} shares)")
+        click.echo(
+            f"{name}: ok ({loaded.ruleset.ruleset} {loaded.ruleset.version}, "
+            f"{len(loaded.ruleset.shares)} shares)"
+        )
     if bad:
         click.echo(f"{bad} of {len(files)} files have problems.", err=True)
         sys.exit(1)
@@ -54,8 +56,12 @@ def check(files: tuple[str, ...]) -> None:
 
 @rules.command("test")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--rules", "rules_file", type=click.Path(dir_okay=False),
-              help="Rule file to test, instead of the case file's `rules:`.")
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(dir_okay=False),
+    help="Rule file to test, instead of the case file's `rules:`.",
+)
 def test(files: tuple[str, ...], rules_file: str | None) -> None:
     """Run rule-test case files; show expected and actual per region for each failing case.
 

@@ -25,13 +25,17 @@ def settle(period: str) -> None:
     if fmt() == "json":
         render_object(result)
     elif result["entries"]:
-        click.echo(f"Settled through {result['period']} (run {result['run']}): {result['entries']} "
-                   f"entries, {result['postings']} postings, {result['projects']} projects recomputed.")
+        click.echo(
+            f"Settled through {result['period']} (run {result['run']}): {result['entries']} "
+            f"entries, {result['postings']} postings, {result['projects']} projects recomputed."
+        )
     else:
         click.echo(f"Settled through {result['period']} (run {result['run']}): nothing new to post.")
     if fmt() != "json":
-        click.echo(f"Ledger head: entry {result['ledger_entries']}, hash {result['head']} "
-                   "(keep it, or `pool ledger checkpoint --out FILE`).")
+        click.echo(
+            f"Ledger head: entry {result['ledger_entries']}, hash {result['head']} "
+            "(keep it, or `pool ledger checkpoint --out FILE`)."
+        )
 
 
 @click.group("period")

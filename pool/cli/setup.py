@@ -12,8 +12,13 @@ from pool.services import setup
 
 
 @click.command("init")
-@click.option("--regions", default="shangluo", show_default=True, metavar="shangluo|FILE",
-              help="The built-in region preset, or a YAML file of the same shape.")
+@click.option(
+    "--regions",
+    default="shangluo",
+    show_default=True,
+    metavar="shangluo|FILE",
+    help="The built-in region preset, or a YAML file of the same shape.",
+)
 @click.option("--admin", required=True, metavar="NAME", help="Name of the first city actor.")
 @format_option
 def init(regions: str, admin: str) -> None:
@@ -97,8 +102,10 @@ def db_backup(file: Path) -> None:
         render_object(result)
     elif result["backend"] == "sqlite":
         head = f", head {result['head']}" if result["head"] else ""
-        click.echo(f"Backed up to {result['file']} ({result['bytes']} bytes): schema "
-                   f"{result['revision']}, ledger entry {result['ledger_entries']}{head}.")
+        click.echo(
+            f"Backed up to {result['file']} ({result['bytes']} bytes): schema "
+            f"{result['revision']}, ledger entry {result['ledger_entries']}{head}."
+        )
     else:
         click.echo("PostgreSQL is backed up with its own tool; run:")
         click.echo(f"  {result['command']}")
@@ -109,8 +116,13 @@ def db_backup(file: Path) -> None:
 
 
 @click.command("demo")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
-              help="Directory for the demo database (default: a new temporary directory).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory for the demo database (default: a new temporary directory).",
+)
 def demo(directory: str | None) -> None:
     """Run a realistic day of the pool in a fresh SQLite file and print what happened.
 

@@ -8,9 +8,17 @@ from pool.cli.common import format_option, render, render_object
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.services import transfers as service
 
-COLUMNS = [("id", "id"), ("project", "project"), ("project_name", "name"),
-           ("from", "from"), ("to", "to"), ("effective", "effective"),
-           ("ruleset", "ruleset"), ("version", "version"), ("agreement", "agreement")]
+COLUMNS = [
+    ("id", "id"),
+    ("project", "project"),
+    ("project_name", "name"),
+    ("from", "from"),
+    ("to", "to"),
+    ("effective", "effective"),
+    ("ruleset", "ruleset"),
+    ("version", "version"),
+    ("agreement", "agreement"),
+]
 
 
 def show_transfer(row: dict[str, object]) -> None:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
 
-Weights = tuple[int, tuple[int, ...]]   # a common denominator and each party's numerator over it
+Weights = tuple[int, tuple[int, ...]]  # a common denominator and each party's numerator over it
 
 
 def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
@@ -26,8 +26,7 @@ def integer_weights(weights: tuple[Fraction, ...]) -> Weights:
 
 
 @lru_cache(maxsize=4096)
-def split_weights(origin_num: int, origin_den: int, city_num: int, city_den: int,
-                  origins: int) -> Weights:
+def split_weights(origin_num: int, origin_den: int, city_num: int, city_den: int, origins: int) -> Weights:
     """Host, each of `origins` origins and the city, for a schedule step whose origin and city
     ratios are origin_num/origin_den and city_num/city_den (integers hash fast)."""
     o, c = Fraction(origin_num, origin_den), Fraction(city_num, city_den)

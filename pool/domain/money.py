@@ -22,7 +22,7 @@ class AmountError(InvalidInput):
 def parse_amount(value: object, *, allow_negative: bool = False) -> int:
     """Return the amount in minor units; raise AmountError with a sentence saying why not."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise AmountError(f"{shown(value)} is not an exact amount; write it as text such as \"1234.50\".")
+        raise AmountError(f'{shown(value)} is not an exact amount; write it as text such as "1234.50".')
     if isinstance(value, int):
         if abs(value) * 100 > MAX_AMOUNT:
             raise AmountError(f"{shown(value)} is too large to be an amount.")

@@ -59,5 +59,7 @@ def require_not_future(month: Month, now_utc: datetime, what: str) -> None:
     last settled period, or the month a project moved, and block every real month after it."""
     latest = current_month(now_utc)
     if month > latest:
-        raise InvalidInput(f"{format_month(month)} is after the current month; {what} is "
-                           f"{format_month(latest)} at the latest.")
+        raise InvalidInput(
+            f"{format_month(month)} is after the current month; {what} is "
+            f"{format_month(latest)} at the latest."
+        )

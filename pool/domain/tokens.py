@@ -36,5 +36,4 @@ def verify_token(token: str, stored: str | None) -> bool:
 
 
 def _scrypt(token: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(token.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 2**20,
-                          dklen=32)
+    return hashlib.scrypt(token.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 2**20, dklen=32)

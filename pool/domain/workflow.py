@@ -8,8 +8,7 @@ CLAIM_STATES = ("pending", "approved", "rejected", "withdrawn")
 ROLES = ("county", "city", "policy", "auditor")
 
 # The milestone a stage sets when a project reaches it.
-STAGE_MILESTONE = {"signed": "signed", "started": "construction_start",
-                   "operating": "operation_start"}
+STAGE_MILESTONE = {"signed": "signed", "started": "construction_start", "operating": "operation_start"}
 _ORDER = {stage: n for n, stage in enumerate(STAGES)}
 
 
@@ -20,8 +19,7 @@ def check_stage_change(current: str, new: str) -> None:
     if current == "terminated" and new != "terminated":
         raise InvalidInput("The project is terminated; its stage can no longer change.")
     if new != "terminated" and _ORDER[new] < _ORDER[current]:
-        raise InvalidInput(f"A project cannot go back from {current} to {new}; stages only move "
-                           "forward.")
+        raise InvalidInput(f"A project cannot go back from {current} to {new}; stages only move forward.")
 
 
 def check_milestone(name: str) -> None:

@@ -41,7 +41,7 @@ _FAST_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?")
 
 @dataclass(frozen=True)
 class Row:
-    row: int            # the row number a spreadsheet shows (the header is row 1)
+    row: int  # the row number a spreadsheet shows (the header is row 1)
     project: str
     period: int
     metric: str
@@ -94,8 +94,9 @@ def _csv_cells(path: Path) -> Iterator[list[object]]:
         except UnicodeDecodeError:
             raw.seek(0)
             line = _first_undecodable_line(raw)
-            raise InvalidInput(f"{path.name}: line {line} is not UTF-8 text; save the file as CSV "
-                               "UTF-8.") from None
+            raise InvalidInput(
+                f"{path.name}: line {line} is not UTF-8 text; save the file as CSV UTF-8."
+            ) from None
 
 
 def _bounded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
@@ -104,11 +105,11 @@ def _bounded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
     while line := text.readline(MAX_LINE + 1):
         number += 1
         if len(line) > MAX_LINE:
-            raise InvalidInput(f"{name}: line {number} is longer than {MAX_LINE} characters; "
-                               "this is not an actuals file.")
+            raise InvalidInput(
+                f"{name}: line {number} is longer than {MAX_LINE} characters; this is not an actuals file."
+            )
         if "\x00" in line:
-            raise InvalidInput(f"{name}: line {number} holds a NUL character; this is not a "
-                               "text file.")
+            raise InvalidInput(f"{name}: line {number} holds a NUL character; this is not a text file.")
         yield line
 
 
@@ -117,7 +118,7 @@ def _first_undecodable_line(raw: BinaryIO) -> int:
     number = 0
     for number, line in enumerate(raw, start=1):
         if number == 1 and line.startswith(codecs.BOM_UTF8):
-            line = line[len(codecs.BOM_UTF8):]
+            line = line[len(codecs.BOM_UTF8) :]
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
@@ -147,14 +148,18 @@ def _header(cells: Iterator[list[object]], path: Path) -> int:
     """Check the header row; the number of columns (4, or 5 with a note)."""
     header = next(cells, None)
     if header is None:
-        raise InvalidInput(f"{path.name}: the file is empty; the first row must be the header "
-                           "project,period,metric,amount[,note].")
+        raise InvalidInput(
+            f"{path.name}: the file is empty; the first row must be the header "
+            "project,period,metric,amount[,note]."
+        )
     names = [_text(c).lower() for c in header]
     while names and names[-1] == "":
         names.pop()
     if tuple(names[:4]) != COLUMNS or names[4:] not in ([], ["note"]):
-        raise InvalidInput(f"{path.name}: row 1: the header must be project,period,metric,amount "
-                           f"with an optional note column, not {','.join(names)[:200]!r}.")
+        raise InvalidInput(
+            f"{path.name}: row 1: the header must be project,period,metric,amount "
+            f"with an optional note column, not {','.join(names)[:200]!r}."
+        )
     return len(names)
 
 
@@ -172,13 +177,25 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
             if month is None and (p := _FAST_PERIOD.fullmatch(period)) is not None:
                 month = months[period] = int(p.group(1)) * 12 + int(p.group(2)) - 1
             note = values[4] if width == 5 else ""
-            if (month is not None and (a := fast_amount(amount)) is not None and project and metric
-                    and len(project) <= MAX_FIELD and len(metric) <= MAX_FIELD
-                    and len(note) <= MAX_FIELD):
+            if (
+                month is not None
+                and (a := fast_amount(amount)) is not None
+                and project
+                and metric
+                and len(project) <= MAX_FIELD
+                and len(metric) <= MAX_FIELD
+                and len(note) <= MAX_FIELD
+            ):
                 whole, frac = a.group(1, 2)
-                yield (number, project, month, metric,
-                       int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0"))),
-                       note.strip(), None)
+                yield (
+                    number,
+                    project,
+                    month,
+                    metric,
+                    int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0"))),
+                    note.strip(),
+                    None,
+                )
                 continue
         if all(_text(v) == "" for v in values):
             continue
@@ -190,18 +207,31 @@ def _rows(cells: Iterator[list[object]], width: int) -> Iterator[StagedRow]:
     for number, values in enumerate(cells, start=2):
         if len(values) == width:
             project, period, metric, amount = values[0], values[1], values[2], values[3]
-            if (type(project) is str and type(metric) is str and type(period) is str
-                    and type(amount) is str):
+            if type(project) is str and type(metric) is str and type(period) is str and type(amount) is str:
                 p, a = fast_period(period), fast_amount(amount)
                 project, metric = project.strip(), metric.strip()
                 note = values[4] if width == 5 else ""
-                if (p and a and project and metric and len(project) <= MAX_FIELD
-                        and len(metric) <= MAX_FIELD and type(note) is str
-                        and len(note) <= MAX_FIELD):
+                if (
+                    p
+                    and a
+                    and project
+                    and metric
+                    and len(project) <= MAX_FIELD
+                    and len(metric) <= MAX_FIELD
+                    and type(note) is str
+                    and len(note) <= MAX_FIELD
+                ):
                     whole, frac = a.group(1, 2)
                     fen = int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0")))
-                    yield (number, project, int(p.group(1)) * 12 + int(p.group(2)) - 1, metric,
-                           fen, note.strip(), None)
+                    yield (
+                        number,
+                        project,
+                        int(p.group(1)) * 12 + int(p.group(2)) - 1,
+                        metric,
+                        fen,
+                        note.strip(),
+                        None,
+                    )
                     continue
         if all(_text(v) == "" for v in values):
             continue
@@ -233,8 +263,7 @@ def _careful(number: int, values: list[object], width: int) -> StagedRow:
         problems.append(f"amount: {exc}".rstrip("."))
         fen = 0
     if problems:
-        return (number, _text(project)[:MAX_FIELD], 0, _text(metric)[:MAX_FIELD], 0, "",
-                "; ".join(problems))
+        return (number, _text(project)[:MAX_FIELD], 0, _text(metric)[:MAX_FIELD], 0, "", "; ".join(problems))
     return (number, _text(project), month, _text(metric), fen, note, None)
 
 

@@ -22,19 +22,20 @@ def check_target(path: Path, *, force: bool = False, protected: Sequence[Path] =
     if not path.parent.is_dir():
         raise InvalidInput(f"{path.parent} is not a directory; create it first.")
     if (path.exists() or path.is_symlink()) and not force:
-        raise InvalidInput(f"{path} already exists; nothing was written. Name a new file, or "
-                           "add --force to replace it.")
+        raise InvalidInput(
+            f"{path} already exists; nothing was written. Name a new file, or add --force to replace it."
+        )
 
 
 @contextmanager
-def new_file(path: Path, *, force: bool = False, protected: Sequence[Path] = (),
-             binary: bool = False) -> Iterator[IO[Any]]:
+def new_file(
+    path: Path, *, force: bool = False, protected: Sequence[Path] = (), binary: bool = False
+) -> Iterator[IO[Any]]:
     """Open a file that appears at `path` only when the block completes without an error."""
     check_target(path, force=force, protected=protected)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        handle: IO[Any] = (open(partial, "xb") if binary
-                           else open(partial, "x", encoding="utf-8", newline=""))
+        handle: IO[Any] = open(partial, "xb") if binary else open(partial, "x", encoding="utf-8", newline="")
     except OSError as exc:
         raise InvalidInput(f"{path} cannot be written: {exc.strerror or exc}.") from None
     try:
@@ -53,8 +54,9 @@ def _into_place(partial: Path, path: Path, *, force: bool, protected: Sequence[P
         else:
             os.link(partial, path)  # fails, rather than overwrites, if the file appeared meanwhile
     except FileExistsError:
-        raise InvalidInput(f"{path} appeared while it was being written; nothing was written "
-                           "there.") from None
+        raise InvalidInput(
+            f"{path} appeared while it was being written; nothing was written there."
+        ) from None
     except OSError as exc:
         raise InvalidInput(f"{path} cannot be written: {exc.strerror or exc}.") from None
 

@@ -24,8 +24,7 @@ class Checkpoint:
     database: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"entries": self.entries, "head": self.head, "at": self.at,
-                "database": self.database}
+        return {"entries": self.entries, "head": self.head, "at": self.at, "database": self.database}
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n"
@@ -47,5 +46,6 @@ def parse(text: str, source: str) -> Checkpoint:
     if entries == 0 and head != GENESIS:
         raise InvalidInput(f"{source} is not a checkpoint: an empty ledger's head is 64 zeros.")
     database = data.get("database")
-    return Checkpoint(entries, head, str(at) if at is not None else "",
-                      database if isinstance(database, str) else None)
+    return Checkpoint(
+        entries, head, str(at) if at is not None else "", database if isinstance(database, str) else None
+    )

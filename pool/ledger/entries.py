@@ -21,11 +21,12 @@ class EntryDraft(NamedTuple):
     transfer: int
     share: str
     book: str
-    postings: tuple[tuple[str, int], ...]   # (account, amount in minor units), sorted by account
+    postings: tuple[tuple[str, int], ...]  # (account, amount in minor units), sorted by account
 
 
-def deltas(targets: Mapping[tuple[int, str, str, str], int],
-           posted: Mapping[tuple[int, str, str, str], int]) -> dict[tuple[int, str, str, str], int]:
+def deltas(
+    targets: Mapping[tuple[int, str, str, str], int], posted: Mapping[tuple[int, str, str, str], int]
+) -> dict[tuple[int, str, str, str], int]:
     """target − posted for every (transfer, share, book, region) where they differ."""
     out = {}
     for key in targets.keys() | posted.keys():
@@ -49,8 +50,16 @@ def drafts(changes: Mapping[tuple[int, str, str, str], int]) -> list[EntryDraft]
     return out
 
 
-def entry_hash(prev_hash: str, seq: int, run: int, period: str, transfer: int, share: str,
-               book: str, postings: Iterable[tuple[str, int]]) -> str:
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    run: int,
+    period: str,
+    transfer: int,
+    share: str,
+    book: str,
+    postings: Iterable[tuple[str, int]],
+) -> str:
     """SHA-256 over the previous hash and the entry's content, in a canonical text form."""
     body = "\n".join(f"{account}={amount}" for account, amount in sorted(postings))
     text = f"{prev_hash}\n{seq}\n{run}\n{period}\n{transfer}\n{share}\n{book}\n{body}"

@@ -27,8 +27,7 @@ PARTY_ROOT = "Assets"
 SOURCE_ROOT = "Income"
 SOURCE_COMPONENT = "Source"
 HASH_PREFIX = 12
-CSV_COLUMNS = ("seq", "date", "transfer", "share", "book", "account", "region", "amount", "unit",
-               "hash")
+CSV_COLUMNS = ("seq", "date", "transfer", "share", "book", "account", "region", "amount", "unit", "hash")
 _COMMODITY = re.compile(r"[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]")
 
 
@@ -41,7 +40,7 @@ class Entry:
     book: str
     through: Month
     hash: str
-    postings: tuple[tuple[str, int], ...]   # (pool account name, amount in minor units)
+    postings: tuple[tuple[str, int], ...]  # (pool account name, amount in minor units)
 
 
 def entry_date(through: Month) -> date:
@@ -89,8 +88,10 @@ def commodity(unit: str) -> str:
 
 
 def narration(entry: Entry) -> str:
-    return (f"transfer {entry.transfer} share {entry.share} run {entry.run} seq {entry.seq} "
-            f"hash {entry.hash[:HASH_PREFIX]}")
+    return (
+        f"transfer {entry.transfer} share {entry.share} run {entry.run} seq {entry.seq} "
+        f"hash {entry.hash[:HASH_PREFIX]}"
+    )
 
 
 def _posting_lines(entry: Entry, units: dict[str, str]) -> Iterator[str]:
@@ -116,15 +117,19 @@ def ledger_header(accounts: Iterable[tuple[str, str]]) -> Iterator[str]:
 
 def ledger_transaction(entry: Entry, units: dict[str, str]) -> str:
     head = f"{entry_date(entry.through).isoformat()} * {narration(entry)}"
-    meta = [f"  ; seq: {entry.seq}", f"  ; run: {entry.run}", f"  ; transfer: {entry.transfer}",
-            f"  ; hash: {entry.hash}"]
+    meta = [
+        f"  ; seq: {entry.seq}",
+        f"  ; run: {entry.run}",
+        f"  ; transfer: {entry.transfer}",
+        f"  ; hash: {entry.hash}",
+    ]
     return "\n".join([head, *meta, *_posting_lines(entry, units)]) + "\n"
 
 
 # -- beancount ---------------------------------------------------------------------------------
 def beancount_header(accounts: Sequence[tuple[str, str]], opened: date) -> Iterator[str]:
     """Options, commodities and an `open` directive (with its currency) for every account."""
-    yield '; pool ledger export (beancount)'
+    yield "; pool ledger export (beancount)"
     yield 'option "title" "pool ledger"'
     units = sorted({commodity(u) for _, u in accounts})
     if units:
@@ -139,10 +144,14 @@ def beancount_header(accounts: Sequence[tuple[str, str]], opened: date) -> Itera
 
 
 def beancount_transaction(entry: Entry, units: dict[str, str]) -> str:
-    head = (f'{entry_date(entry.through).isoformat()} * "transfer {entry.transfer}" '
-            f'"{narration(entry)}"')
-    meta = [f"  seq: {entry.seq}", f"  run: {entry.run}", f"  transfer: {entry.transfer}",
-            f'  share: "{entry.share}"', f'  hash: "{entry.hash}"']
+    head = f'{entry_date(entry.through).isoformat()} * "transfer {entry.transfer}" "{narration(entry)}"'
+    meta = [
+        f"  seq: {entry.seq}",
+        f"  run: {entry.run}",
+        f"  transfer: {entry.transfer}",
+        f'  share: "{entry.share}"',
+        f'  hash: "{entry.hash}"',
+    ]
     return "\n".join([head, *meta, *_posting_lines(entry, units)]) + "\n"
 
 
@@ -152,5 +161,15 @@ def csv_rows(entry: Entry, units: dict[str, str]) -> Iterator[tuple[str, ...]]:
     day = entry_date(entry.through).isoformat()
     for account, fen in entry.postings:
         _, region, _ = split_account(account)
-        yield (str(entry.seq), day, str(entry.transfer), entry.share, entry.book, account,
-               "" if region == SOURCE else region, format_amount(fen), units[account], entry.hash)
+        yield (
+            str(entry.seq),
+            day,
+            str(entry.transfer),
+            entry.share,
+            entry.book,
+            account,
+            "" if region == SOURCE else region,
+            format_amount(fen),
+            units[account],
+            entry.hash,
+        )

@@ -49,8 +49,11 @@ def _check_entry(entry: Sequence[Any], postings: list[tuple[str, int]], report: 
     expected_seq = report.entries + 1
     report.entries += 1
     if seq != expected_seq:
-        report.problem(f"entry {seq}: the chain jumps from entry {expected_seq - 1} to {seq}; "
-                       f"entry {expected_seq} is missing.", seq)
+        report.problem(
+            f"entry {seq}: the chain jumps from entry {expected_seq - 1} to {seq}; "
+            f"entry {expected_seq} is missing.",
+            seq,
+        )
         report.entries = seq
     if prev_hash != report.head:
         report.problem(f"entry {seq}: its previous hash does not match the entry before it.", seq)
@@ -73,8 +76,10 @@ def check_balances(stored: dict[int, tuple[str, int]], report: Report) -> None:
     for _, (name, balance) in sorted(stored.items()):
         computed = sums.get(name, 0)
         if balance != computed:
-            report.problem(f"account {name}: stored balance {format_amount(balance)}, but its "
-                           f"postings sum to {format_amount(computed)}.")
+            report.problem(
+                f"account {name}: stored balance {format_amount(balance)}, but its "
+                f"postings sum to {format_amount(computed)}."
+            )
 
 
 def check_positions(stored: Iterable[Sequence[Any]], report: Report) -> None:
@@ -89,12 +94,16 @@ def check_positions(stored: Iterable[Sequence[Any]], report: Report) -> None:
         seen.add(key)
         computed = sums.get(key, 0)
         if amount != computed:
-            report.problem(f"transfer {transfer_id} share {share} region {region}: stored position "
-                           f"{format_amount(amount)}, but its postings sum to {format_amount(computed)}.")
+            report.problem(
+                f"transfer {transfer_id} share {share} region {region}: stored position "
+                f"{format_amount(amount)}, but its postings sum to {format_amount(computed)}."
+            )
     for key, computed in sums.items():
         if computed and key not in seen and not key[2].startswith("@"):
-            report.problem(f"transfer {key[0]} share {key[1]} region {key[2]}: postings sum to "
-                           f"{format_amount(computed)} but no position is stored.")
+            report.problem(
+                f"transfer {key[0]} share {key[1]} region {key[2]}: postings sum to "
+                f"{format_amount(computed)} but no position is stored."
+            )
 
 
 def check_checkpoint(entries: int, head: str, at: str, report: Report) -> None:
@@ -103,12 +112,20 @@ def check_checkpoint(entries: int, head: str, at: str, report: Report) -> None:
         return
     taken = f" taken {at}" if at else ""
     if report.entries < entries:
-        report.problem(f"entry {entries}: the checkpoint{taken} records {entries} entries, but the "
-                       f"ledger now has only {report.entries}; entries were removed.", entries)
+        report.problem(
+            f"entry {entries}: the checkpoint{taken} records {entries} entries, but the "
+            f"ledger now has only {report.entries}; entries were removed.",
+            entries,
+        )
     elif report.watched_hash is None:
-        report.problem(f"entry {entries}: the checkpoint{taken} ends at this entry, but the "
-                       "ledger no longer holds it.", entries)
+        report.problem(
+            f"entry {entries}: the checkpoint{taken} ends at this entry, but the ledger no longer holds it.",
+            entries,
+        )
     elif report.watched_hash != head:
-        report.problem(f"entry {entries}: the checkpoint{taken} records its hash as {head[:16]}…, "
-                       f"but the ledger's history recomputes it as {report.watched_hash[:16]}…; "
-                       f"entries up to {entries} were rewritten.", entries)
+        report.problem(
+            f"entry {entries}: the checkpoint{taken} records its hash as {head[:16]}…, "
+            f"but the ledger's history recomputes it as {report.watched_hash[:16]}…; "
+            f"entries up to {entries} were rewritten.",
+            entries,
+        )

@@ -21,7 +21,8 @@ def resolve_agreement(ruleset: Ruleset, raw: Mapping[str, object]) -> dict[str, 
             known = ", ".join(sorted(declared)) or "none"
             raise InvalidInput(
                 f"agreement value {key!r} is not declared by ruleset {ruleset.ruleset} "
-                f"{ruleset.version}; it declares: {known}.")
+                f"{ruleset.version}; it declares: {known}."
+            )
     values: dict[str, Value] = {}
     for key, decl in declared.items():
         if key in raw:
@@ -34,7 +35,8 @@ def resolve_agreement(ruleset: Ruleset, raw: Mapping[str, object]) -> dict[str, 
                 raise InvalidInput(f"agreement value {key!r}: {why}.")
         elif decl.required:
             raise InvalidInput(
-                f"agreement value {key!r} is required by ruleset {ruleset.ruleset} {ruleset.version}.")
+                f"agreement value {key!r} is required by ruleset {ruleset.ruleset} {ruleset.version}."
+            )
         elif decl.default is not None:
             value = parse_value(decl, decl.default)
         else:
@@ -53,9 +55,9 @@ def _check_portions(ruleset: Ruleset, values: Mapping[str, Value]) -> None:
                 keys = " and ".join(repr(v.key) for v in refs)
                 raise InvalidInput(
                     f"agreement value {keys}: share {share.name!r} would give origin "
-                    f"{format_ratio(origin)} and city {format_ratio(city)}, more than 100%.")
+                    f"{format_ratio(origin)} and city {format_ratio(city)}, more than 100%."
+                )
 
 
 def _ratio(value: Fraction | AgreementRef, values: Mapping[str, Value]) -> Fraction:
     return Fraction(values[value.key]) if isinstance(value, AgreementRef) else value
-

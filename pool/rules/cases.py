@@ -86,16 +86,21 @@ def run_case(ruleset: Ruleset, case: Case, where: str) -> CaseResult:
     except PoolError as exc:
         if case.expect_error is not None and case.expect_error in str(exc):
             return CaseResult(case.name, True)
-        wanted = (f"expected error containing {case.expect_error!r}" if case.expect_error
-                  else "expected amounts")
+        wanted = (
+            f"expected error containing {case.expect_error!r}" if case.expect_error else "expected amounts"
+        )
         return CaseResult(case.name, False, [f"{where}: {wanted}, but got the error: {exc}"])
     if case.expect_error is not None:
-        return CaseResult(case.name, False,
-                          [f"{where}: expected error containing {case.expect_error!r}, but it settled"])
+        return CaseResult(
+            case.name, False, [f"{where}: expected error containing {case.expect_error!r}, but it settled"]
+        )
     lines = _diff(ruleset, case.expect or {}, actual)
     if lines:
-        return CaseResult(case.name, False, [where + ":"] + lines + ["  trace:"] +
-                          ["    " + line for line in text.splitlines()])
+        return CaseResult(
+            case.name,
+            False,
+            [where + ":"] + lines + ["  trace:"] + ["    " + line for line in text.splitlines()],
+        )
     return CaseResult(case.name, True)
 
 
@@ -107,11 +112,16 @@ def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], st
         TransferFacts(t.from_, t.to, t.effective, ruleset, resolve_agreement(ruleset, t.agreement), i + 1)
         for i, t in enumerate(case.transfers)
     ]
-    project = ProjectFacts(case.project.planned_investment, case.project.kind,
-                           case.project.capital_source, dict(case.project.milestones))
+    project = ProjectFacts(
+        case.project.planned_investment,
+        case.project.kind,
+        case.project.capital_source,
+        dict(case.project.milestones),
+    )
     actuals: dict[str, dict[Month, int]] = {m: dict(v) for m, v in case.actuals.items()}
-    targets, traces = settle_project(project, transfers, actuals, case.through,
-                                     ruleset.city or "city", trace=True)
+    targets, traces = settle_project(
+        project, transfers, actuals, case.through, ruleset.city or "city", trace=True
+    )
     totals: dict[str, dict[str, int]] = {}
     for t in targets:
         by_region = totals.setdefault(t.share, {})
@@ -119,8 +129,9 @@ def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], st
     return totals, render_text(traces)
 
 
-def _diff(ruleset: Ruleset, expect: dict[str, dict[str, int]],
-          actual: dict[str, dict[str, int]]) -> list[str]:
+def _diff(
+    ruleset: Ruleset, expect: dict[str, dict[str, int]], actual: dict[str, dict[str, int]]
+) -> list[str]:
     lines = []
     for share, regions in expect.items():
         if share not in {s.name for s in ruleset.shares}:
@@ -135,6 +146,8 @@ def _diff(ruleset: Ruleset, expect: dict[str, dict[str, int]],
         if any(mark for *_, mark in rows):
             lines.append(f"  share {share}: {'region':<12} {'expected':>16} {'actual':>16}")
             for region, want, have, mark in rows:
-                lines.append(f"  {'':<{len(share) + 7}}{region:<12} {format_amount(want):>16} "
-                             f"{format_amount(have):>16}{mark}")
+                lines.append(
+                    f"  {'':<{len(share) + 7}}{region:<12} {format_amount(want):>16} "
+                    f"{format_amount(have):>16}{mark}"
+                )
     return lines

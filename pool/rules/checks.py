@@ -26,9 +26,13 @@ _ALLOWED = {  # which modes may carry each optional key
 
 def check_ruleset(rs: Ruleset) -> Iterator[Problem]:
     if rs.effective_until is not None and rs.effective_until < rs.effective_from:
-        yield ("effective_until",), (
-            f"effective_until {format_month(rs.effective_until)} is before effective_from "
-            f"{format_month(rs.effective_from)}")
+        yield (
+            ("effective_until",),
+            (
+                f"effective_until {format_month(rs.effective_until)} is before effective_from "
+                f"{format_month(rs.effective_from)}"
+            ),
+        )
     yield from _check_agreement(rs)
     yield from _check_references(rs)
     seen: dict[str, int] = {}
@@ -95,8 +99,10 @@ def _check_references(rs: Ruleset) -> Iterator[Problem]:
         for j, flag in enumerate(rs.eligibility.agreement_flags):
             decl = rs.agreement.get(flag)
             if decl is None or decl.type != "flag":
-                yield ("eligibility", "agreement_flags", j), (
-                    f"{flag!r} is not declared under agreement as a flag")
+                yield (
+                    ("eligibility", "agreement_flags", j),
+                    (f"{flag!r} is not declared under agreement as a flag"),
+                )
 
 
 def _check_share(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
@@ -111,9 +117,13 @@ def _check_share(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
         yield loc, "a split share needs a schedule"
     if share.term is not None:
         if share.term.start not in TERM_STARTS:
-            yield loc + ("term", "start"), (
-                f"{share.term.start!r} is not a term start; use transfer, first_report or "
-                "milestone:signed|construction_start|operation_start|full_capacity")
+            yield (
+                loc + ("term", "start"),
+                (
+                    f"{share.term.start!r} is not a term start; use transfer, first_report or "
+                    "milestone:signed|construction_start|operation_start|full_capacity"
+                ),
+            )
         if share.term.extend_years_if_cap_unmet and share.cap is None:
             yield loc + ("term", "extend_years_if_cap_unmet"), "an extension needs a cap"
     if share.mode == "split" and share.schedule:
@@ -141,8 +151,13 @@ def _check_schedule(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
     assert share.schedule is not None
     for j, step in enumerate(share.schedule):
         if _lowest(rs, step.origin) + _lowest(rs, step.city) > 1:
-            yield loc + (j,), ("origin and city portions add up to more than 100%"
-                               + (" even at their minimums" if _has_ref(step) else ""))
+            yield (
+                loc + (j,),
+                (
+                    "origin and city portions add up to more than 100%"
+                    + (" even at their minimums" if _has_ref(step) else "")
+                ),
+            )
     spans = sorted((s.years[0], s.years[1], j) for j, s in enumerate(share.schedule))
     for (_a0, a1, _), (b0, _b1, k) in zip(spans, spans[1:]):
         if a1 is None or b0 <= a1:

@@ -14,9 +14,15 @@ from pool.rules.shares import Context, settle_share, value
 from pool.rules.trace import TransferTrace
 
 
-def settle_project(project: ProjectFacts, transfers: Sequence[TransferFacts], actuals: Actuals,
-                   through: Month, city: str, *, trace: bool = False
-                   ) -> tuple[list[Target], list[TransferTrace]]:
+def settle_project(
+    project: ProjectFacts,
+    transfers: Sequence[TransferFacts],
+    actuals: Actuals,
+    through: Month,
+    city: str,
+    *,
+    trace: bool = False,
+) -> tuple[list[Target], list[TransferTrace]]:
     """Cumulative targets of every transfer of one project through `through`."""
     ordered = sorted(transfers, key=lambda t: t.effective)
     targets: list[Target] = []
@@ -61,8 +67,10 @@ def failing_conditions(project: ProjectFacts, t: TransferFacts) -> list[str]:
     if rule.min_planned_investment is not None:
         minimum = value(rule.min_planned_investment, t.agreement)
         if project.planned_investment < minimum:
-            failing.append(f"planned investment {format_amount(project.planned_investment)} is below "
-                           f"min_planned_investment {format_amount(minimum)}")
+            failing.append(
+                f"planned investment {format_amount(project.planned_investment)} is below "
+                f"min_planned_investment {format_amount(minimum)}"
+            )
     if project.kind in rule.kinds_excluded:
         failing.append(f"kind {project.kind} is in kinds_excluded")
     if rule.capital_sources is not None and project.capital_source not in rule.capital_sources:
@@ -73,23 +81,55 @@ def failing_conditions(project: ProjectFacts, t: TransferFacts) -> list[str]:
     return failing
 
 
-def _context(project: ProjectFacts, ordered: Sequence[TransferFacts], i: int, cover_to: Month,
-             through: Month, city: str, trace: bool) -> Context:
+def _context(
+    project: ProjectFacts,
+    ordered: Sequence[TransferFacts],
+    i: int,
+    cover_to: Month,
+    through: Month,
+    city: str,
+    trace: bool,
+) -> Context:
     t = ordered[i]
     origins = origins_of(ordered, i)
     failing = failing_conditions(project, t)
     reason = ("not eligible: " + "; ".join(failing)) if failing else ""
     if not origins and not reason:
         reason = "no origin: the project returned to a region that gave it up"
-    return Context(t.to_region, origins, t.ruleset.city or city, t.effective, t.effective,
-                   cover_to, through, t.agreement, project.milestones, reason, trace)
+    return Context(
+        t.to_region,
+        origins,
+        t.ruleset.city or city,
+        t.effective,
+        t.effective,
+        cover_to,
+        through,
+        t.agreement,
+        project.milestones,
+        reason,
+        trace,
+    )
 
 
 def _transfer_trace(t: TransferFacts, ctx: Context, through: Month) -> TransferTrace:
-    failing = ctx.host_reason[len("not eligible: "):].split("; ") if ctx.host_reason.startswith(
-        "not eligible") else []
+    failing = (
+        ctx.host_reason[len("not eligible: ") :].split("; ")
+        if ctx.host_reason.startswith("not eligible")
+        else []
+    )
     return TransferTrace(
-        t.key, t.ruleset.ruleset, t.ruleset.version, t.from_region, t.to_region,
-        format_month(t.effective), format_month(ctx.cover_from),
-        format_month(ctx.cover_to) if ctx.cover_to < through else None, format_month(through),
-        t.ruleset.chain, ctx.origins, ctx.city, not failing, failing)
+        t.key,
+        t.ruleset.ruleset,
+        t.ruleset.version,
+        t.from_region,
+        t.to_region,
+        format_month(t.effective),
+        format_month(ctx.cover_from),
+        format_month(ctx.cover_to) if ctx.cover_to < through else None,
+        format_month(through),
+        t.ruleset.chain,
+        ctx.origins,
+        ctx.city,
+        not failing,
+        failing,
+    )

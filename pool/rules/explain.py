@@ -45,10 +45,14 @@ def render_text(traces: list[TransferTrace]) -> str:
     lines: list[str] = []
     for t in traces:
         until = t.covered_until or t.through
-        lines.append(f"transfer {t.transfer}: {t.from_region} -> {t.to_region}, effective {t.effective}, "
-                     f"ruleset {t.ruleset} {t.version}")
-        lines.append(f"  covers {t.covered_from} .. {until} (through {t.through}); chain {t.chain}: "
-                     f"origins {', '.join(t.origins) or 'none'}; city {t.city}")
+        lines.append(
+            f"transfer {t.transfer}: {t.from_region} -> {t.to_region}, effective {t.effective}, "
+            f"ruleset {t.ruleset} {t.version}"
+        )
+        lines.append(
+            f"  covers {t.covered_from} .. {until} (through {t.through}); chain {t.chain}: "
+            f"origins {', '.join(t.origins) or 'none'}; city {t.city}"
+        )
         lines.append("  eligible" if t.eligible else "  NOT eligible: " + "; ".join(t.failing))
         for s in t.shares:
             lines.extend(_share_lines(s))
@@ -73,9 +77,11 @@ def _share_lines(s: ShareTrace) -> list[str]:
 
 def _year_lines(y: YearTrace) -> list[str]:
     state = "complete" if y.complete else "in progress"
-    lines = [f"    year {y.year} ({y.first_month}..{y.last_month}, {state}): C={format_amount(y.collected)}"
-             f" baseline={format_amount(y.baseline)} B={format_amount(y.shareable)}"
-             + (f" (rest to {y.baseline_to})" if y.collected != y.shareable else "")]
+    lines = [
+        f"    year {y.year} ({y.first_month}..{y.last_month}, {state}): C={format_amount(y.collected)}"
+        f" baseline={format_amount(y.baseline)} B={format_amount(y.shareable)}"
+        + (f" (rest to {y.baseline_to})" if y.collected != y.shareable else "")
+    ]
     if y.ratios:
         ratios = ", ".join(f"{r} {format_ratio(v)}" for r, v in y.ratios.items())
         exact = ", ".join(f"{r} {_exact_amount(v)}" for r, v in y.exact.items())
@@ -83,8 +89,10 @@ def _year_lines(y: YearTrace) -> list[str]:
         lines.append(f"      {step}{ratios}")
         lines.append(f"      exact {exact}")
         if y.remainder_to:
-            lines.append(f"      leftover fen to {', '.join(y.remainder_to)} (largest remainders, tie order "
-                         "host, origins, city)")
+            lines.append(
+                f"      leftover fen to {', '.join(y.remainder_to)} (largest remainders, tie order "
+                "host, origins, city)"
+            )
     if y.floor_moved:
         lines.append(f"      floor moved {format_amount(y.floor_moved)} from host to origins")
     if y.cap_cut:

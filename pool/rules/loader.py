@@ -57,8 +57,9 @@ def load_ruleset(text: str, source: str, today: date | None = None) -> Loaded:
 _PLACEHOLDERS = {"ruleset": "x", "version": "0", "title": "", "effective_from": "2000-01"}
 
 
-def _checks_of_valid_shares(data: dict[str, Any], found: list[tuple[tuple[Any, ...], str]]
-                            ) -> list[tuple[tuple[Any, ...], str]]:
+def _checks_of_valid_shares(
+    data: dict[str, Any], found: list[tuple[tuple[Any, ...], str]]
+) -> list[tuple[tuple[Any, ...], str]]:
     """Check what did validate, so that a malformed part does not hide problems elsewhere.
 
     Malformed shares are left out; malformed top-level keys are left out or replaced by
@@ -111,10 +112,12 @@ def validate(model: type[BaseModel], data: Any, source: str, prefix: tuple[Any, 
         raise RuleFileError(_located(source, data, found, strip=len(prefix))) from None
 
 
-def _located(source: str, data: Any, found: Iterable[tuple[tuple[Any, ...], str]],
-             strip: int = 0) -> list[str]:
-    located = sorted(((line_of(data, loc[strip:]), dotted(loc), msg) for loc, msg in found),
-                     key=lambda item: item[0])
+def _located(
+    source: str, data: Any, found: Iterable[tuple[tuple[Any, ...], str]], strip: int = 0
+) -> list[str]:
+    located = sorted(
+        ((line_of(data, loc[strip:]), dotted(loc), msg) for loc, msg in found), key=lambda item: item[0]
+    )
     return [f"{source}:{line}: {key or '(file)'}: {msg}" for line, key, msg in located]
 
 
@@ -126,10 +129,16 @@ def dotted(loc: Iterable[Any]) -> str:
 
 
 _SECTIONS = {
-    "the top level": schema.Ruleset, "a share": schema.Share, "term": schema.Term,
-    "a schedule step": schema.Step, "eligibility": schema.Eligibility,
-    "an agreement declaration": schema.AgreementDecl, "a metric": schema.Metric,
-    "cap": schema.Cap, "floor": schema.Floor, "base": schema.Base,
+    "the top level": schema.Ruleset,
+    "a share": schema.Share,
+    "term": schema.Term,
+    "a schedule step": schema.Step,
+    "eligibility": schema.Eligibility,
+    "an agreement declaration": schema.AgreementDecl,
+    "a metric": schema.Metric,
+    "cap": schema.Cap,
+    "floor": schema.Floor,
+    "base": schema.Base,
 }
 
 
@@ -144,7 +153,7 @@ def _message(err: Any) -> str:
     if kind == "missing":
         return f"missing required key {key!r}"
     if msg.startswith("Value error, "):
-        return msg[len("Value error, "):]
+        return msg[len("Value error, ") :]
     value = err.get("input")
     if isinstance(value, LineDict | list | dict):
         return msg

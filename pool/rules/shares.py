@@ -22,11 +22,11 @@ class Context:
     city: str
     effective: Month
     cover_from: Month
-    cover_to: Month                    # last covered period, already limited to P
+    cover_to: Month  # last covered period, already limited to P
     through: Month
     agreement: dict[str, Value] | Any
     milestones: Any
-    host_reason: str                   # non-empty: every share goes to the host, and why
+    host_reason: str  # non-empty: every share goes to the host, and why
     trace: bool
 
 
@@ -47,8 +47,7 @@ def settle_share(share: Share, ctx: Context, actuals: Actuals) -> tuple[dict[str
     start, reason = _start(share, ctx, actuals)
     reason = ctx.host_reason or ("mode host" if share.mode == "host" else reason)
     if reason:
-        amounts[0] = sum(sign * a for sign, by_period in terms
-                         for p, a in by_period.items() if lo <= p <= hi)
+        amounts[0] = sum(sign * a for sign, by_period in terms for p, a in by_period.items() if lo <= p <= hi)
         if tr:
             tr.effective_mode, tr.reason, tr.outside_term = "host", reason, amounts[0]
         return _finish(parties, amounts, tr)
@@ -60,7 +59,7 @@ def settle_share(share: Share, ctx: Context, actuals: Actuals) -> tuple[dict[str
         for p, amount in by_period.items():
             if first <= p <= hi:
                 by_year[(p - start) // 12 + 1] += sign * amount
-            elif lo <= p <= hi:   # before the term starts
+            elif lo <= p <= hi:  # before the term starts
                 outside += sign * amount
     limit = share.term.years if share.term else None
     if tr:
@@ -97,8 +96,9 @@ def _start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, 
         return ctx.effective, ""
     if share.term.start == "first_report":
         metric = share.base.plus[0]
-        reported = [p for p, a in actuals.get(metric, {}).items()
-                    if a and ctx.cover_from <= p <= ctx.cover_to]
+        reported = [
+            p for p, a in actuals.get(metric, {}).items() if a and ctx.cover_from <= p <= ctx.cover_to
+        ]
         if not reported:
             return None, f"term not started: no {metric} reported yet"
         return min(reported), ""
@@ -109,8 +109,16 @@ def _start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, 
     return max(ctx.effective, month), ""
 
 
-def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected: int,
-                 cum_origin: int, amounts: list[int], tr: ShareTrace | None) -> int:
+def _settle_year(
+    share: Share,
+    ctx: Context,
+    year: int,
+    start: Month,
+    collected: int,
+    cum_origin: int,
+    amounts: list[int],
+    tr: ShareTrace | None,
+) -> int:
     """Add one term year's result into `amounts`; return what the origins got from its split."""
     n = len(ctx.origins)
     agreement = ctx.agreement
@@ -118,8 +126,18 @@ def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected:
         for i in range(n + 1):
             amounts[i] += collected
         if tr:
-            tr.years.append(_year_trace(ctx, year, start, collected, 0, collected, "host",
-                                        {p: collected for p in [ctx.host, *ctx.origins]}))
+            tr.years.append(
+                _year_trace(
+                    ctx,
+                    year,
+                    start,
+                    collected,
+                    0,
+                    collected,
+                    "host",
+                    {p: collected for p in [ctx.host, *ctx.origins]},
+                )
+            )
         return 0
     baseline = value(share.baseline, agreement) if share.baseline is not None else 0
     shareable = max(0, collected - baseline)
@@ -150,13 +168,21 @@ def _settle_year(share: Share, ctx: Context, year: int, start: Month, collected:
             alloc[0] += cut
             origins = allowed
     if moved or cut:
-        alloc[1:n + 1] = split_equally(origins, n)
+        alloc[1 : n + 1] = split_equally(origins, n)
     for i, a in enumerate(alloc):
         amounts[i] += a + rest_alloc[i]
     if tr:
         parties = [ctx.host, *ctx.origins, ctx.city]
-        yt = _year_trace(ctx, year, start, collected, baseline, shareable, share.baseline_to,
-                         _by_region(parties, [a + r for a, r in zip(alloc, rest_alloc)]))
+        yt = _year_trace(
+            ctx,
+            year,
+            start,
+            collected,
+            baseline,
+            shareable,
+            share.baseline_to,
+            _by_region(parties, [a + r for a, r in zip(alloc, rest_alloc)]),
+        )
         if share.mode == "split":
             first, last = share.step_for(year).years
             yt.step = f"{first}-{last}" if last != first else str(first)
@@ -179,12 +205,28 @@ def _rest_allocation(share: Share, rest: int, n: int) -> list[int]:
     return [0, *split_equally(rest, n), 0]
 
 
-def _year_trace(ctx: Context, year: int, start: Month, collected: int, baseline: int,
-                shareable: int, baseline_to: str, result: dict[str, int]) -> YearTrace:
+def _year_trace(
+    ctx: Context,
+    year: int,
+    start: Month,
+    collected: int,
+    baseline: int,
+    shareable: int,
+    baseline_to: str,
+    result: dict[str, int],
+) -> YearTrace:
     first = start + 12 * (year - 1)
-    return YearTrace(year, format_month(first), format_month(first + 11),
-                     ctx.through >= first + 11, collected, baseline, shareable, baseline_to,
-                     result=result)
+    return YearTrace(
+        year,
+        format_month(first),
+        format_month(first + 11),
+        ctx.through >= first + 11,
+        collected,
+        baseline,
+        shareable,
+        baseline_to,
+        result=result,
+    )
 
 
 def _by_region(parties: list[str], values: list[int]) -> dict[str, int]:
@@ -201,8 +243,9 @@ def _by_region_frac(parties: list[str], values: list[Fraction]) -> dict[str, Fra
     return dict(out)
 
 
-def _finish(parties: list[str], amounts: list[int], tr: ShareTrace | None
-            ) -> tuple[dict[str, int], ShareTrace | None]:
+def _finish(
+    parties: list[str], amounts: list[int], tr: ShareTrace | None
+) -> tuple[dict[str, int], ShareTrace | None]:
     result = _by_region(parties, amounts)
     if tr:
         tr.target = result

@@ -12,11 +12,11 @@ class YearTrace:
     first_month: str
     last_month: str
     complete: bool
-    collected: int                     # C_y
+    collected: int  # C_y
     baseline: int
-    shareable: int                     # B_y
+    shareable: int  # B_y
     baseline_to: str
-    step: str = ""                     # the schedule step's years, e.g. "1-3"
+    step: str = ""  # the schedule step's years, e.g. "1-3"
     ratios: dict[str, Fraction] = field(default_factory=dict)
     exact: dict[str, Fraction] = field(default_factory=dict)
     remainder_to: list[str] = field(default_factory=list)
@@ -31,11 +31,11 @@ class ShareTrace:
     book: str
     mode: str
     effective_mode: str
-    reason: str = ""                   # why the share behaves as `host`, if it does
-    start: str | None = None           # the term's start month S
+    reason: str = ""  # why the share behaves as `host`, if it does
+    start: str | None = None  # the term's start month S
     term_years: int | None = None
     extended_by: int = 0
-    outside_term: int = 0              # covered amount outside the term, to the host
+    outside_term: int = 0  # covered amount outside the term, to the host
     years: list[YearTrace] = field(default_factory=list)
     target: dict[str, int] = field(default_factory=dict)
 

@@ -17,8 +17,10 @@ _NAME = re.compile(r"[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9_.@\-\u4e00-\u9fff]{0,99}
 
 def check_actor_name(name: str) -> None:
     if not _NAME.fullmatch(name):
-        raise InvalidInput(f"{name!r} is not an actor name; use letters, digits, Chinese "
-                           "characters, '.', '_', '-' or '@', starting with a letter or digit.")
+        raise InvalidInput(
+            f"{name!r} is not an actor name; use letters, digits, Chinese "
+            "characters, '.', '_', '-' or '@', starting with a letter or digit."
+        )
 
 
 def add(rt: Runtime, *, name: str, role: str, region: str | None) -> dict[str, object]:
@@ -46,8 +48,9 @@ def add(rt: Runtime, *, name: str, role: str, region: str | None) -> dict[str, o
             code = city.code if city else None
         if uow.actors.by_name(name) is not None:
             raise InvalidInput(f"An actor named {name!r} already exists.")
-        uow.actors.add(Actor(name=name, role=role, region=code, token_hash=hash_token(token),
-                             created_at=rt.now()))
+        uow.actors.add(
+            Actor(name=name, role=role, region=code, token_hash=hash_token(token), created_at=rt.now())
+        )
         return {"actor": name, "role": role, "region": code, "token": token}
 
     return commands.write(rt, "actor.add", body)
@@ -64,19 +67,23 @@ def revoke(rt: Runtime, *, name: str) -> dict[str, object]:
         if target is None:
             raise InvalidInput(f"There is no actor named {name!r}; see `pool actor list`.")
         if target.revoked_at is not None:
-            raise Conflict(f"Actor {name!r} was already revoked on "
-                           f"{target.revoked_at.isoformat()}Z.")
+            raise Conflict(f"Actor {name!r} was already revoked on {target.revoked_at.isoformat()}Z.")
         cities = uow.actors.active_city(lock=True)  # serialises two city actors revoking
         if actor not in cities:
-            raise PermissionDenied(f"Actor {actor.name!r} was revoked a moment ago and can no "
-                                   "longer act.")
+            raise PermissionDenied(f"Actor {actor.name!r} was revoked a moment ago and can no longer act.")
         if target.role == "city" and cities == [target]:
-            raise InvalidInput(f"{name!r} is the last active city actor; add another with "
-                               "`pool actor add NAME --role city` before revoking it.")
+            raise InvalidInput(
+                f"{name!r} is the last active city actor; add another with "
+                "`pool actor add NAME --role city` before revoking it."
+            )
         target.revoked_at = rt.now()
         note.detail = {"role": target.role, "region": target.region}
-        return {"actor": name, "role": target.role, "region": target.region,
-                "revoked_at": target.revoked_at.isoformat()}
+        return {
+            "actor": name,
+            "role": target.role,
+            "region": target.region,
+            "revoked_at": target.revoked_at.isoformat(),
+        }
 
     return commands.write(rt, "actor.revoke", body)
 
@@ -84,9 +91,16 @@ def revoke(rt: Runtime, *, name: str) -> dict[str, object]:
 def list_actors(rt: Runtime) -> list[dict[str, object]]:
     def body(uow: UnitOfWork, actor: Actor) -> list[dict[str, object]]:
         require_role(actor, "city", doing="list actors")
-        return [{"id": a.id, "actor": a.name, "role": a.role, "region": a.region,
-                 "created_at": a.created_at.isoformat(),
-                 "revoked_at": a.revoked_at.isoformat() if a.revoked_at else None}
-                for a in uow.actors.all()]
+        return [
+            {
+                "id": a.id,
+                "actor": a.name,
+                "role": a.role,
+                "region": a.region,
+                "created_at": a.created_at.isoformat(),
+                "revoked_at": a.revoked_at.isoformat() if a.revoked_at else None,
+            }
+            for a in uow.actors.all()
+        ]
 
     return commands.read(rt, body)

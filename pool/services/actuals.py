@@ -39,8 +39,14 @@ def published_metrics(uow: UnitOfWork) -> dict[str, Metric]:
     return metrics
 
 
-def import_file(rt: Runtime, path: str, *, restate: bool = False, reason: str | None = None,
-                progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def import_file(
+    rt: Runtime,
+    path: str,
+    *,
+    restate: bool = False,
+    reason: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Import an actuals file, all or nothing; the same values again change nothing."""
     name = Path(path).name
     reason = reason.strip() if reason is not None else None
@@ -53,8 +59,10 @@ def import_file(rt: Runtime, path: str, *, restate: bool = False, reason: str | 
         lock_ledger(uow.session)
         metrics = published_metrics(uow)
         if not metrics:
-            raise InvalidInput("No ruleset is published, so no metric can be reported yet; "
-                               "publish one with `pool rules publish FILE` first.")
+            raise InvalidInput(
+                "No ruleset is published, so no metric can be reported yet; "
+                "publish one with `pool rules publish FILE` first."
+            )
         digest = _sha256(path)
         note.detail["sha256"] = digest
         staging = ActualsImport(uow.session)
@@ -69,16 +77,31 @@ def import_file(rt: Runtime, path: str, *, restate: bool = False, reason: str | 
         if total:
             note.detail.update(rows=count, bad_rows=total)
             raise InvalidInput(_refusal(name, total, found, metrics))
-        summary: dict[str, Any] = {"import": None, "file": name, "sha256": digest, "rows": count,
-                                   "added": 0, "restated": 0, "unchanged": count,
-                                   "reason": reason, "changed": False}
+        summary: dict[str, Any] = {
+            "import": None,
+            "file": name,
+            "sha256": digest,
+            "rows": count,
+            "added": 0,
+            "restated": 0,
+            "unchanged": count,
+            "reason": reason,
+            "changed": False,
+        }
         if staging.changes_anything():
-            record = staging.add_import(actor_id=actor.id, at=rt.now(), file_name=name[:255],
-                                        sha256=digest, rows=count, reason=reason)
+            record = staging.add_import(
+                actor_id=actor.id, at=rt.now(), file_name=name[:255], sha256=digest, rows=count, reason=reason
+            )
             staging.merge(record)
-            summary.update({"import": record.id, "added": record.added,
-                            "restated": record.restated, "unchanged": record.unchanged,
-                            "changed": True})
+            summary.update(
+                {
+                    "import": record.id,
+                    "added": record.added,
+                    "restated": record.restated,
+                    "unchanged": record.unchanged,
+                    "changed": True,
+                }
+            )
             note.target = f"actual_import:{record.id}"
         note.detail.update({k: summary[k] for k in ("rows", "added", "restated", "unchanged")})
         return summary
@@ -93,8 +116,7 @@ def _sha256(path: str) -> str:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}; nothing was "
-                           "imported.") from None
+        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}; nothing was imported.") from None
     return digest.hexdigest()
 
 
@@ -122,29 +144,46 @@ def _problem(p: StagedProblem) -> str:
     if p.repeats_row is not None:
         parts.append(f"repeats the project, period and metric of row {p.repeats_row}")
     if p.stored_amount is not None and p.stored_amount != p.amount:
-        parts.append(f"{key} is stored as {format_amount(p.stored_amount)} (revision "
-                     f"{p.stored_revision}); {format_amount(p.amount)} would restate it: "
-                     f"{RESTATE_HINT}")
+        parts.append(
+            f"{key} is stored as {format_amount(p.stored_amount)} (revision "
+            f"{p.stored_revision}); {format_amount(p.amount)} would restate it: "
+            f"{RESTATE_HINT}"
+        )
     if p.closed_through is not None:
-        parts.append(f"{format_month(p.period)} is closed (periods through "
-                     f"{format_month(p.closed_through)} are); a new value there is a "
-                     f"restatement: {RESTATE_HINT}")
+        parts.append(
+            f"{format_month(p.period)} is closed (periods through "
+            f"{format_month(p.closed_through)} are); a new value there is a "
+            f"restatement: {RESTATE_HINT}"
+        )
     return "; ".join(parts)
 
 
-def list_actuals(rt: Runtime, *, project: str | None = None, metric: str | None = None,
-                 period: str | None = None, revisions: bool = False) -> list[dict[str, Any]]:
+def list_actuals(
+    rt: Runtime,
+    *,
+    project: str | None = None,
+    metric: str | None = None,
+    period: str | None = None,
+    revisions: bool = False,
+) -> list[dict[str, Any]]:
     """Current values, or with `revisions` every value ever reported, with who and why."""
     month = parse_month(period) if period is not None else None
 
     def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, Any]]:
         labels = {k: m.label for k, m in published_metrics(uow).items()}
         if revisions:
-            found = actuals_store.revisions(uow.session, project=project, metric=metric,
-                                            period=month)
-            return [{**_row(r, labels), "note": r["note"], "reason": r["reason"],
-                     "actor": r["actor"], "at": views.when(r["at"]), "import": r["import_id"]}
-                    for r in found]
+            found = actuals_store.revisions(uow.session, project=project, metric=metric, period=month)
+            return [
+                {
+                    **_row(r, labels),
+                    "note": r["note"],
+                    "reason": r["reason"],
+                    "actor": r["actor"],
+                    "at": views.when(r["at"]),
+                    "import": r["import_id"],
+                }
+                for r in found
+            ]
         found = actuals_store.search(uow.session, project=project, metric=metric, period=month)
         return [_row(r, labels) for r in found]
 
@@ -152,6 +191,12 @@ def list_actuals(rt: Runtime, *, project: str | None = None, metric: str | None 
 
 
 def _row(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
-    return {"id": r["id"], "project": r["project"], "period": format_month(r["period"]),
-            "metric": r["metric"], "metric_name": labels.get(r["metric"], ""),
-            "amount": format_amount(r["amount"]), "revision": r["revision"]}
+    return {
+        "id": r["id"],
+        "project": r["project"],
+        "period": format_month(r["period"]),
+        "metric": r["metric"],
+        "metric_name": labels.get(r["metric"], ""),
+        "amount": format_amount(r["amount"]),
+        "revision": r["revision"],
+    }

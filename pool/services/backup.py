@@ -21,11 +21,21 @@ def backup(rt: Runtime, dest: Path) -> dict[str, Any]:
         engine = rt.factory.engine
         if engine.dialect.name == "postgresql":
             dump, restore, password = store.pg_dump_command(rt.settings.database_url, dest)
-            return {"backend": "postgresql", "file": str(dest), "command": dump,
-                    "restore": restore, "password_hidden": password}
+            return {
+                "backend": "postgresql",
+                "file": str(dest),
+                "command": dump,
+                "restore": restore,
+                "password_hidden": password,
+            }
         copied = store.sqlite_backup(engine, dest)
-        return {"backend": "sqlite", "file": str(dest), "bytes": copied.bytes,
-                "revision": copied.revision, "ledger_entries": copied.entries,
-                "head": copied.head}
+        return {
+            "backend": "sqlite",
+            "file": str(dest),
+            "bytes": copied.bytes,
+            "revision": copied.revision,
+            "ledger_entries": copied.entries,
+            "head": copied.head,
+        }
 
     return commands.read(rt, body)

@@ -27,13 +27,20 @@ def submit(rt: Runtime, listing_id: int, *, note_text: str = "") -> dict[str, ob
         if item is None:
             raise InvalidInput(f"There is no listing {listing_id}.")
         if item.region == region:
-            raise InvalidInput(f"Listing {listing_id} is {region}'s own; a host cannot "
-                               "claim its own listing.")
+            raise InvalidInput(
+                f"Listing {listing_id} is {region}'s own; a host cannot claim its own listing."
+            )
         check_listing_open(item.id, views.listing_status(item, rt.now()), "claimed")
         if uow.claims.pending(item.id, region):
             raise _twice(listing_id, region)
-        claim = Claim(listing_id=item.id, claimant=region, note=note_text.strip(),
-                      status="pending", submitted_by=actor.id, submitted_at=rt.now())
+        claim = Claim(
+            listing_id=item.id,
+            claimant=region,
+            note=note_text.strip(),
+            status="pending",
+            submitted_by=actor.id,
+            submitted_at=rt.now(),
+        )
         uow.claims.add(claim)
         try:
             uow.flush()
@@ -46,8 +53,10 @@ def submit(rt: Runtime, listing_id: int, *, note_text: str = "") -> dict[str, ob
 
 
 def _twice(listing_id: int, region: str) -> InvalidInput:
-    return InvalidInput(f"{region} already has a pending claim on listing {listing_id}; one "
-                        "pending claim per county per listing.")
+    return InvalidInput(
+        f"{region} already has a pending claim on listing {listing_id}; one "
+        "pending claim per county per listing."
+    )
 
 
 def withdraw(rt: Runtime, claim_id: int) -> dict[str, object]:
@@ -64,8 +73,7 @@ def withdraw(rt: Runtime, claim_id: int) -> dict[str, object]:
 
 
 def _not_yours(actor: Actor, claim: Claim) -> Exception:
-    return PermissionDenied(f"Claim {claim.id} is {claim.claimant}'s; {actor.name} may not "
-                            "withdraw it.")
+    return PermissionDenied(f"Claim {claim.id} is {claim.claimant}'s; {actor.name} may not withdraw it.")
 
 
 def _claim(uow: UnitOfWork, claim_id: int, *, lock: bool = False) -> Claim:
@@ -95,8 +103,7 @@ def parse_agreement(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InvalidInput(f"{pair!r} is not an agreement value; write KEY=VALUE, e.g. "
-                               "origin_share=40%.")
+            raise InvalidInput(f"{pair!r} is not an agreement value; write KEY=VALUE, e.g. origin_share=40%.")
         if key.strip() in values:
             raise InvalidInput(f"The agreement value {key.strip()} is given twice.")
         values[key.strip()] = value.strip()
@@ -109,13 +116,16 @@ def _check_after_last_move(uow: UnitOfWork, project_id: int, code: str, month: i
     moves = uow.transfers.search(project_id=project_id)
     latest = max((t.effective for t in moves), default=None)
     if latest is not None and month < latest:
-        raise InvalidInput(f"{format_month(month)} is before {format_month(latest)}, when "
-                           f"project {code} last moved; a transfer takes effect in that month "
-                           "or later.")
+        raise InvalidInput(
+            f"{format_month(month)} is before {format_month(latest)}, when "
+            f"project {code} last moved; a transfer takes effect in that month "
+            "or later."
+        )
 
 
-def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
-            ruleset: str = DEFAULT_RULESET) -> dict[str, object]:
+def approve(
+    rt: Runtime, claim_id: int, *, effective: str, agreement: list[str], ruleset: str = DEFAULT_RULESET
+) -> dict[str, object]:
     """Approve a pending claim: pin the ruleset in force, record the transfer, move the host."""
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
@@ -139,11 +149,17 @@ def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
         version, rules = in_force(uow, ruleset, month)
         values = resolve_agreement(rules, raw)
         transfer = Transfer(
-            project_id=project.id, listing_id=item.id, claim_id=claim.id,
-            from_region=project.host, to_region=claim.claimant, effective=month,
+            project_id=project.id,
+            listing_id=item.id,
+            claim_id=claim.id,
+            from_region=project.host,
+            to_region=claim.claimant,
+            effective=month,
             ruleset_version_id=version.id,
             agreement=json.dumps(agreement_values.encode(values), ensure_ascii=False),
-            approved_by=actor.id, approved_at=now)
+            approved_by=actor.id,
+            approved_at=now,
+        )
         claim.status, claim.decided_at, claim.decided_by = "approved", now, actor.id
         for other in uow.claims.pending(item.id, lock=True):
             if other.id != claim.id:
@@ -155,8 +171,9 @@ def approve(rt: Runtime, claim_id: int, *, effective: str, agreement: list[str],
         try:
             uow.flush()
         except UniqueViolation:
-            raise Conflict(f"Listing {listing_id} was transferred a moment ago by another "
-                           "approval.") from None
+            raise Conflict(
+                f"Listing {listing_id} was transferred a moment ago by another approval."
+            ) from None
         note.target = f"claim:{claim.id}"
         note.detail["transfer"] = transfer.id
         return views.transfer(transfer, project, version, views.names_of(uow))

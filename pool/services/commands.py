@@ -41,8 +41,9 @@ def outcome_of(exc: PoolError) -> str:
 RETRIES = 3
 
 
-def write(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T],
-          target: str | None = None) -> T:
+def write(
+    rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T], target: str | None = None
+) -> T:
     """Run `body` as the authenticated actor in a write unit of work; audit the outcome.
 
     A serialization failure or deadlock rolls the whole unit of work back, so it is run again
@@ -56,8 +57,9 @@ def write(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T]
     return _attempt(rt, action, body, target, final=True)
 
 
-def _attempt(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T],
-             target: str | None, *, final: bool) -> T:
+def _attempt(
+    rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note], T], target: str | None, *, final: bool
+) -> T:
     note = Note(target)
     role: str | None = None
     try:
@@ -66,8 +68,15 @@ def _attempt(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note],
             role = actor.role
             result = body(uow, actor, note)
             uow.flush()
-            uow.audit.append(at=rt.now(), actor=actor.name, role=actor.role, action=action,
-                             target=note.target, outcome="ok", detail=note.detail)
+            uow.audit.append(
+                at=rt.now(),
+                actor=actor.name,
+                role=actor.role,
+                action=action,
+                target=note.target,
+                outcome="ok",
+                detail=note.detail,
+            )
             uow.commit()
         return result
     except Retryable as exc:
@@ -75,8 +84,7 @@ def _attempt(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note],
             record_failure(rt, rt.settings.actor, role, action, note, exc)
         raise
     except UniqueViolation as exc:
-        error: PoolError = Conflict(f"Another change created the same {exc.key} first; nothing "
-                                    "was changed.")
+        error: PoolError = Conflict(f"Another change created the same {exc.key} first; nothing was changed.")
         record_failure(rt, rt.settings.actor, role, action, note, error)
         raise error from None
     except PoolError as exc:
@@ -84,16 +92,23 @@ def _attempt(rt: Runtime, action: str, body: Callable[[UnitOfWork, Actor, Note],
         raise
 
 
-def record_failure(rt: Runtime, actor: str | None, role: str | None, action: str, note: Note,
-                   exc: PoolError) -> None:
+def record_failure(
+    rt: Runtime, actor: str | None, role: str | None, action: str, note: Note, exc: PoolError
+) -> None:
     """Audit a failed attempt in its own transaction; an unusable database records nothing."""
     if isinstance(exc, DatabaseUnavailable):
         return
     try:
         with rt.uow(write=True) as uow:
-            uow.audit.append(at=rt.now(), actor=actor, role=role, action=action,
-                             target=note.target, outcome=outcome_of(exc),
-                             detail={**note.detail, "error": str(exc)})
+            uow.audit.append(
+                at=rt.now(),
+                actor=actor,
+                role=role,
+                action=action,
+                target=note.target,
+                outcome=outcome_of(exc),
+                detail={**note.detail, "error": str(exc)},
+            )
             uow.commit()
     except PoolError:
         pass

@@ -11,10 +11,8 @@ from pool.services import actuals, reports, settlement, verify
 
 # Monthly figures in yuan, around which each project's reports vary (tax, funds, FDI in USD, FAI).
 PROFILES = {
-    "ZS-2024-006": {"tax_local": 1_200_000, "funds_domestic": 18_000_000, "fdi": 0,
-                    "fai": 15_000_000},
-    "LN-2024-001": {"tax_local": 2_600_000, "funds_domestic": 30_000_000, "fdi": 45_000,
-                    "fai": 26_000_000},
+    "ZS-2024-006": {"tax_local": 1_200_000, "funds_domestic": 18_000_000, "fdi": 0, "fai": 15_000_000},
+    "LN-2024-001": {"tax_local": 2_600_000, "funds_domestic": 30_000_000, "fdi": 45_000, "fai": 26_000_000},
 }
 FIRST, MONTHS = "2024-08", 12
 RESTATEMENT = "restatement-2024-12.csv"
@@ -31,20 +29,26 @@ def settle_a_year(day: Any, folder: Path) -> None:
     rng = random.Random(2024)
     first = parse_month(FIRST)
     day.say("")
-    day.say(f"A year of reports, {FIRST} to {format_month(first + MONTHS - 1)}: each month the city "
-            "imports the projects' figures and settles.")
+    day.say(
+        f"A year of reports, {FIRST} to {format_month(first + MONTHS - 1)}: each month the city "
+        "imports the projects' figures and settles."
+    )
     for month in range(first, first + MONTHS):
         path = folder / f"actuals-{format_month(month)}.csv"
         _write_month(path, month, rng)
         imported = actuals.import_file(city, str(path))
         settled = settlement.settle(city, format_month(month))
-        day.say(f"  {format_month(month)}: {imported['added']} figures imported; settled "
-                f"{settled['entries']} entries, {settled['postings']} postings.")
+        day.say(
+            f"  {format_month(month)}: {imported['added']} figures imported; settled "
+            f"{settled['entries']} entries, {settled['postings']} postings."
+        )
         if format_month(month) == "2025-02":
             _restate(day, folder)
     check = verify.verify(day.as_("audit-bureau"))
-    day.say(f"audit-bureau verifies the ledger: {'whole' if check['ok'] else 'BROKEN'} — "
-            f"{check['entries']} entries, {check['postings']} postings, head {check['head'][:16]}.")
+    day.say(
+        f"audit-bureau verifies the ledger: {'whole' if check['ok'] else 'BROKEN'} — "
+        f"{check['entries']} entries, {check['postings']} postings, head {check['head'][:16]}."
+    )
     _reports(day)
 
 
@@ -63,13 +67,20 @@ def _write_month(path: Path, month: int, rng: random.Random) -> None:
 def _restate(day: Any, folder: Path) -> None:
     path = folder / RESTATEMENT
     with new_file(path) as f:
-        csv.writer(f).writerows([["project", "period", "metric", "amount", "note"],
-                                 ["ZS-2024-006", "2024-12", "tax_local", "980000.00", "退库更正"]])
-    result = actuals.import_file(day.as_("city-office"), str(path), restate=True,
-                                 reason="县税务局更正2024年12月退库数据")
-    day.say(f"  2025-02: the tax bureau corrects ZS-2024-006's 2024-12 tax to 980000.00 "
-            f"({result['restated']} figure restated, reason recorded); the next settlement posts "
-            "the adjustment.")
+        csv.writer(f).writerows(
+            [
+                ["project", "period", "metric", "amount", "note"],
+                ["ZS-2024-006", "2024-12", "tax_local", "980000.00", "退库更正"],
+            ]
+        )
+    result = actuals.import_file(
+        day.as_("city-office"), str(path), restate=True, reason="县税务局更正2024年12月退库数据"
+    )
+    day.say(
+        f"  2025-02: the tax bureau corrects ZS-2024-006's 2024-12 tax to 980000.00 "
+        f"({result['restated']} figure restated, reason recorded); the next settlement posts "
+        "the adjustment."
+    )
 
 
 def _reports(day: Any) -> None:
@@ -77,16 +88,21 @@ def _reports(day: Any) -> None:
     day.say("")
     day.say("Balances (report balances):")
     for row in reports.balances(reader):
-        day.say(f"  {row['book']:<10} {row['region_name']:<6} {row['share']:<7} {row['amount']:>16} "
-                f"{row['unit']}")
+        day.say(
+            f"  {row['book']:<10} {row['region_name']:<6} {row['share']:<7} {row['amount']:>16} {row['unit']}"
+        )
     day.say("")
     day.say("Fiscal payables for 2025 (report payables --year 2025):")
     for row in reports.payables(reader, 2025):
-        day.say(f"  {row['payer_name']} owes {row['payee_name']} {row['total']} {row['unit']} "
-                f"over {len(row['months'])} months")
+        day.say(
+            f"  {row['payer_name']} owes {row['payee_name']} {row['total']} {row['unit']} "
+            f"over {len(row['months'])} months"
+        )
     statement = reports.statement(reader, "zhashui", 2025)
     day.say("")
     day.say(f"{statement['region_name']}'s statement for 2025 (report statement zhashui --year 2025):")
     for line in statement["lines"]:
-        day.say(f"  transfer {line['transfer']} {line['project']} {line['share']:<7} as {line['role']}: "
-                f"received {line['received']}, is owed {line['owed']}")
+        day.say(
+            f"  transfer {line['transfer']} {line['project']} {line['share']:<7} as {line['role']}: "
+            f"received {line['received']}, is owed {line['owed']}"
+        )

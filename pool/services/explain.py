@@ -24,8 +24,10 @@ def settled_through(ledger: Ledger, through: str | None) -> Month:
         raise InvalidInput("Nothing is settled yet; give the month with --through YYYY-MM.")
     return last.through
 
-def explain(rt: Runtime, transfer_id: int, through: str | None = None,
-            share: str | None = None) -> dict[str, Any]:
+
+def explain(
+    rt: Runtime, transfer_id: int, through: str | None = None, share: str | None = None
+) -> dict[str, Any]:
     def body(uow: UnitOfWork, _actor: Actor) -> dict[str, Any]:
         transfer = uow.transfers.get(transfer_id)
         if transfer is None:
@@ -34,20 +36,24 @@ def explain(rt: Runtime, transfer_id: int, through: str | None = None,
         month = settled_through(ledger, through)
         projects = group_transfers(ledger.transfers(None, month, transfer.project_id), Rulesets(uow))
         if transfer.project_id not in projects or transfer.effective > month:
-            raise InvalidInput(f"Transfer {transfer_id} takes effect in {format_month(transfer.effective)}, "
-                               f"after {format_month(month)}; there is nothing to explain yet.")
+            raise InvalidInput(
+                f"Transfer {transfer_id} takes effect in {format_month(transfer.effective)}, "
+                f"after {format_month(month)}; there is nothing to explain yet."
+            )
         facts, transfers = projects[transfer.project_id]
         by_project = dict(ledger.actuals_by_project(None, month, transfer.project_id))
         actuals = by_project.get(transfer.project_id, {})
         city = uow.regions.city()
-        _, traces = settle_project(facts, transfers, actuals, month, city.code if city else "city",
-                                   trace=True)
+        _, traces = settle_project(
+            facts, transfers, actuals, month, city.code if city else "city", trace=True
+        )
         trace = next(t for t in traces if t.transfer == transfer_id)
         if share is not None:
             names = [s.name for s in trace.shares]
             if share not in names:
-                raise InvalidInput(f"Transfer {transfer_id}'s ruleset has no share {share!r}; it has "
-                                   f"{', '.join(names)}.")
+                raise InvalidInput(
+                    f"Transfer {transfer_id}'s ruleset has no share {share!r}; it has {', '.join(names)}."
+                )
             trace.shares = [s for s in trace.shares if s.name == share]
         posted = ledger.positions(None, transfer_id).get(transfer_id, {})
         ledger_rows = []
@@ -56,22 +62,42 @@ def explain(rt: Runtime, transfer_id: int, through: str | None = None,
             for region in sorted(regions):
                 target = s.target.get(region, 0)
                 done = posted.get((transfer_id, s.name, s.book, region), 0)
-                ledger_rows.append({"share": s.name, "region": region, "target": target,
-                                    "posted": done, "delta": target - done})
-        return {"transfer": transfer_id, "through": format_month(month), "trace": trace,
-                "ledger": ledger_rows}
+                ledger_rows.append(
+                    {
+                        "share": s.name,
+                        "region": region,
+                        "target": target,
+                        "posted": done,
+                        "delta": target - done,
+                    }
+                )
+        return {
+            "transfer": transfer_id,
+            "through": format_month(month),
+            "trace": trace,
+            "ledger": ledger_rows,
+        }
 
     return commands.read(rt, body)
+
 
 def as_text(result: dict[str, Any]) -> str:
     lines = [render_text([result["trace"]]), "  ledger (target, posted, delta to post):"]
     for row in result["ledger"]:
-        lines.append(f"    {row['share']} {row['region']}: target {format_amount(row['target'])}, posted "
-                     f"{format_amount(row['posted'])}, delta {format_amount(row['delta'])}")
+        lines.append(
+            f"    {row['share']} {row['region']}: target {format_amount(row['target'])}, posted "
+            f"{format_amount(row['posted'])}, delta {format_amount(row['delta'])}"
+        )
     return "\n".join(lines)
 
+
 def as_data(result: dict[str, Any]) -> dict[str, Any]:
-    ledger_rows = [{**r, **{k: format_amount(r[k]) for k in ("target", "posted", "delta")}}
-                   for r in result["ledger"]]
-    return {"transfer": result["transfer"], "through": result["through"],
-            "trace": trace_data([result["trace"]])[0], "ledger": ledger_rows}
+    ledger_rows = [
+        {**r, **{k: format_amount(r[k]) for k in ("target", "posted", "delta")}} for r in result["ledger"]
+    ]
+    return {
+        "transfer": result["transfer"],
+        "through": result["through"],
+        "trace": trace_data([result["trace"]])[0],
+        "ledger": ledger_rows,
+    }

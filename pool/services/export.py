@@ -24,7 +24,7 @@ from pool.store.uow import UnitOfWork
 FORMATS = ("ledger", "beancount", "csv")
 Write = Callable[[str], Any]
 Sink = Callable[[], AbstractContextManager[Write]]
-EMPTY_LEDGER_OPEN = date(2000, 1, 1)   # only dates open directives when there are no entries
+EMPTY_LEDGER_OPEN = date(2000, 1, 1)  # only dates open directives when there are no entries
 
 
 def export(rt: Runtime, fmt: str, sink: Sink) -> dict[str, int]:

@@ -33,8 +33,9 @@ class Rulesets:
         out = []
         for stored in self.uow.rulesets.versions():
             shares = self.get(stored.id).shares
-            if any(s.floor or (s.term and (s.term.extend_years_if_cap_unmet or s.term.milestone))
-                   for s in shares):
+            if any(
+                s.floor or (s.term and (s.term.extend_years_if_cap_unmet or s.term.milestone)) for s in shares
+            ):
                 out.append(stored.id)
         return out
 
@@ -44,15 +45,15 @@ def project_facts(row: Any) -> ProjectFacts:
     return ProjectFacts(row.planned_investment, row.kind, row.capital_source, milestones)
 
 
-def group_transfers(rows: Iterable[Any], rulesets: Rulesets,
-                    ruleset_override: dict[str, Ruleset] | None = None
-                    ) -> dict[int, tuple[ProjectFacts, list[TransferFacts]]]:
+def group_transfers(
+    rows: Iterable[Any], rulesets: Rulesets, ruleset_override: dict[str, Ruleset] | None = None
+) -> dict[int, tuple[ProjectFacts, list[TransferFacts]]]:
     """Transfer rows (with project columns) grouped per project, as engine facts.
 
     `ruleset_override` maps a ruleset id to a draft used instead of the pinned version.
     """
     out: dict[int, tuple[ProjectFacts, list[TransferFacts]]] = {}
-    decoded: dict[str, dict[str, Any]] = {}   # most transfers share a few standard agreements
+    decoded: dict[str, dict[str, Any]] = {}  # most transfers share a few standard agreements
     for row in rows:
         ruleset = rulesets.get(row.ruleset_version_id)
         agreement = decoded.get(row.agreement)

@@ -45,13 +45,13 @@ def _need_number(key: str, value: str) -> str:
     except InvalidOperation:
         number = None
     if number is None or not _NUMBER.fullmatch(value):
-        raise InvalidInput(f"The need {key}={value} is not a non-negative number such as 120 "
-                           "or 35.5.")
+        raise InvalidInput(f"The need {key}={value} is not a non-negative number such as 120 or 35.5.")
     return value
 
 
-def open_listing(rt: Runtime, code: str, *, reason: str, needs: list[str],
-                 days: int = DEFAULT_DAYS) -> dict[str, object]:
+def open_listing(
+    rt: Runtime, code: str, *, reason: str, needs: list[str], days: int = DEFAULT_DAYS
+) -> dict[str, object]:
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
         note.detail = {"reason": reason, "needs": needs, "days": days}
         require_role(actor, "county", "city", doing="list projects in the pool")
@@ -71,9 +71,16 @@ def open_listing(rt: Runtime, code: str, *, reason: str, needs: list[str],
         current = uow.listings.open_for(p.id)
         if current is not None:
             raise Conflict(f"Project {code} already has open listing {current.id}.")
-        listing = Listing(project_id=p.id, region=p.host, reason=text,
-                          needs=json.dumps(parsed, ensure_ascii=False), status="open",
-                          opened_by=actor.id, opened_at=now, closes_at=now + timedelta(days=days))
+        listing = Listing(
+            project_id=p.id,
+            region=p.host,
+            reason=text,
+            needs=json.dumps(parsed, ensure_ascii=False),
+            status="open",
+            opened_by=actor.id,
+            opened_at=now,
+            closes_at=now + timedelta(days=days),
+        )
         uow.listings.add(listing)
         try:
             uow.flush()
@@ -85,8 +92,9 @@ def open_listing(rt: Runtime, code: str, *, reason: str, needs: list[str],
     return commands.write(rt, "listing.open", body, target=f"project:{code}")
 
 
-def list_listings(rt: Runtime, *, status: str | None = None, chain: str | None = None,
-                  min_investment: str | None = None) -> list[dict[str, object]]:
+def list_listings(
+    rt: Runtime, *, status: str | None = None, chain: str | None = None, min_investment: str | None = None
+) -> list[dict[str, object]]:
     minimum = parse_amount(min_investment) if min_investment is not None else None
 
     def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:

@@ -23,8 +23,9 @@ def close(rt: Runtime, period: str) -> dict[str, Any]:
         last = ledger.last_run()
         if last is None or through > last.through:
             settled = format_month(last.through) if last else "nothing"
-            raise InvalidInput(f"{period} is not settled yet (settled through {settled}); settle "
-                               "it before closing it.")
+            raise InvalidInput(
+                f"{period} is not settled yet (settled through {settled}); settle it before closing it."
+            )
         closed = ledger.closed_through()
         if closed is not None and through <= closed:
             return {"through": format_month(closed), "changed": False}

@@ -27,8 +27,8 @@ class EntryWriter:
         self.seq, head = ledger.head()
         self.prev = head or GENESIS
         self.accounts = ledger.accounts()
-        self.new_accounts: dict[str, str] = {}           # name -> unit, created at the next flush
-        self.balance: dict[str, int] = defaultdict(int)   # account name -> change
+        self.new_accounts: dict[str, str] = {}  # name -> unit, created at the next flush
+        self.balance: dict[str, int] = defaultdict(int)  # account name -> change
         self.entry_rows: list[tuple[object, ...]] = []
         self.posting_rows: list[tuple[int, str, int]] = []
         self.changed: list[tuple[PositionKey, int]] = []
@@ -43,10 +43,31 @@ class EntryWriter:
         self.changed.extend((key, wanted.get(key, 0)) for key in changes)
         for draft in drafts(changes):
             self.seq += 1
-            prev, self.prev = self.prev, entry_hash(self.prev, self.seq, self.run_id, self.period,
-                                                    draft.transfer, draft.share, draft.book, draft.postings)
-            self.entry_rows.append((self.seq, self.run_id, draft.transfer, draft.share, draft.book,
-                                    self.through, prev, self.prev))
+            prev, self.prev = (
+                self.prev,
+                entry_hash(
+                    self.prev,
+                    self.seq,
+                    self.run_id,
+                    self.period,
+                    draft.transfer,
+                    draft.share,
+                    draft.book,
+                    draft.postings,
+                ),
+            )
+            self.entry_rows.append(
+                (
+                    self.seq,
+                    self.run_id,
+                    draft.transfer,
+                    draft.share,
+                    draft.book,
+                    self.through,
+                    prev,
+                    self.prev,
+                )
+            )
             for account, amount in draft.postings:
                 if account not in self.accounts and account not in self.new_accounts:
                     self.new_accounts[account] = units.get(draft.share, "CNY")
@@ -59,9 +80,13 @@ class EntryWriter:
 
     def flush(self) -> None:
         if self.new_accounts:
-            self.ledger.add_accounts([{"name": name, "book": book, "region": region, "share": share,
-                                       "unit": unit} for name, unit in self.new_accounts.items()
-                                      for book, region, share in [split_account(name)]])
+            self.ledger.add_accounts(
+                [
+                    {"name": name, "book": book, "region": region, "share": share, "unit": unit}
+                    for name, unit in self.new_accounts.items()
+                    for book, region, share in [split_account(name)]
+                ]
+            )
             self.accounts = self.ledger.accounts()
             self.new_accounts = {}
         ids = self.accounts

@@ -44,8 +44,9 @@ def load_preset(name_or_file: str) -> Preset:
     else:
         path = Path(name_or_file)
         if not path.is_file():
-            raise InvalidInput(f"{name_or_file!r} is neither a built-in preset "
-                               f"({', '.join(BUILT_IN)}) nor a readable file.")
+            raise InvalidInput(
+                f"{name_or_file!r} is neither a built-in preset ({', '.join(BUILT_IN)}) nor a readable file."
+            )
         text, source = path.read_text("utf-8"), str(path)
     try:
         data = yaml.safe_load(text)
@@ -53,8 +54,7 @@ def load_preset(name_or_file: str) -> Preset:
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{source} is not valid YAML: {exc}.") from None
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise InvalidInput(f"{source} is not a region preset: {problems}.") from None
     _check(preset, source)
     return preset
@@ -64,8 +64,10 @@ def _check(preset: Preset, source: str) -> None:
     cities = [r.code for r in preset.regions if r.level == "city"]
     if len(cities) != 1:
         raise InvalidInput(f"{source} must name exactly one city region; it names {len(cities)}.")
-    for kind, codes in (("region", [r.code for r in preset.regions]),
-                        ("chain", [c.code for c in preset.chains])):
+    for kind, codes in (
+        ("region", [r.code for r in preset.regions]),
+        ("chain", [c.code for c in preset.chains]),
+    ):
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise InvalidInput(f"{source} lists the {kind} {', '.join(dupes)} more than once.")

@@ -34,8 +34,10 @@ class NewProject:
 
 def check_code(code: str) -> None:
     if not _CODE.fullmatch(code):
-        raise InvalidInput(f"{code!r} is not a project code; use up to 40 letters, digits, '_', "
-                           "'.' or '-', starting with a letter or digit, e.g. SL-2024-001.")
+        raise InvalidInput(
+            f"{code!r} is not a project code; use up to 40 letters, digits, '_', "
+            "'.' or '-', starting with a letter or digit, e.g. SL-2024-001."
+        )
 
 
 def _text(value: str, what: str) -> str:
@@ -77,8 +79,9 @@ def _origin(actor: Actor, given: str | None) -> str:
     if actor.role == "county":
         assert actor.region is not None
         if given is not None and given != actor.region:
-            raise PermissionDenied(f"{actor.name} registers leads for {actor.region} only; "
-                                   f"it may not register one for {given}.")
+            raise PermissionDenied(
+                f"{actor.name} registers leads for {actor.region} only; it may not register one for {given}."
+            )
         return actor.region
     if given is None:
         raise InvalidInput("The city must name the county that found the project with --origin.")
@@ -94,8 +97,9 @@ def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
     if new.kind not in KINDS:
         raise InvalidInput(f"{new.kind!r} is not a kind of project; use one of {', '.join(KINDS)}.")
     if new.capital_source not in CAPITAL_SOURCES:
-        raise InvalidInput(f"{new.capital_source!r} is not a capital source; use one of "
-                           f"{', '.join(CAPITAL_SOURCES)}.")
+        raise InvalidInput(
+            f"{new.capital_source!r} is not a capital source; use one of {', '.join(CAPITAL_SOURCES)}."
+        )
     investment = parse_amount(new.investment)
     region = uow.regions.get(origin)
     if region is None:
@@ -103,16 +107,28 @@ def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
     if region.level != "county":
         raise InvalidInput(f"{origin} is the city region; a project's origin is a county.")
     folded_investor, folded_name = lead_key(investor, name)
-    return Project(code=new.code, name=name, investor=investor, lead_investor=folded_investor,
-                   lead_name=folded_name, chain=new.chain, kind=new.kind,
-                   planned_investment=investment, capital_source=new.capital_source,
-                   origin=origin, host=origin, stage="planned")
+    return Project(
+        code=new.code,
+        name=name,
+        investor=investor,
+        lead_investor=folded_investor,
+        lead_name=folded_name,
+        chain=new.chain,
+        kind=new.kind,
+        planned_investment=investment,
+        capital_source=new.capital_source,
+        origin=origin,
+        host=origin,
+        stage="planned",
+    )
 
 
 def _duplicate_lead(existing: Project) -> InvalidInput:
-    return InvalidInput(f"This lead is already registered as project {existing.code} by "
-                        f"{existing.origin}; a lead belongs to the first county that registered "
-                        "it.")
+    return InvalidInput(
+        f"This lead is already registered as project {existing.code} by "
+        f"{existing.origin}; a lead belongs to the first county that registered "
+        "it."
+    )
 
 
 def _raced(rt: Runtime, new: NewProject, exc: UniqueViolation) -> InvalidInput:
@@ -125,12 +141,12 @@ def _raced(rt: Runtime, new: NewProject, exc: UniqueViolation) -> InvalidInput:
     return InvalidInput(f"A project with code {new.code} already exists.")
 
 
-def list_projects(rt: Runtime, *, chain: str | None = None, host: str | None = None,
-                  stage: str | None = None) -> list[dict[str, object]]:
+def list_projects(
+    rt: Runtime, *, chain: str | None = None, host: str | None = None, stage: str | None = None
+) -> list[dict[str, object]]:
     def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:
         names = views.names_of(uow)
-        return [views.project(p, names)
-                for p in uow.projects.search(chain=chain, host=host, stage=stage)]
+        return [views.project(p, names) for p in uow.projects.search(chain=chain, host=host, stage=stage)]
 
     return commands.read(rt, body)
 
@@ -142,16 +158,23 @@ def show(rt: Runtime, code: str) -> dict[str, object]:
             raise InvalidInput(f"There is no project {code!r}.")
         names = views.names_of(uow)
         out = views.project(p, names)
-        out["transfers"] = [{"id": t.id, "from": t.from_region, "to": t.to_region,
-                             "effective": views.month(t.effective)}
-                            for t in uow.transfers.search(project_id=p.id)]
+        out["transfers"] = [
+            {"id": t.id, "from": t.from_region, "to": t.to_region, "effective": views.month(t.effective)}
+            for t in uow.transfers.search(project_id=p.id)
+        ]
         return out
 
     return commands.read(rt, body)
 
 
-def stage(rt: Runtime, code: str, new_stage: str | None, *, month: str | None = None,
-          milestones: dict[str, str] | None = None) -> dict[str, object]:
+def stage(
+    rt: Runtime,
+    code: str,
+    new_stage: str | None,
+    *,
+    month: str | None = None,
+    milestones: dict[str, str] | None = None,
+) -> dict[str, object]:
     """Advance the stage (setting its milestone month), and/or set milestone months by hand."""
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
@@ -182,8 +205,9 @@ def _advance(uow: UnitOfWork, p: Project, new_stage: str, month: str | None, rt:
         raise InvalidInput(f"{new_stage!r} is not a stage; use one of {', '.join(STAGES)}.")
     check_stage_change(p.stage, new_stage)
     if new_stage == "terminated" and uow.listings.open_for(p.id) is not None:
-        raise InvalidInput(f"Project {p.code} has an open listing; withdraw it before "
-                           "terminating the project.")
+        raise InvalidInput(
+            f"Project {p.code} has an open listing; withdraw it before terminating the project."
+        )
     milestone = STAGE_MILESTONE.get(new_stage)
     if milestone is not None:
         now = rt.now()

@@ -25,8 +25,9 @@ def _check_region(uow: UnitOfWork, region: str) -> None:
         raise InvalidInput(f"There is no region {region!r}; `pool region list` shows the codes.")
 
 
-def balances(rt: Runtime, *, book: str | None = None, region: str | None = None,
-             share: str | None = None) -> list[dict[str, Any]]:
+def balances(
+    rt: Runtime, *, book: str | None = None, region: str | None = None, share: str | None = None
+) -> list[dict[str, Any]]:
     """One row per party account: book, region, region_name, share, unit, amount."""
     if book is not None and book not in BOOKS:
         raise InvalidInput(f"There is no book {book!r}; the books are {', '.join(BOOKS)}.")
@@ -35,8 +36,17 @@ def balances(rt: Runtime, *, book: str | None = None, region: str | None = None,
         if region is not None:
             _check_region(uow, region)
         rows = q.party_balances(uow.session, book=book, region=region, share=share)
-        return [{"book": b, "region": r, "region_name": name or r, "share": s, "unit": u,
-                 "amount": format_amount(balance)} for b, r, name, s, u, balance in rows]
+        return [
+            {
+                "book": b,
+                "region": r,
+                "region_name": name or r,
+                "share": s,
+                "unit": u,
+                "amount": format_amount(balance),
+            }
+            for b, r, name, s, u, balance in rows
+        ]
 
     return commands.read(rt, body)
 
@@ -49,11 +59,19 @@ def payables(rt: Runtime, year: int) -> list[dict[str, Any]]:
         pairs: dict[tuple[str, str, str], dict[int, int]] = defaultdict(dict)
         for payer, payee, unit, through, amount in q.payables(uow.session, year):
             pairs[(payer, payee, unit)][through] = int(amount)
-        return [{"year": year, "payer": payer, "payer_name": names.get(payer, payer),
-                 "payee": payee, "payee_name": names.get(payee, payee), "unit": unit,
-                 "months": {format_month(m): format_amount(a) for m, a in sorted(months.items())},
-                 "total": format_amount(sum(months.values()))}
-                for (payer, payee, unit), months in sorted(pairs.items())]
+        return [
+            {
+                "year": year,
+                "payer": payer,
+                "payer_name": names.get(payer, payer),
+                "payee": payee,
+                "payee_name": names.get(payee, payee),
+                "unit": unit,
+                "months": {format_month(m): format_amount(a) for m, a in sorted(months.items())},
+                "total": format_amount(sum(months.values())),
+            }
+            for (payer, payee, unit), months in sorted(pairs.items())
+        ]
 
     return commands.read(rt, body)
 
@@ -70,24 +88,50 @@ def statement(rt: Runtime, region: str, year: int) -> dict[str, Any]:
         lines = []
         totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for transfer, project, origin, host, share, book, unit, own, others in q.statement(
-                uow.session, region, year):
+            uow.session, region, year
+        ):
             hosting = host == region
             fiscal = book == FISCAL
-            amounts = [0 if hosting else int(own), int(own) if hosting else 0,
-                       int(others) if hosting and fiscal else 0, int(own) if fiscal and not hosting else 0]
+            amounts = [
+                0 if hosting else int(own),
+                int(own) if hosting else 0,
+                int(others) if hosting and fiscal else 0,
+                int(own) if fiscal and not hosting else 0,
+            ]
             if not any(amounts):
                 continue
             total = totals[(book, unit)]
             for i, value in enumerate(amounts):
                 total[i] += value
-            lines.append({"transfer": transfer, "project": project, "from": origin, "host": host,
-                          "host_name": names.get(host, host), "role": "host" if hosting else party_role,
-                          "share": share, "book": book, "unit": unit, **_amounts(amounts)})
-        return {"region": region, "region_name": names.get(region, region), "year": year,
-                "lines": lines,
-                "totals": [{"book": book, "unit": unit, **_amounts(t),
-                            "net": format_amount(t[3] - t[2]) if book == FISCAL else None}
-                           for (book, unit), t in sorted(totals.items(), key=_book_order)]}
+            lines.append(
+                {
+                    "transfer": transfer,
+                    "project": project,
+                    "from": origin,
+                    "host": host,
+                    "host_name": names.get(host, host),
+                    "role": "host" if hosting else party_role,
+                    "share": share,
+                    "book": book,
+                    "unit": unit,
+                    **_amounts(amounts),
+                }
+            )
+        return {
+            "region": region,
+            "region_name": names.get(region, region),
+            "year": year,
+            "lines": lines,
+            "totals": [
+                {
+                    "book": book,
+                    "unit": unit,
+                    **_amounts(t),
+                    "net": format_amount(t[3] - t[2]) if book == FISCAL else None,
+                }
+                for (book, unit), t in sorted(totals.items(), key=_book_order)
+            ],
+        }
 
     return commands.read(rt, body)
 

@@ -40,15 +40,24 @@ def publish(rt: Runtime, path: str) -> dict[str, object]:
         if existing is not None:
             return _republished(existing, digest)
         version = RulesetVersion(
-            ruleset=ruleset.ruleset, version=ruleset.version, title=ruleset.title,
-            effective_from=ruleset.effective_from, effective_until=ruleset.effective_until,
-            text=text, sha256=digest, published_by=actor.id, published_at=rt.now())
+            ruleset=ruleset.ruleset,
+            version=ruleset.version,
+            title=ruleset.title,
+            effective_from=ruleset.effective_from,
+            effective_until=ruleset.effective_until,
+            text=text,
+            sha256=digest,
+            published_by=actor.id,
+            published_at=rt.now(),
+        )
         uow.rulesets.add(version)
         try:
             uow.flush()
         except UniqueViolation:
-            raise InvalidInput(f"Ruleset {ruleset.ruleset} version {ruleset.version} was "
-                               "published a moment ago by someone else.") from None
+            raise InvalidInput(
+                f"Ruleset {ruleset.ruleset} version {ruleset.version} was "
+                "published a moment ago by someone else."
+            ) from None
         return {**_view(version), "published": True}
 
     return commands.write(rt, "rules.publish", body)
@@ -56,16 +65,24 @@ def publish(rt: Runtime, path: str) -> dict[str, object]:
 
 def _republished(existing: RulesetVersion, digest: str) -> dict[str, object]:
     if existing.sha256 != digest:
-        raise InvalidInput(f"Ruleset {existing.ruleset} version {existing.version} is already "
-                           "published with different text; publish the change as a new version.")
+        raise InvalidInput(
+            f"Ruleset {existing.ruleset} version {existing.version} is already "
+            "published with different text; publish the change as a new version."
+        )
     return {**_view(existing), "published": False}
 
 
 def _view(v: RulesetVersion) -> dict[str, object]:
-    return {"id": v.id, "ruleset": v.ruleset, "version": v.version, "title": v.title,
-            "effective_from": format_month(v.effective_from),
-            "effective_until": views.month(v.effective_until), "sha256": v.sha256,
-            "published_at": views.when(v.published_at)}
+    return {
+        "id": v.id,
+        "ruleset": v.ruleset,
+        "version": v.version,
+        "title": v.title,
+        "effective_from": format_month(v.effective_from),
+        "effective_until": views.month(v.effective_until),
+        "sha256": v.sha256,
+        "published_at": views.when(v.published_at),
+    }
 
 
 def list_versions(rt: Runtime, ruleset: str | None = None) -> list[dict[str, object]]:
@@ -79,14 +96,23 @@ def in_force(uow: UnitOfWork, ruleset: str, month: Month) -> tuple[RulesetVersio
     """The published version of `ruleset` in force in `month`: the latest to take effect."""
     versions = uow.rulesets.versions(ruleset)
     if not versions:
-        raise InvalidInput(f"No version of ruleset {ruleset!r} is published; publish one with "
-                           "`pool rules publish FILE` first.")
-    candidates = [v for v in versions if v.effective_from <= month
-                  and (v.effective_until is None or month <= v.effective_until)]
+        raise InvalidInput(
+            f"No version of ruleset {ruleset!r} is published; publish one with "
+            "`pool rules publish FILE` first."
+        )
+    candidates = [
+        v
+        for v in versions
+        if v.effective_from <= month and (v.effective_until is None or month <= v.effective_until)
+    ]
     if not candidates:
-        spans = ", ".join(f"{v.version} ({format_month(v.effective_from)} to "
-                          f"{views.month(v.effective_until) or 'open'})" for v in versions)
-        raise InvalidInput(f"No published version of ruleset {ruleset} is in force in "
-                           f"{format_month(month)}; published: {spans}.")
+        spans = ", ".join(
+            f"{v.version} ({format_month(v.effective_from)} to {views.month(v.effective_until) or 'open'})"
+            for v in versions
+        )
+        raise InvalidInput(
+            f"No published version of ruleset {ruleset} is in force in "
+            f"{format_month(month)}; published: {spans}."
+        )
     chosen = max(candidates, key=lambda v: (v.effective_from, v.published_at, v.id))
     return chosen, load_ruleset_text(chosen.text, f"{ruleset}@{chosen.version}")

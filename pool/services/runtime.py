@@ -49,20 +49,25 @@ class Runtime:
         try:
             current = migrate.current(self.factory.engine)
         except DatabaseUnavailable as exc:
-            raise DatabaseUnavailable(f"{str(exc).rstrip('.')} (database "
-                                      f"{shown_url(self.settings.database_url)}).") from None
+            raise DatabaseUnavailable(
+                f"{str(exc).rstrip('.')} (database {shown_url(self.settings.database_url)})."
+            ) from None
         except PoolError:
             raise
         except Exception as exc:  # the driver's own connection errors
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DatabaseUnavailable(f"The database {shown_url(self.settings.database_url)} cannot be "
-                                      f"opened: {first}.") from None
+            raise DatabaseUnavailable(
+                f"The database {shown_url(self.settings.database_url)} cannot be opened: {first}."
+            ) from None
         if current is None:
-            raise DatabaseUnavailable(f"The database {shown_url(self.settings.database_url)} holds no pool; "
-                                      "create it with `pool init --admin NAME`.")
+            raise DatabaseUnavailable(
+                f"The database {shown_url(self.settings.database_url)} holds no pool; "
+                "create it with `pool init --admin NAME`."
+            )
         if current != migrate.head():
-            raise DatabaseUnavailable(f"The database schema is at revision {current}, not the "
-                                      "latest; run `pool db upgrade`.")
+            raise DatabaseUnavailable(
+                f"The database schema is at revision {current}, not the latest; run `pool db upgrade`."
+            )
         self._checked = True
 
     def database_files(self) -> list[Path]:

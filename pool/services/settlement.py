@@ -38,8 +38,10 @@ def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[s
         ledger = Ledger(uow.session)
         last = ledger.last_run()
         if last is not None and through < last.through:
-            raise InvalidInput(f"{period} is before {format_month(last.through)}, the last settled "
-                               "period; settlement only moves forward.")
+            raise InvalidInput(
+                f"{period} is before {format_month(last.through)}, the last settled "
+                "period; settlement only moves forward."
+            )
         with paused_gc():
             result = run(uow, ledger, actor, through, rt.now(), progress)
         note.detail = {k: v for k, v in result.items() if k != "period"}
@@ -48,8 +50,9 @@ def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[s
     return commands.write(rt, "settle", body, target=f"period:{period}")
 
 
-def run(uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any,
-        progress: Progress | None) -> dict[str, Any]:
+def run(
+    uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any, progress: Progress | None
+) -> dict[str, Any]:
     last = ledger.last_run()
     rulesets = Rulesets(uow)
     dirty = ledger.dirty_projects(through, last, rulesets.sensitive())
@@ -75,9 +78,15 @@ def run(uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any,
     writer.finish()
     if progress:
         progress(total, total)
-    return {"period": format_month(through), "run": run_id, "projects": done,
-            "entries": writer.entries, "postings": writer.postings,
-            "ledger_entries": writer.seq, "head": writer.prev}
+    return {
+        "period": format_month(through),
+        "run": run_id,
+        "projects": done,
+        "entries": writer.entries,
+        "postings": writer.postings,
+        "ledger_entries": writer.seq,
+        "head": writer.prev,
+    }
 
 
 @contextmanager

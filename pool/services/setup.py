@@ -21,8 +21,7 @@ class NewActor:
     token: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"actor": self.actor, "role": self.role, "region": self.region,
-                "token": self.token}
+        return {"actor": self.actor, "role": self.role, "region": self.region, "token": self.token}
 
 
 def init(rt: Runtime, *, regions: str, admin: str) -> NewActor:
@@ -37,8 +36,10 @@ def init(rt: Runtime, *, regions: str, admin: str) -> NewActor:
             city = _load(uow, rt, preset, admin, token)
             uow.commit()
     if initialised:
-        error = InvalidInput("This pool is already initialised; its schema is now current. "
-                             "Create further actors with `pool actor add`.")
+        error = InvalidInput(
+            "This pool is already initialised; its schema is now current. "
+            "Create further actors with `pool actor add`."
+        )
         record_failure(rt, admin, None, "init", Note(f"actor:{admin}"), error)
         raise error
     return NewActor(admin, "city", city, token)
@@ -51,12 +52,18 @@ def _load(uow: UnitOfWork, rt: Runtime, preset: Preset, admin: str, token: str) 
         uow.regions.add_chain(Chain(code=chain.code, name=chain.name))
     city = next(r.code for r in preset.regions if r.level == "city")
     uow.flush()
-    uow.actors.add(Actor(name=admin, role="city", region=city, token_hash=hash_token(token),
-                         created_at=rt.now()))
-    uow.audit.append(at=rt.now(), actor=admin, role="city", action="init",
-                     target=f"actor:{admin}", outcome="ok",
-                     detail={"regions": [r.code for r in preset.regions],
-                             "chains": [c.code for c in preset.chains]})
+    uow.actors.add(
+        Actor(name=admin, role="city", region=city, token_hash=hash_token(token), created_at=rt.now())
+    )
+    uow.audit.append(
+        at=rt.now(),
+        actor=admin,
+        role="city",
+        action="init",
+        target=f"actor:{admin}",
+        outcome="ok",
+        detail={"regions": [r.code for r in preset.regions], "chains": [c.code for c in preset.chains]},
+    )
     return city
 
 

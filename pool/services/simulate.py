@@ -29,8 +29,7 @@ def simulate(rt: Runtime, path: str, through: str | None = None) -> dict[str, An
         affected = ledger.projects_pinned_to(draft.ruleset)
         rulesets = Rulesets(uow)
         try:
-            projects = group_transfers(ledger.transfers(affected, month), rulesets,
-                                       {draft.ruleset: draft})
+            projects = group_transfers(ledger.transfers(affected, month), rulesets, {draft.ruleset: draft})
         except PoolError as exc:
             raise InvalidInput(f"The draft cannot settle the stored transfers: {exc}") from None
         current = ledger.party_balances()
@@ -49,9 +48,22 @@ def simulate(rt: Runtime, path: str, through: str | None = None) -> dict[str, An
         rows_out = []
         for key in sorted(set(current) | {k for k, v in simulated.items() if v}):
             now, then = current.get(key, 0), simulated.get(key, 0)
-            rows_out.append({"book": key[0], "region": key[1], "share": key[2], "current": now,
-                             "simulated": then, "difference": then - now})
-        return {"ruleset": draft.ruleset, "version": draft.version, "through": month,
-                "projects": len(projects), "rows": rows_out}
+            rows_out.append(
+                {
+                    "book": key[0],
+                    "region": key[1],
+                    "share": key[2],
+                    "current": now,
+                    "simulated": then,
+                    "difference": then - now,
+                }
+            )
+        return {
+            "ruleset": draft.ruleset,
+            "version": draft.version,
+            "through": month,
+            "projects": len(projects),
+            "rows": rows_out,
+        }
 
     return commands.read(rt, body)

@@ -24,9 +24,15 @@ def verify(rt: Runtime, checkpoint: Checkpoint | None = None) -> dict[str, Any]:
             before = len(report.problems)
             check_checkpoint(checkpoint.entries, checkpoint.head, checkpoint.at, report)
             result["checkpoint"] = {**checkpoint.as_dict(), "ok": len(report.problems) == before}
-        return {"ok": not report.problems, "entries": report.entries, "postings": report.postings,
-                "head": report.head, "first_bad_entry": report.first_bad_entry,
-                "problems": report.problems, **result}
+        return {
+            "ok": not report.problems,
+            "entries": report.entries,
+            "postings": report.postings,
+            "head": report.head,
+            "first_bad_entry": report.first_bad_entry,
+            "problems": report.problems,
+            **result,
+        }
 
     return commands.read(rt, body)
 
@@ -38,12 +44,17 @@ def checkpoint(rt: Runtime) -> Checkpoint:
         require_role(actor, "city", "auditor", doing="take a ledger checkpoint")
         report = _recompute(uow, None)
         if report.problems:
-            where = f" (the first bad entry is {report.first_bad_entry})" \
-                if report.first_bad_entry is not None else ""
-            raise InvalidInput(f"The ledger does not verify{where}, so no checkpoint was taken; "
-                               "run `pool ledger verify`.")
-        return Checkpoint(report.entries, report.head, rt.now().isoformat() + "Z",
-                          shown_url(rt.settings.database_url))
+            where = (
+                f" (the first bad entry is {report.first_bad_entry})"
+                if report.first_bad_entry is not None
+                else ""
+            )
+            raise InvalidInput(
+                f"The ledger does not verify{where}, so no checkpoint was taken; run `pool ledger verify`."
+            )
+        return Checkpoint(
+            report.entries, report.head, rt.now().isoformat() + "Z", shown_url(rt.settings.database_url)
+        )
 
     return commands.read(rt, body)
 

@@ -20,12 +20,19 @@ def month(value: int | None) -> str | None:
 
 def project(p: Project, names: dict[str, str]) -> dict[str, object]:
     return {
-        "id": p.id, "code": p.code, "name": p.name, "investor": p.investor,
-        "chain": p.chain, "chain_name": names.get(p.chain, p.chain), "kind": p.kind,
+        "id": p.id,
+        "code": p.code,
+        "name": p.name,
+        "investor": p.investor,
+        "chain": p.chain,
+        "chain_name": names.get(p.chain, p.chain),
+        "kind": p.kind,
         "planned_investment": format_amount(p.planned_investment),
         "capital_source": p.capital_source,
-        "origin": p.origin, "origin_name": names.get(p.origin, p.origin),
-        "host": p.host, "host_name": names.get(p.host, p.host),
+        "origin": p.origin,
+        "origin_name": names.get(p.origin, p.origin),
+        "host": p.host,
+        "host_name": names.get(p.host, p.host),
         "stage": p.stage,
         "milestones": {m: month(getattr(p, m)) for m in MILESTONES},
         "registered_at": when(p.registered_at),
@@ -41,36 +48,53 @@ def listing_status(listing: Listing, now: datetime) -> str:
 
 def listing(item: Listing, p: Project, names: dict[str, str], now: datetime) -> dict[str, object]:
     return {
-        "id": item.id, "project": p.code, "project_name": p.name,
-        "chain": p.chain, "chain_name": names.get(p.chain, p.chain),
+        "id": item.id,
+        "project": p.code,
+        "project_name": p.name,
+        "chain": p.chain,
+        "chain_name": names.get(p.chain, p.chain),
         "planned_investment": format_amount(p.planned_investment),
-        "region": item.region, "region_name": names.get(item.region, item.region),
-        "status": listing_status(item, now), "reason": item.reason,
+        "region": item.region,
+        "region_name": names.get(item.region, item.region),
+        "status": listing_status(item, now),
+        "reason": item.reason,
         "needs": json.loads(item.needs),
-        "opened_at": when(item.opened_at), "closes_at": when(item.closes_at),
+        "opened_at": when(item.opened_at),
+        "closes_at": when(item.closes_at),
         "closed_at": when(item.closed_at),
     }
 
 
 def claim(c: Claim, names: dict[str, str]) -> dict[str, object]:
     return {
-        "id": c.id, "listing": c.listing_id, "claimant": c.claimant,
-        "claimant_name": names.get(c.claimant, c.claimant), "status": c.status, "note": c.note,
-        "submitted_at": when(c.submitted_at), "decided_at": when(c.decided_at),
+        "id": c.id,
+        "listing": c.listing_id,
+        "claimant": c.claimant,
+        "claimant_name": names.get(c.claimant, c.claimant),
+        "status": c.status,
+        "note": c.note,
+        "submitted_at": when(c.submitted_at),
+        "decided_at": when(c.decided_at),
         "decision_reason": c.decision_reason,
     }
 
 
-def transfer(t: Transfer, p: Project, version: RulesetVersion,
-             names: dict[str, str]) -> dict[str, object]:
+def transfer(t: Transfer, p: Project, version: RulesetVersion, names: dict[str, str]) -> dict[str, object]:
     return {
-        "id": t.id, "project": p.code, "project_name": p.name,
-        "from": t.from_region, "from_name": names.get(t.from_region, t.from_region),
-        "to": t.to_region, "to_name": names.get(t.to_region, t.to_region),
+        "id": t.id,
+        "project": p.code,
+        "project_name": p.name,
+        "from": t.from_region,
+        "from_name": names.get(t.from_region, t.from_region),
+        "to": t.to_region,
+        "to_name": names.get(t.to_region, t.to_region),
         "effective": format_month(t.effective),
-        "ruleset": version.ruleset, "version": version.version,
+        "ruleset": version.ruleset,
+        "version": version.version,
         "agreement": agreement_values.display(json.loads(t.agreement)),
-        "claim": t.claim_id, "listing": t.listing_id, "approved_at": when(t.approved_at),
+        "claim": t.claim_id,
+        "listing": t.listing_id,
+        "approved_at": when(t.approved_at),
     }
 
 

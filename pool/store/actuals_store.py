@@ -24,7 +24,7 @@ BATCH = 10_000
 _COLUMNS = ("row_no", "project", "period", "metric", "amount", "note", "problem")
 
 # The key of a staged row in the stored actuals.
-_SAME_KEY = ("a.project_id = s.project_id AND a.period = s.period AND a.metric = s.metric")
+_SAME_KEY = "a.project_id = s.project_id AND a.period = s.period AND a.metric = s.metric"
 
 
 @dataclass(frozen=True)
@@ -32,17 +32,17 @@ class StagedProblem:
     """What the database found about one bad row; the service words it."""
 
     row: int
-    problem: str | None          # the reader's own verdict on the row, if it had one
+    problem: str | None  # the reader's own verdict on the row, if it had one
     project: str
     project_known: bool
     period: int
     metric: str
     metric_known: bool
     amount: int
-    repeats_row: int | None      # the first row with the same key, if this one repeats it
-    stored_amount: int | None    # the stored value of the key, if any
+    repeats_row: int | None  # the first row with the same key, if this one repeats it
+    stored_amount: int | None  # the stored value of the key, if any
     stored_revision: int | None
-    closed_through: int | None   # the closed-through period, if a new value falls into it
+    closed_through: int | None  # the closed-through period, if a new value falls into it
 
 
 class ActualsImport:
@@ -61,10 +61,10 @@ class ActualsImport:
             f"CREATE TEMP TABLE {STAGING} (row_no INTEGER NOT NULL, project TEXT NOT NULL, "
             "project_id INTEGER, period INTEGER NOT NULL, metric TEXT NOT NULL, "
             "amount BIGINT NOT NULL, note TEXT NOT NULL, problem TEXT)"
-            + (" ON COMMIT DROP" if self.postgres else ""))
+            + (" ON COMMIT DROP" if self.postgres else "")
+        )
 
-    def load(self, rows: Iterable[tuple[Any, ...]],
-             progress: Callable[[int], None] | None = None) -> int:
+    def load(self, rows: Iterable[tuple[Any, ...]], progress: Callable[[int], None] | None = None) -> int:
         """Stage `rows` (row_no, project, period, metric, amount, note, problem) in batches and
         resolve their project codes; returns how many were staged."""
         stream: Iterator[tuple[Any, ...]] = iter(rows)
@@ -78,26 +78,31 @@ class ActualsImport:
                 raw.driver(self.session).executemany(
                     f"INSERT INTO {STAGING} (row_no, project, project_id, period, metric, amount, "
                     "note, problem) VALUES (?1, ?2, (SELECT id FROM projects WHERE code = ?2), "
-                    "?3, ?4, ?5, ?6, ?7)", batch)
+                    "?3, ?4, ?5, ?6, ?7)",
+                    batch,
+                )
             count += len(batch)
             if progress is not None:
                 progress(count)
         if self.postgres:
-            self._sql(f"UPDATE {STAGING} SET project_id = p.id FROM projects p "
-                      f"WHERE p.code = {STAGING}.project")
+            self._sql(
+                f"UPDATE {STAGING} SET project_id = p.id FROM projects p WHERE p.code = {STAGING}.project"
+            )
             self._sql(f"ANALYZE {STAGING}")
         return count
 
     # -- checks -------------------------------------------------------------------------------
-    def problems(self, metrics: Collection[str], *, restate: bool,
-                 limit: int) -> tuple[int, list[StagedProblem]]:
+    def problems(
+        self, metrics: Collection[str], *, restate: bool, limit: int
+    ) -> tuple[int, list[StagedProblem]]:
         """Every bad row (the first `limit` of them in row order) and how many there are.
 
         Bad: the reader's verdict; an unknown project or metric; a key repeated in the file; and,
         unless restating, a different value for a stored key or a new value in a closed period.
         """
-        unless_restating = "" if restate else (
-            " OR a.amount <> s.amount OR (a.id IS NULL AND s.period <= c.through)")
+        unless_restating = (
+            "" if restate else (" OR a.amount <> s.amount OR (a.id IS NULL AND s.period <= c.through)")
+        )
         stmt = text(f"""
             WITH repeats AS (
                 SELECT project, period, metric, MIN(row_no) AS first_row
@@ -121,23 +126,47 @@ class ActualsImport:
             LIMIT :limit""").bindparams(bindparam("metrics", expanding=True))
         found = self.session.execute(stmt, {"metrics": sorted(metrics), "limit": limit}).all()
         total = int(found[0].total) if found else 0
-        return total, [StagedProblem(
-            row=r.row_no, problem=r.problem, project=r.project, project_known=r.project_id is not None,
-            period=r.period, metric=r.metric, metric_known=bool(r.metric_known), amount=r.amount,
-            repeats_row=r.first_row, stored_amount=r.stored_amount,
-            stored_revision=r.stored_revision, closed_through=r.closed) for r in found]
+        return total, [
+            StagedProblem(
+                row=r.row_no,
+                problem=r.problem,
+                project=r.project,
+                project_known=r.project_id is not None,
+                period=r.period,
+                metric=r.metric,
+                metric_known=bool(r.metric_known),
+                amount=r.amount,
+                repeats_row=r.first_row,
+                stored_amount=r.stored_amount,
+                stored_revision=r.stored_revision,
+                closed_through=r.closed,
+            )
+            for r in found
+        ]
 
     def changes_anything(self) -> bool:
         """Whether any staged row is a new key or a different value for a stored key."""
-        stmt = text(f"SELECT 1 FROM {STAGING} s LEFT JOIN actuals a ON {_SAME_KEY} "
-                    "WHERE a.id IS NULL OR a.amount <> s.amount LIMIT 1")
+        stmt = text(
+            f"SELECT 1 FROM {STAGING} s LEFT JOIN actuals a ON {_SAME_KEY} "
+            "WHERE a.id IS NULL OR a.amount <> s.amount LIMIT 1"
+        )
         return self.session.execute(stmt).first() is not None
 
     # -- merge --------------------------------------------------------------------------------
-    def add_import(self, *, actor_id: int, at: datetime, file_name: str, sha256: str, rows: int,
-                   reason: str | None) -> ActualImport:
-        record = ActualImport(actor_id=actor_id, at=at, file_name=file_name, sha256=sha256,
-                              rows=rows, added=0, restated=0, unchanged=0, reason=reason)
+    def add_import(
+        self, *, actor_id: int, at: datetime, file_name: str, sha256: str, rows: int, reason: str | None
+    ) -> ActualImport:
+        record = ActualImport(
+            actor_id=actor_id,
+            at=at,
+            file_name=file_name,
+            sha256=sha256,
+            rows=rows,
+            added=0,
+            restated=0,
+            unchanged=0,
+            reason=reason,
+        )
         self.session.add(record)
         self.session.flush()
         return record
@@ -150,16 +179,22 @@ class ActualsImport:
             "INSERT INTO actual_revisions (project_id, period, metric, revision, amount, note, "
             "import_id) SELECT s.project_id, s.period, s.metric, COALESCE(a.revision, 0) + 1, "
             f"s.amount, s.note, :import_id FROM {STAGING} s LEFT JOIN actuals a ON {_SAME_KEY} "
-            "WHERE a.id IS NULL OR a.amount <> s.amount", params)
+            "WHERE a.id IS NULL OR a.amount <> s.amount",
+            params,
+        )
         restated = self._sql(
             "UPDATE actuals SET amount = s.amount, revision = actuals.revision + 1, "
             f"import_id = :import_id FROM {STAGING} s WHERE s.project_id = actuals.project_id "
             "AND s.period = actuals.period AND s.metric = actuals.metric "
-            "AND s.amount <> actuals.amount", params)
+            "AND s.amount <> actuals.amount",
+            params,
+        )
         added = self._sql(
             "INSERT INTO actuals (project_id, period, metric, amount, revision, import_id) "
             f"SELECT s.project_id, s.period, s.metric, s.amount, 1, :import_id FROM {STAGING} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM actuals a WHERE {_SAME_KEY})", params)
+            f"WHERE NOT EXISTS (SELECT 1 FROM actuals a WHERE {_SAME_KEY})",
+            params,
+        )
         assert added + restated == revisions, (added, restated, revisions)
         record.added, record.restated = added, restated
         record.unchanged = record.rows - added - restated
@@ -169,35 +204,55 @@ class ActualsImport:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-def search(session: Session, *, project: str | None = None, metric: str | None = None,
-           period: int | None = None) -> list[dict[str, Any]]:
+def search(
+    session: Session, *, project: str | None = None, metric: str | None = None, period: int | None = None
+) -> list[dict[str, Any]]:
     """Current values, in project, period and metric order."""
-    stmt = (select(Actual.id, Project.code.label("project"), Actual.period, Actual.metric,
-                   Actual.amount, Actual.revision, Actual.import_id)
-            .join(Project, Project.id == Actual.project_id)
-            .order_by(Project.code, Actual.period, Actual.metric))
+    stmt = (
+        select(
+            Actual.id,
+            Project.code.label("project"),
+            Actual.period,
+            Actual.metric,
+            Actual.amount,
+            Actual.revision,
+            Actual.import_id,
+        )
+        .join(Project, Project.id == Actual.project_id)
+        .order_by(Project.code, Actual.period, Actual.metric)
+    )
     stmt = _filtered(stmt, Actual, project, metric, period)
     return [dict(r._mapping) for r in session.execute(stmt)]
 
 
-def revisions(session: Session, *, project: str | None = None, metric: str | None = None,
-              period: int | None = None) -> list[dict[str, Any]]:
+def revisions(
+    session: Session, *, project: str | None = None, metric: str | None = None, period: int | None = None
+) -> list[dict[str, Any]]:
     """Every revision with its note and the reason, actor and time of its import."""
-    stmt = (select(ActualRevision.id, Project.code.label("project"), ActualRevision.period,
-                   ActualRevision.metric, ActualRevision.amount, ActualRevision.revision,
-                   ActualRevision.note, ActualImport.reason, Actor.name.label("actor"),
-                   ActualImport.at, ActualRevision.import_id)
-            .join(Project, Project.id == ActualRevision.project_id)
-            .join(ActualImport, ActualImport.id == ActualRevision.import_id)
-            .join(Actor, Actor.id == ActualImport.actor_id)
-            .order_by(Project.code, ActualRevision.period, ActualRevision.metric,
-                      ActualRevision.revision))
+    stmt = (
+        select(
+            ActualRevision.id,
+            Project.code.label("project"),
+            ActualRevision.period,
+            ActualRevision.metric,
+            ActualRevision.amount,
+            ActualRevision.revision,
+            ActualRevision.note,
+            ActualImport.reason,
+            Actor.name.label("actor"),
+            ActualImport.at,
+            ActualRevision.import_id,
+        )
+        .join(Project, Project.id == ActualRevision.project_id)
+        .join(ActualImport, ActualImport.id == ActualRevision.import_id)
+        .join(Actor, Actor.id == ActualImport.actor_id)
+        .order_by(Project.code, ActualRevision.period, ActualRevision.metric, ActualRevision.revision)
+    )
     stmt = _filtered(stmt, ActualRevision, project, metric, period)
     return [dict(r._mapping) for r in session.execute(stmt)]
 
 
-def _filtered(stmt: Any, table: Any, project: str | None, metric: str | None,
-              period: int | None) -> Any:
+def _filtered(stmt: Any, table: Any, project: str | None, metric: str | None, period: int | None) -> Any:
     if project is not None:
         stmt = stmt.where(Project.code == project)
     if metric is not None:

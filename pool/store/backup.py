@@ -57,8 +57,12 @@ def _describe(path: Path) -> Copied:
         head = conn.execute("SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1").fetchone()
     finally:
         conn.close()
-    return Copied(path.stat().st_size, revision[0] if revision else None,
-                  int(head[0]) if head else 0, str(head[1]) if head else None)
+    return Copied(
+        path.stat().st_size,
+        revision[0] if revision else None,
+        int(head[0]) if head else 0,
+        str(head[1]) if head else None,
+    )
 
 
 def pg_dump_command(url: str, dest: Path) -> tuple[str, str, bool]:
@@ -66,11 +70,18 @@ def pg_dump_command(url: str, dest: Path) -> tuple[str, str, bool]:
     the password is never part of either: pg_dump reads it from PGPASSWORD or ~/.pgpass."""
     parsed = make_url(url)
     has_password = parsed.password is not None
-    plain = URL.create("postgresql", parsed.username, None, parsed.host, parsed.port,
-                       parsed.database, parsed.query)
+    plain = URL.create(
+        "postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query
+    )
     conninfo = plain.render_as_string(hide_password=False)
-    dump = shlex.join(["pg_dump", "--format=custom", "--no-owner", f"--file={dest}",
-                       f"--dbname={conninfo}"])
-    restore = shlex.join(["pg_restore", "--no-owner", "--exit-on-error",
-                          "--dbname=postgresql://USER@HOST/NEW_EMPTY_DATABASE", str(dest)])
+    dump = shlex.join(["pg_dump", "--format=custom", "--no-owner", f"--file={dest}", f"--dbname={conninfo}"])
+    restore = shlex.join(
+        [
+            "pg_restore",
+            "--no-owner",
+            "--exit-on-error",
+            "--dbname=postgresql://USER@HOST/NEW_EMPTY_DATABASE",
+            str(dest),
+        ]
+    )
     return dump, restore, has_password

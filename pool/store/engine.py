@@ -40,8 +40,10 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InvalidInput(f"{shown_url(url)!r} is not a database URL; use sqlite:///FILE or "
-                           "postgresql+psycopg://USER@HOST/DB.") from None
+        raise InvalidInput(
+            f"{shown_url(url)!r} is not a database URL; use sqlite:///FILE or "
+            "postgresql+psycopg://USER@HOST/DB."
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         if parsed.drivername != "postgresql+psycopg":

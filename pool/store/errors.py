@@ -66,13 +66,13 @@ def translate(exc: DBAPIError) -> PoolError:
     """A sentence for a database failure that is not a bug in the product."""
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
     if sqlstate in ("40001", "40P01"):  # serialization failure, deadlock
-        return Retryable("Another change to the same objects got there first; nothing was "
-                        "changed, try again.")
+        return Retryable(
+            "Another change to the same objects got there first; nothing was changed, try again."
+        )
     if isinstance(exc, OperationalError):
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         if "locked" in first:
-            return Conflict("The database is busy with another change; nothing was changed, "
-                            "try again.")
+            return Conflict("The database is busy with another change; nothing was changed, try again.")
         return DatabaseUnavailable(f"The database cannot be used: {first}.")
     first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
     return DatabaseUnavailable(f"The database refused the change: {first}.")

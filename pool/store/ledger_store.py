@@ -46,7 +46,7 @@ class TransferRow(NamedTuple):
 
 
 ENTRY_COLUMNS = ("seq", "run_id", "transfer_id", "share", "book", "through", "prev_hash", "hash")
-PositionKey = tuple[int, str, str, str]   # transfer, share, book, region
+PositionKey = tuple[int, str, str, str]  # transfer, share, book, region
 
 
 class Ledger:
@@ -66,11 +66,20 @@ class Ledger:
         transfers = self.session.scalar(select(func.coalesce(func.max(Transfer.id), 0)))
         return int(imports or 0), int(transfers or 0)
 
-    def add_run(self, through: int, actor_id: int, at: datetime, last_import_id: int,
-                last_transfer_id: int) -> int:
-        result = self.session.execute(insert(SettlementRun).values(
-            through=through, actor_id=actor_id, at=at, last_import_id=last_import_id,
-            last_transfer_id=last_transfer_id).returning(SettlementRun.id))
+    def add_run(
+        self, through: int, actor_id: int, at: datetime, last_import_id: int, last_transfer_id: int
+    ) -> int:
+        result = self.session.execute(
+            insert(SettlementRun)
+            .values(
+                through=through,
+                actor_id=actor_id,
+                at=at,
+                last_import_id=last_import_id,
+                last_transfer_id=last_transfer_id,
+            )
+            .returning(SettlementRun.id)
+        )
         return int(result.scalar_one())
 
     def closed_through(self) -> int | None:
@@ -80,17 +89,24 @@ class Ledger:
         self.session.execute(insert(PeriodClose).values(through=through, actor_id=actor_id, at=at))
 
     # -- what to recompute ------------------------------------------------------------------
-    def dirty_projects(self, through: int, last: SettlementRun | None,
-                       sensitive_versions: Sequence[int]) -> Select[Any] | None:
+    def dirty_projects(
+        self, through: int, last: SettlementRun | None, sensitive_versions: Sequence[int]
+    ) -> Select[Any] | None:
         """Projects whose targets may have changed since `last`; None means every project."""
         if last is None:
             return None
-        changed = select(Actual.project_id).where(or_(
-            Actual.import_id > last.last_import_id,
-            and_(Actual.period > last.through, Actual.period <= through)))
-        moved = select(Transfer.project_id).where(or_(
-            Transfer.id > last.last_transfer_id,
-            Transfer.ruleset_version_id.in_(list(sensitive_versions) or [-1])))
+        changed = select(Actual.project_id).where(
+            or_(
+                Actual.import_id > last.last_import_id,
+                and_(Actual.period > last.through, Actual.period <= through),
+            )
+        )
+        moved = select(Transfer.project_id).where(
+            or_(
+                Transfer.id > last.last_transfer_id,
+                Transfer.ruleset_version_id.in_(list(sensitive_versions) or [-1]),
+            )
+        )
         return union(changed, moved)  # type: ignore[return-value]
 
     def count_projects(self, dirty: Select[Any] | None) -> int:
@@ -100,31 +116,52 @@ class Ledger:
         return int(self.session.scalar(stmt) or 0)
 
     # -- facts ------------------------------------------------------------------------------
-    def transfers(self, dirty: Select[Any] | None, through: int,
-                  project_id: int | None = None) -> list[TransferRow]:
+    def transfers(
+        self, dirty: Select[Any] | None, through: int, project_id: int | None = None
+    ) -> list[TransferRow]:
         """Transfers with the project facts the engine reads, in project and effective order."""
-        stmt = (select(Transfer.id, Transfer.project_id, Transfer.from_region, Transfer.to_region,
-                       Transfer.effective, Transfer.ruleset_version_id, Transfer.agreement,
-                       Project.planned_investment, Project.kind, Project.capital_source,
-                       Project.signed, Project.construction_start, Project.operation_start,
-                       Project.full_capacity)
-                .join(Project, Project.id == Transfer.project_id)
-                .where(Transfer.effective <= through)
-                .order_by(Transfer.project_id, Transfer.effective, Transfer.id))
+        stmt = (
+            select(
+                Transfer.id,
+                Transfer.project_id,
+                Transfer.from_region,
+                Transfer.to_region,
+                Transfer.effective,
+                Transfer.ruleset_version_id,
+                Transfer.agreement,
+                Project.planned_investment,
+                Project.kind,
+                Project.capital_source,
+                Project.signed,
+                Project.construction_start,
+                Project.operation_start,
+                Project.full_capacity,
+            )
+            .join(Project, Project.id == Transfer.project_id)
+            .where(Transfer.effective <= through)
+            .order_by(Transfer.project_id, Transfer.effective, Transfer.id)
+        )
         if dirty is not None:
             stmt = stmt.where(Transfer.project_id.in_(dirty))
         if project_id is not None:
             stmt = stmt.where(Transfer.project_id == project_id)
         return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
 
-    def positions(self, dirty: Select[Any] | None,
-                  transfer_id: int | None = None) -> dict[int, dict[PositionKey, int]]:
+    def positions(
+        self, dirty: Select[Any] | None, transfer_id: int | None = None
+    ) -> dict[int, dict[PositionKey, int]]:
         """Posted amounts, per transfer."""
-        stmt = select(TransferPosition.transfer_id, TransferPosition.share, TransferPosition.book,
-                      TransferPosition.region, TransferPosition.amount)
+        stmt = select(
+            TransferPosition.transfer_id,
+            TransferPosition.share,
+            TransferPosition.book,
+            TransferPosition.region,
+            TransferPosition.amount,
+        )
         if dirty is not None:
             stmt = stmt.join(Transfer, Transfer.id == TransferPosition.transfer_id).where(
-                Transfer.project_id.in_(dirty))
+                Transfer.project_id.in_(dirty)
+            )
         if transfer_id is not None:
             stmt = stmt.where(TransferPosition.transfer_id == transfer_id)
         out: dict[int, dict[PositionKey, int]] = {}
@@ -132,8 +169,9 @@ class Ledger:
             out.setdefault(t, {})[(t, s, b, r)] = a
         return out
 
-    def actuals_by_project(self, dirty: Select[Any] | None, through: int, project_id: int | None = None
-                           ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+    def actuals_by_project(
+        self, dirty: Select[Any] | None, through: int, project_id: int | None = None
+    ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
         """The actuals through `through`, streamed one project at a time: metric -> period -> amount."""
         current, by_metric = None, {}
         for rows in raw.batches(self.session, _actuals(dirty, through, project_id)):
@@ -151,20 +189,24 @@ class Ledger:
 
     def projects_pinned_to(self, ruleset: str) -> Select[Any]:
         """Projects with a transfer pinned to any published version of `ruleset`."""
-        return (select(Transfer.project_id)
-                .join(RulesetVersion, RulesetVersion.id == Transfer.ruleset_version_id)
-                .where(RulesetVersion.ruleset == ruleset))
+        return (
+            select(Transfer.project_id)
+            .join(RulesetVersion, RulesetVersion.id == Transfer.ruleset_version_id)
+            .where(RulesetVersion.ruleset == ruleset)
+        )
 
     def party_balances(self) -> dict[tuple[str, str, str], int]:
         """(book, region, share) -> balance of every party account."""
-        stmt = select(LedgerAccount.book, LedgerAccount.region, LedgerAccount.share,
-                      LedgerAccount.balance).where(LedgerAccount.region != SOURCE)
+        stmt = select(
+            LedgerAccount.book, LedgerAccount.region, LedgerAccount.share, LedgerAccount.balance
+        ).where(LedgerAccount.region != SOURCE)
         return {(b, r, s): a for b, r, s, a in self.session.execute(stmt)}
 
     # -- appends ----------------------------------------------------------------------------
     def head(self) -> tuple[int, str | None]:
         row = self.session.execute(
-            select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)).first()
+            select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
+        ).first()
         return (int(row[0]), str(row[1])) if row else (0, None)
 
     def accounts(self) -> dict[str, int]:
@@ -182,18 +224,29 @@ class Ledger:
         raw.insert(self.session, "ledger_postings", ("entry_seq", "account_id", "amount"), postings)
 
     def add_to_balances(self, deltas: dict[int, int]) -> None:
-        raw.execute_many(self.session, "UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?",
-                         [(d, a) for a, d in deltas.items() if d])
+        raw.execute_many(
+            self.session,
+            "UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?",
+            [(d, a) for a, d in deltas.items() if d],
+        )
 
     def set_positions(self, changed: list[tuple[PositionKey, int]]) -> None:
         """Store new posted amounts, inserting the keys not stored yet."""
-        raw.upsert(self.session, "transfer_positions", ("transfer_id", "share", "book", "region", "amount"),
-                   ("transfer_id", "share", "region"), [(*key, amount) for key, amount in changed])
+        raw.upsert(
+            self.session,
+            "transfer_positions",
+            ("transfer_id", "share", "book", "region", "amount"),
+            ("transfer_id", "share", "region"),
+            [(*key, amount) for key, amount in changed],
+        )
 
 
 def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = None) -> Select[Any]:
-    stmt = (select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
-            .where(Actual.period <= through).order_by(Actual.project_id))
+    stmt = (
+        select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
+        .where(Actual.period <= through)
+        .order_by(Actual.project_id)
+    )
     if dirty is not None:
         stmt = stmt.where(Actual.project_id.in_(dirty))
     if project_id is not None:
@@ -201,18 +254,29 @@ def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = N
     return stmt
 
 
-StoredEntry = tuple[tuple[Any, ...], list[tuple[str, int]]]   # ENTRY_COLUMNS, (account, amount)s
+StoredEntry = tuple[tuple[Any, ...], list[tuple[str, int]]]  # ENTRY_COLUMNS, (account, amount)s
 
 
 def entries_with_postings(session: Session) -> Iterator[StoredEntry]:
     """Every entry in chain order, streamed one at a time: its ENTRY_COLUMNS and its postings'
     (account name, amount) in posting order."""
-    stmt = (select(LedgerEntry.seq, LedgerEntry.run_id, LedgerEntry.transfer_id, LedgerEntry.share,
-                   LedgerEntry.book, LedgerEntry.through, LedgerEntry.prev_hash, LedgerEntry.hash,
-                   LedgerAccount.name, LedgerPosting.amount)
-            .outerjoin(LedgerPosting, LedgerPosting.entry_seq == LedgerEntry.seq)
-            .outerjoin(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-            .order_by(LedgerEntry.seq, LedgerPosting.id))
+    stmt = (
+        select(
+            LedgerEntry.seq,
+            LedgerEntry.run_id,
+            LedgerEntry.transfer_id,
+            LedgerEntry.share,
+            LedgerEntry.book,
+            LedgerEntry.through,
+            LedgerEntry.prev_hash,
+            LedgerEntry.hash,
+            LedgerAccount.name,
+            LedgerPosting.amount,
+        )
+        .outerjoin(LedgerPosting, LedgerPosting.entry_seq == LedgerEntry.seq)
+        .outerjoin(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .order_by(LedgerEntry.seq, LedgerPosting.id)
+    )
     entry: tuple[Any, ...] | None = None
     postings: list[tuple[str, int]] = []
     for row in raw.stream(session, stmt):
@@ -227,18 +291,29 @@ def entries_with_postings(session: Session) -> Iterator[StoredEntry]:
 
 
 def stored_balances(session: Session) -> dict[int, tuple[str, int]]:
-    return {i: (n, b) for i, n, b in session.execute(
-        select(LedgerAccount.id, LedgerAccount.name, LedgerAccount.balance))}
+    return {
+        i: (n, b)
+        for i, n, b in session.execute(select(LedgerAccount.id, LedgerAccount.name, LedgerAccount.balance))
+    }
 
 
 def stored_positions(session: Session) -> Iterator[tuple[int, str, str, int]]:
     """(transfer, share, region, amount) of every stored position, streamed."""
-    return raw.stream(session, select(TransferPosition.transfer_id, TransferPosition.share,
-                                      TransferPosition.region, TransferPosition.amount))
+    return raw.stream(
+        session,
+        select(
+            TransferPosition.transfer_id,
+            TransferPosition.share,
+            TransferPosition.region,
+            TransferPosition.amount,
+        ),
+    )
 
 
 def orphan_postings(session: Session) -> int:
-    stmt = select(func.count()).select_from(LedgerPosting).where(
-        ~LedgerPosting.entry_seq.in_(select(LedgerEntry.seq)))
+    stmt = (
+        select(func.count())
+        .select_from(LedgerPosting)
+        .where(~LedgerPosting.entry_seq.in_(select(LedgerEntry.seq)))
+    )
     return int(session.scalar(stmt) or 0)
-

@@ -12,8 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pool.store.models import Base
 
-LEDGER_APPEND_ONLY = ("actual_revisions", "settlement_runs", "ledger_entries", "ledger_postings",
-                      "period_closes")
+LEDGER_APPEND_ONLY = (
+    "actual_revisions",
+    "settlement_runs",
+    "ledger_entries",
+    "ledger_postings",
+    "period_closes",
+)
 
 
 class ActualImport(Base):
@@ -73,8 +78,8 @@ class SettlementRun(Base):
     through: Mapped[int] = mapped_column(Integer)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
     at: Mapped[datetime] = mapped_column(DateTime)
-    last_import_id: Mapped[int] = mapped_column(Integer)     # the newest import it had read
-    last_transfer_id: Mapped[int] = mapped_column(Integer)   # the newest transfer it had read
+    last_import_id: Mapped[int] = mapped_column(Integer)  # the newest import it had read
+    last_transfer_id: Mapped[int] = mapped_column(Integer)  # the newest transfer it had read
 
 
 class LedgerAccount(Base):
@@ -85,7 +90,7 @@ class LedgerAccount(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     book: Mapped[str] = mapped_column(String(20))
-    region: Mapped[str] = mapped_column(String(40))       # a region code, or @source
+    region: Mapped[str] = mapped_column(String(40))  # a region code, or @source
     share: Mapped[str] = mapped_column(String(60))
     unit: Mapped[str] = mapped_column(String(10))
     balance: Mapped[int] = mapped_column(BigInteger)

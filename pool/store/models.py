@@ -74,12 +74,20 @@ class Project(Base):
     __table_args__ = (
         UniqueConstraint("lead_investor", "lead_name"),
         CheckConstraint("planned_investment >= 0", name="investment_not_negative"),
-        CheckConstraint(_in("kind", ("manufacturing", "services", "agriculture", "infrastructure",
-                                     "real_estate", "other")), name="kind"),
-        CheckConstraint(_in("capital_source", ("local", "out_of_city", "out_of_province",
-                                               "foreign")), name="capital_source"),
-        CheckConstraint(_in("stage", ("planned", "negotiating", "signed", "started", "operating",
-                                      "terminated")), name="stage"),
+        CheckConstraint(
+            _in(
+                "kind", ("manufacturing", "services", "agriculture", "infrastructure", "real_estate", "other")
+            ),
+            name="kind",
+        ),
+        CheckConstraint(
+            _in("capital_source", ("local", "out_of_city", "out_of_province", "foreign")),
+            name="capital_source",
+        ),
+        CheckConstraint(
+            _in("stage", ("planned", "negotiating", "signed", "started", "operating", "terminated")),
+            name="stage",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -106,10 +114,14 @@ class Project(Base):
 class Listing(Base):
     __tablename__ = "listings"
     __table_args__ = (
-        CheckConstraint(_in("status", ("open", "transferred", "withdrawn", "expired")),
-                        name="status"),
-        Index("uq_listings_one_open_per_project", "project_id", unique=True,
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        CheckConstraint(_in("status", ("open", "transferred", "withdrawn", "expired")), name="status"),
+        Index(
+            "uq_listings_one_open_per_project",
+            "project_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -127,11 +139,15 @@ class Listing(Base):
 class Claim(Base):
     __tablename__ = "claims"
     __table_args__ = (
-        CheckConstraint(_in("status", ("pending", "approved", "rejected", "withdrawn")),
-                        name="status"),
-        Index("uq_claims_one_pending_per_claimant", "listing_id", "claimant", unique=True,
-              sqlite_where=text("status = 'pending'"),
-              postgresql_where=text("status = 'pending'")),
+        CheckConstraint(_in("status", ("pending", "approved", "rejected", "withdrawn")), name="status"),
+        Index(
+            "uq_claims_one_pending_per_claimant",
+            "listing_id",
+            "claimant",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -59,25 +59,28 @@ def batches(session: Session, stmt: Executable, batch: int = BATCH) -> Iterator[
         cursor.close()
 
 
-def insert(session: Session, table: str, columns: Sequence[str],
-           rows: Iterable[Sequence[Any]]) -> None:
+def insert(session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Append rows: COPY on PostgreSQL, the driver's executemany on SQLite."""
     if is_postgres(session):
-        with driver(session).cursor() as cursor, \
-                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        with (
+            driver(session).cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return
     _insert_many(session, table, columns, rows)
 
 
-def upsert(session: Session, table: str, columns: Sequence[str], key: Sequence[str],
-           rows: Iterable[Sequence[Any]]) -> None:
+def upsert(
+    session: Session, table: str, columns: Sequence[str], key: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """Insert rows, or set the other columns of the row with the same `key` columns: the driver's
     executemany on SQLite; COPY into a temporary table and one INSERT … ON CONFLICT on PostgreSQL."""
     names = ", ".join(columns)
-    conflict = (f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key))
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
+        f"{c} = excluded.{c}" for c in columns if c not in key
+    )
     if not is_postgres(session):
         _insert_many(session, table, columns, rows, conflict)
         return
@@ -90,8 +93,9 @@ def upsert(session: Session, table: str, columns: Sequence[str], key: Sequence[s
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged} {conflict}")
 
 
-def _insert_many(session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-                 tail: str = "") -> None:
+def _insert_many(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], tail: str = ""
+) -> None:
     """SQLite: one INSERT (ending in `tail`) per row through the driver's executemany."""
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) {tail}"
     driver(session).executemany(sql, rows)

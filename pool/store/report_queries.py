@@ -19,14 +19,23 @@ from pool.store.models import Project, Region, Transfer
 FISCAL = "fiscal"
 
 
-def party_balances(session: Session, *, book: str | None = None, region: str | None = None,
-                   share: str | None = None) -> list[Any]:
+def party_balances(
+    session: Session, *, book: str | None = None, region: str | None = None, share: str | None = None
+) -> list[Any]:
     """(book, region, region_name, share, unit, balance) of every party account, filtered."""
-    stmt = (select(LedgerAccount.book, LedgerAccount.region, Region.name, LedgerAccount.share,
-                   LedgerAccount.unit, LedgerAccount.balance)
-            .outerjoin(Region, Region.code == LedgerAccount.region)
-            .where(LedgerAccount.region != SOURCE)
-            .order_by(LedgerAccount.book, LedgerAccount.region, LedgerAccount.share))
+    stmt = (
+        select(
+            LedgerAccount.book,
+            LedgerAccount.region,
+            Region.name,
+            LedgerAccount.share,
+            LedgerAccount.unit,
+            LedgerAccount.balance,
+        )
+        .outerjoin(Region, Region.code == LedgerAccount.region)
+        .where(LedgerAccount.region != SOURCE)
+        .order_by(LedgerAccount.book, LedgerAccount.region, LedgerAccount.share)
+    )
     if book is not None:
         stmt = stmt.where(LedgerAccount.book == book)
     if region is not None:
@@ -44,16 +53,27 @@ def payables(session: Session, year: int) -> list[Any]:
     """(payer, payee, unit, through, amount): fiscal postings to parties other than the host of
     the entry's transfer, summed per host, party, unit and posting month of `year`."""
     payer = Transfer.to_region.label("payer")
-    stmt = (select(payer, LedgerAccount.region.label("payee"), LedgerAccount.unit,
-                   LedgerEntry.through, func.sum(LedgerPosting.amount).label("amount"))
-            .select_from(LedgerPosting)
-            .join(LedgerEntry, LedgerEntry.seq == LedgerPosting.entry_seq)
-            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-            .join(Transfer, Transfer.id == LedgerEntry.transfer_id)
-            .where(LedgerEntry.book == FISCAL, _year(year), LedgerAccount.region != SOURCE,
-                   LedgerAccount.region != Transfer.to_region)
-            .group_by(Transfer.to_region, LedgerAccount.region, LedgerAccount.unit, LedgerEntry.through)
-            .order_by(Transfer.to_region, LedgerAccount.region, LedgerAccount.unit, LedgerEntry.through))
+    stmt = (
+        select(
+            payer,
+            LedgerAccount.region.label("payee"),
+            LedgerAccount.unit,
+            LedgerEntry.through,
+            func.sum(LedgerPosting.amount).label("amount"),
+        )
+        .select_from(LedgerPosting)
+        .join(LedgerEntry, LedgerEntry.seq == LedgerPosting.entry_seq)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(Transfer, Transfer.id == LedgerEntry.transfer_id)
+        .where(
+            LedgerEntry.book == FISCAL,
+            _year(year),
+            LedgerAccount.region != SOURCE,
+            LedgerAccount.region != Transfer.to_region,
+        )
+        .group_by(Transfer.to_region, LedgerAccount.region, LedgerAccount.unit, LedgerEntry.through)
+        .order_by(Transfer.to_region, LedgerAccount.region, LedgerAccount.unit, LedgerEntry.through)
+    )
     return list(session.execute(stmt))
 
 
@@ -63,27 +83,55 @@ def statement(session: Session, region: str, year: int) -> list[Any]:
     posted to parties other than the host (what a host owes them)."""
     own = func.sum(case((LedgerAccount.region == region, LedgerPosting.amount), else_=0))
     others = func.sum(case((LedgerAccount.region != Transfer.to_region, LedgerPosting.amount), else_=0))
-    stmt = (select(LedgerEntry.transfer_id, Project.code, Transfer.from_region, Transfer.to_region,
-                   LedgerEntry.share, LedgerEntry.book, LedgerAccount.unit,
-                   own.label("own"), others.label("others"))
-            .select_from(LedgerPosting)
-            .join(LedgerEntry, LedgerEntry.seq == LedgerPosting.entry_seq)
-            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-            .join(Transfer, Transfer.id == LedgerEntry.transfer_id)
-            .join(Project, Project.id == Transfer.project_id)
-            .where(_year(year), LedgerAccount.region != SOURCE,
-                   or_(LedgerAccount.region == region, Transfer.to_region == region))
-            .group_by(LedgerEntry.transfer_id, Project.code, Transfer.from_region, Transfer.to_region,
-                      LedgerEntry.share, LedgerEntry.book, LedgerAccount.unit)
-            .order_by(LedgerEntry.transfer_id, LedgerEntry.book, LedgerEntry.share))
+    stmt = (
+        select(
+            LedgerEntry.transfer_id,
+            Project.code,
+            Transfer.from_region,
+            Transfer.to_region,
+            LedgerEntry.share,
+            LedgerEntry.book,
+            LedgerAccount.unit,
+            own.label("own"),
+            others.label("others"),
+        )
+        .select_from(LedgerPosting)
+        .join(LedgerEntry, LedgerEntry.seq == LedgerPosting.entry_seq)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(Transfer, Transfer.id == LedgerEntry.transfer_id)
+        .join(Project, Project.id == Transfer.project_id)
+        .where(
+            _year(year),
+            LedgerAccount.region != SOURCE,
+            or_(LedgerAccount.region == region, Transfer.to_region == region),
+        )
+        .group_by(
+            LedgerEntry.transfer_id,
+            Project.code,
+            Transfer.from_region,
+            Transfer.to_region,
+            LedgerEntry.share,
+            LedgerEntry.book,
+            LedgerAccount.unit,
+        )
+        .order_by(LedgerEntry.transfer_id, LedgerEntry.book, LedgerEntry.share)
+    )
     return list(session.execute(stmt))
 
 
 def accounts(session: Session) -> list[Any]:
     """(name, book, region, share, unit) of every account, party and source, by name."""
-    return list(session.execute(select(LedgerAccount.name, LedgerAccount.book, LedgerAccount.region,
-                                       LedgerAccount.share, LedgerAccount.unit)
-                                .order_by(LedgerAccount.name)))
+    return list(
+        session.execute(
+            select(
+                LedgerAccount.name,
+                LedgerAccount.book,
+                LedgerAccount.region,
+                LedgerAccount.share,
+                LedgerAccount.unit,
+            ).order_by(LedgerAccount.name)
+        )
+    )
 
 
 def first_through(session: Session) -> int | None:

@@ -91,8 +91,9 @@ class Projects(_Repository):
         stmt = select(Project).where(Project.lead_investor == investor, Project.lead_name == name)
         return self.session.scalars(stmt).first()
 
-    def search(self, *, chain: str | None = None, host: str | None = None,
-               stage: str | None = None) -> list[Project]:
+    def search(
+        self, *, chain: str | None = None, host: str | None = None, stage: str | None = None
+    ) -> list[Project]:
         stmt = select(Project).order_by(Project.code)
         if chain:
             stmt = stmt.where(Project.chain == chain)
@@ -117,8 +118,9 @@ class Listings(_Repository):
 
     def expire_due(self, project_id: int, now: datetime) -> None:
         """Store `expired` on the project's open listings whose window has passed."""
-        stmt = select(Listing).where(Listing.project_id == project_id, Listing.status == "open",
-                                     Listing.closes_at <= now)
+        stmt = select(Listing).where(
+            Listing.project_id == project_id, Listing.status == "open", Listing.closes_at <= now
+        )
         for listing in self.session.scalars(stmt):
             listing.status, listing.closed_at = "expired", listing.closes_at
 
@@ -126,15 +128,16 @@ class Listings(_Repository):
         stmt = select(Listing).where(Listing.project_id == project_id, Listing.status == "open")
         return self.session.scalars(stmt).first()
 
-    def search(self, *, status: str | None, chain: str | None, min_investment: int | None,
-               now: datetime) -> list[tuple[Listing, Project]]:
-        stmt = (select(Listing, Project).join(Project, Project.id == Listing.project_id)
-                .order_by(Listing.id))
+    def search(
+        self, *, status: str | None, chain: str | None, min_investment: int | None, now: datetime
+    ) -> list[tuple[Listing, Project]]:
+        stmt = select(Listing, Project).join(Project, Project.id == Listing.project_id).order_by(Listing.id)
         if status == "open":
             stmt = stmt.where(Listing.status == "open", Listing.closes_at > now)
         elif status == "expired":
-            stmt = stmt.where(or_(Listing.status == "expired",
-                                  and_(Listing.status == "open", Listing.closes_at <= now)))
+            stmt = stmt.where(
+                or_(Listing.status == "expired", and_(Listing.status == "open", Listing.closes_at <= now))
+            )
         elif status:
             stmt = stmt.where(Listing.status == status)
         if chain:
@@ -153,15 +156,15 @@ class Claims(_Repository):
         (a concurrent withdraw, reject or approve of it waits, then sees the new status)."""
         if lock:
             return self.session.scalars(
-                self._locked(select(Claim).where(Claim.id == claim_id), lock=True)).first()
+                self._locked(select(Claim).where(Claim.id == claim_id), lock=True)
+            ).first()
         return self.session.get(Claim, claim_id, populate_existing=fresh)
 
     def for_listing(self, listing_id: int) -> list[Claim]:
         stmt = select(Claim).where(Claim.listing_id == listing_id).order_by(Claim.id)
         return list(self.session.scalars(stmt))
 
-    def pending(self, listing_id: int, claimant: str | None = None, *,
-                lock: bool = False) -> list[Claim]:
+    def pending(self, listing_id: int, claimant: str | None = None, *, lock: bool = False) -> list[Claim]:
         stmt = select(Claim).where(Claim.listing_id == listing_id, Claim.status == "pending")
         if claimant is not None:
             stmt = stmt.where(Claim.claimant == claimant)
@@ -190,13 +193,15 @@ class Rulesets(_Repository):
         return self.session.get(RulesetVersion, version_id)
 
     def find(self, ruleset: str, version: str) -> RulesetVersion | None:
-        stmt = select(RulesetVersion).where(RulesetVersion.ruleset == ruleset,
-                                            RulesetVersion.version == version)
+        stmt = select(RulesetVersion).where(
+            RulesetVersion.ruleset == ruleset, RulesetVersion.version == version
+        )
         return self.session.scalars(stmt).first()
 
     def versions(self, ruleset: str | None = None) -> list[RulesetVersion]:
-        stmt = select(RulesetVersion).order_by(RulesetVersion.ruleset,
-                                               RulesetVersion.effective_from, RulesetVersion.id)
+        stmt = select(RulesetVersion).order_by(
+            RulesetVersion.ruleset, RulesetVersion.effective_from, RulesetVersion.id
+        )
         if ruleset:
             stmt = stmt.where(RulesetVersion.ruleset == ruleset)
         return list(self.session.scalars(stmt))
@@ -208,15 +213,25 @@ class Rulesets(_Repository):
 class Audit(_Repository):
     """Append and read; the database refuses anything else."""
 
-    def append(self, *, at: datetime, actor: str | None, role: str | None, action: str,
-               target: str | None, outcome: str, detail: dict[str, object] | str) -> None:
-        text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False,
-                                                                 sort_keys=True)
-        self.session.add(AuditEntry(at=at, actor=actor, role=role, action=action, target=target,
-                                    outcome=outcome, detail=text))
+    def append(
+        self,
+        *,
+        at: datetime,
+        actor: str | None,
+        role: str | None,
+        action: str,
+        target: str | None,
+        outcome: str,
+        detail: dict[str, object] | str,
+    ) -> None:
+        text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        self.session.add(
+            AuditEntry(
+                at=at, actor=actor, role=role, action=action, target=target, outcome=outcome, detail=text
+            )
+        )
 
-    def search(self, *, actor: str | None = None,
-               since: datetime | None = None) -> list[AuditEntry]:
+    def search(self, *, actor: str | None = None, since: datetime | None = None) -> list[AuditEntry]:
         stmt = select(AuditEntry).order_by(AuditEntry.id)
         if actor:
             stmt = stmt.where(AuditEntry.actor == actor)

@@ -6,8 +6,10 @@ Used by the migrations; SQLite raises from a trigger per event, PostgreSQL calls
 
 from alembic import op
 
-_REFUSE = ("CREATE OR REPLACE FUNCTION pool_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
-           "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$")
+_REFUSE = (
+    "CREATE OR REPLACE FUNCTION pool_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$"
+)
 
 
 def _postgres() -> bool:
@@ -26,14 +28,20 @@ def drop_refuse_function() -> None:
 
 def make_append_only(table: str) -> None:
     if _postgres():
-        op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()")
-        op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()")
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()"
+        )
         return
     for event in ("UPDATE", "DELETE"):
-        op.execute(f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                   f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {event} refused'); END")
+        op.execute(
+            f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {event} refused'); END"
+        )
 
 
 def drop_append_only(table: str) -> None:

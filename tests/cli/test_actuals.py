@@ -32,15 +32,29 @@ def pool(db_url: str) -> Iterator[Pool]:
     p.add_actor("audit-bureau", "auditor")
     p.ok("policy-desk", "rules", "publish", str(LIBRARY / "shangluo-default.yaml"))
     for code, name in (("ZS-001", "无人机整机制造项目"), ("ZS-002", "智能穿戴产品生产项目")):
-        p.ok("zhashui-bureau", "project", "add", code, "--name", name, "--investor", f"{name}公司",
-             "--chain", "electronics", "--kind", "manufacturing", "--investment", "80000000",
-             "--capital-source", "out_of_city")
+        p.ok(
+            "zhashui-bureau",
+            "project",
+            "add",
+            code,
+            "--name",
+            name,
+            "--investor",
+            f"{name}公司",
+            "--chain",
+            "electronics",
+            "--kind",
+            "manufacturing",
+            "--investment",
+            "80000000",
+            "--capital-source",
+            "out_of_city",
+        )
     yield p
     p.close()
 
 
-def write(tmp_path: Path, content: str | bytes, name: str = "actuals.csv", *,
-          bom: bool = False) -> str:
+def write(tmp_path: Path, content: str | bytes, name: str = "actuals.csv", *, bom: bool = False) -> str:
     data = content.encode("utf-8") if isinstance(content, str) else content
     path = tmp_path / name
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
@@ -72,19 +86,30 @@ def test_a_valid_csv_is_stored(pool: Pool, tmp_path: Path, bom: bool) -> None:
     assert (record["rows"], record["added"], record["restated"], record["unchanged"]) == (3, 3, 0, 0)
     assert record["reason"] is None
     assert record["actor_id"] == pool.one("actors", name="city-office")["id"]
-    stored = [(a["project_id"], a["period"], a["metric"], a["amount"], a["revision"], a["import_id"])
-              for a in pool.rows("actuals")]
-    assert sorted(stored) == sorted([(zs1, M, "tax_local", 10000, 1, record["id"]),
-                                     (zs1, M + 1, "tax_local", 20050, 1, record["id"]),
-                                     (zs2, M, "funds_domestic", 300000000, 1, record["id"])])
-    revisions = [(r["project_id"], r["period"], r["metric"], r["amount"], r["revision"], r["note"])
-                 for r in pool.rows("actual_revisions")]
-    assert sorted(revisions) == sorted([(zs1, M, "tax_local", 10000, 1, "一月"),
-                                        (zs1, M + 1, "tax_local", 20050, 1, ""),
-                                        (zs2, M, "funds_domestic", 300000000, 1, "到位资金")])
+    stored = [
+        (a["project_id"], a["period"], a["metric"], a["amount"], a["revision"], a["import_id"])
+        for a in pool.rows("actuals")
+    ]
+    assert sorted(stored) == sorted(
+        [
+            (zs1, M, "tax_local", 10000, 1, record["id"]),
+            (zs1, M + 1, "tax_local", 20050, 1, record["id"]),
+            (zs2, M, "funds_domestic", 300000000, 1, record["id"]),
+        ]
+    )
+    revisions = [
+        (r["project_id"], r["period"], r["metric"], r["amount"], r["revision"], r["note"])
+        for r in pool.rows("actual_revisions")
+    ]
+    assert sorted(revisions) == sorted(
+        [
+            (zs1, M, "tax_local", 10000, 1, "一月"),
+            (zs1, M + 1, "tax_local", 20050, 1, ""),
+            (zs2, M, "funds_domestic", 300000000, 1, "到位资金"),
+        ]
+    )
     audit = pool.last_audit()
-    assert (audit["action"], audit["outcome"], audit["actor"]) == ("actuals.import", "ok",
-                                                                   "city-office")
+    assert (audit["action"], audit["outcome"], audit["actor"]) == ("actuals.import", "ok", "city-office")
     assert json.loads(audit["detail"])["added"] == 3
     table = pool.ok("city-office", "actuals", "import", path).stdout
     assert "Nothing changed" in table
@@ -97,19 +122,18 @@ def test_an_xlsx_is_stored(pool: Pool, tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(["project", "period", "metric", "amount", "note"])
-    sheet.append(["ZS-001", "2024-01", "tax_local", 1234.5, "文本月份"])   # a number cell
-    sheet.append(["ZS-001", date(2024, 2, 1), "tax_local", 200, None])    # a date cell, an int
-    sheet.append([None, None, None, None, None])                          # blank rows are skipped
+    sheet.append(["ZS-001", "2024-01", "tax_local", 1234.5, "文本月份"])  # a number cell
+    sheet.append(["ZS-001", date(2024, 2, 1), "tax_local", 200, None])  # a date cell, an int
+    sheet.append([None, None, None, None, None])  # blank rows are skipped
     sheet.append(["ZS-002", "2024-03", "fdi", "99.99", "text amount"])
     path = tmp_path / "actuals.xlsx"
     book.save(path)
     result = imported(pool, str(path))
     assert (result["rows"], result["added"]) == (3, 3)
     zs1, zs2 = project_id(pool, "ZS-001"), project_id(pool, "ZS-002")
-    assert sorted((a["project_id"], a["period"], a["metric"], a["amount"])
-                  for a in pool.rows("actuals")) == sorted([
-        (zs1, M, "tax_local", 123450), (zs1, M + 1, "tax_local", 20000),
-        (zs2, M + 2, "fdi", 9999)])
+    assert sorted(
+        (a["project_id"], a["period"], a["metric"], a["amount"]) for a in pool.rows("actuals")
+    ) == sorted([(zs1, M, "tax_local", 123450), (zs1, M + 1, "tax_local", 20000), (zs2, M + 2, "fdi", 9999)])
     assert pool.one("actual_imports")["file_name"] == "actuals.xlsx"
 
     # A bad spreadsheet row is named by its spreadsheet row number.
@@ -143,13 +167,19 @@ def test_identical_reimport_is_a_no_op(pool: Pool, tmp_path: Path) -> None:
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 def test_restatement_needs_restate_and_keeps_the_old_revision(pool: Pool, tmp_path: Path) -> None:
     first = imported(pool, write(tmp_path, BASE))
-    changed = write(tmp_path, HEADER + "ZS-001,2024-01,tax_local,150,税务局更正\n"
-                    "ZS-001,2024-02,tax_local,200.50,\nZS-002,2024-02,fai,7,\n", "fix.csv")
+    changed = write(
+        tmp_path,
+        HEADER + "ZS-001,2024-01,tax_local,150,税务局更正\n"
+        "ZS-001,2024-02,tax_local,200.50,\nZS-002,2024-02,fai,7,\n",
+        "fix.csv",
+    )
     before = state(pool)
     refused = pool.run("city-office", "actuals", "import", changed)
     assert refused.exit_code == 1
-    assert ("row 2: ZS-001 2024-01 tax_local is stored as 100.00 (revision 1); 150.00 would "
-            "restate it: use --restate --reason TEXT") in refused.stderr
+    assert (
+        "row 2: ZS-001 2024-01 tax_local is stored as 100.00 (revision 1); 150.00 would "
+        "restate it: use --restate --reason TEXT"
+    ) in refused.stderr
     assert "1 bad row; nothing was imported" in refused.stderr
     assert state(pool) == before
     assert pool.last_audit()["outcome"] == "invalid"
@@ -162,20 +192,23 @@ def test_restatement_needs_restate_and_keeps_the_old_revision(pool: Pool, tmp_pa
     assert (result["added"], result["restated"], result["unchanged"]) == (1, 1, 1)
     zs1 = project_id(pool, "ZS-001")
     current = pool.one("actuals", project_id=zs1, period=M)
-    assert (current["amount"], current["revision"], current["import_id"]) == (
-        15000, 2, result["import"])
+    assert (current["amount"], current["revision"], current["import_id"]) == (15000, 2, result["import"])
     history = pool.rows("actual_revisions", project_id=zs1, period=M)
     assert [(r["revision"], r["amount"], r["import_id"], r["note"]) for r in history] == [
-        (1, 10000, first["import"], "一月"), (2, 15000, result["import"], "税务局更正")]
+        (1, 10000, first["import"], "一月"),
+        (2, 15000, result["import"], "税务局更正"),
+    ]
     assert pool.one("actuals", project_id=zs1, period=M + 1)["revision"] == 1
     record = pool.one("actual_imports", id=result["import"])
     assert (record["reason"], record["restated"], record["added"]) == ("税务局更正申报", 1, 1)
 
-    listed = pool.json("audit-bureau", "actuals", "list", "--project", "ZS-001", "--period",
-                       "2024-01", "--revisions")
+    listed = pool.json(
+        "audit-bureau", "actuals", "list", "--project", "ZS-001", "--period", "2024-01", "--revisions"
+    )
     assert [(r["revision"], r["amount"], r["reason"], r["actor"], r["note"]) for r in listed] == [
         (1, "100.00", None, "city-office", "一月"),
-        (2, "150.00", "税务局更正申报", "city-office", "税务局更正")]
+        (2, "150.00", "税务局更正申报", "city-office", "税务局更正"),
+    ]
     assert all(r["at"].endswith("Z") for r in listed)
 
 
@@ -183,14 +216,15 @@ def test_restatement_needs_restate_and_keeps_the_old_revision(pool: Pool, tmp_pa
 def test_list_filters_and_formats(pool: Pool, tmp_path: Path) -> None:
     imported(pool, write(tmp_path, BASE + "ZS-002,2024-01,fdi,5,\n"))
     rows = pool.json("zhashui-bureau", "actuals", "list")
-    assert [set(r) for r in rows] == [{"id", "project", "period", "metric", "amount",
-                                       "revision"}] * 3
+    assert [set(r) for r in rows] == [{"id", "project", "period", "metric", "amount", "revision"}] * 3
     assert [(r["project"], r["period"], r["metric"], r["amount"], r["revision"]) for r in rows] == [
         ("ZS-001", "2024-01", "tax_local", "100.00", 1),
         ("ZS-001", "2024-02", "tax_local", "200.50", 1),
-        ("ZS-002", "2024-01", "fdi", "5.00", 1)]
-    assert [r["project"] for r in pool.json("policy-desk", "actuals", "list", "--metric",
-                                            "fdi")] == ["ZS-002"]
+        ("ZS-002", "2024-01", "fdi", "5.00", 1),
+    ]
+    assert [r["project"] for r in pool.json("policy-desk", "actuals", "list", "--metric", "fdi")] == [
+        "ZS-002"
+    ]
     assert len(pool.json("policy-desk", "actuals", "list", "--period", "2024-01")) == 2
     assert len(pool.json("policy-desk", "actuals", "list", "--project", "ZS-001")) == 2
     table = pool.ok("audit-bureau", "actuals", "list").stdout
@@ -222,44 +256,97 @@ def _close_through_february(pool: Pool) -> None:
 
 # (case, file content, file name, exit code, fragments of the message, setup)
 INVALID: list[tuple[str, str | bytes, str, list[str]]] = [
-    ("unknown project", "ZS-999,2024-03,tax_local,1,\n", "actuals.csv",
-     ["row 2: project 'ZS-999' is not registered"]),
-    ("unknown metric", "ZS-001,2024-03,gdp,1,\n", "actuals.csv",
-     ["row 2: metric 'gdp' is not declared by a published ruleset",
-      "Metrics the published rulesets declare: fai, fdi, funds_domestic, tax_local."]),
-    ("month 13", "ZS-001,2024-13,tax_local,1,\n", "actuals.csv",
-     ["row 2: period: '2024-13' is not a month; the month must be 01 to 12"]),
-    ("month without zero", "ZS-001,2024-3,tax_local,1,\n", "actuals.csv",
-     ["row 2: period: '2024-3' is not a month; write it as YYYY-MM"]),
-    ("month as text", "ZS-001,三月,tax_local,1,\n", "actuals.csv",
-     ["row 2: period: '三月' is not a month"]),
-    ("negative", "ZS-001,2024-03,tax_local,-5,\n", "actuals.csv",
-     ["row 2: amount: '-5' is negative; amounts may not be negative"]),
-    ("non-numeric", "ZS-001,2024-03,tax_local,一百,\n", "actuals.csv",
-     ["row 2: amount: '一百' is not an amount"]),
-    ("over-precise", "ZS-001,2024-03,tax_local,1.234,\n", "actuals.csv",
-     ["row 2: amount: '1.234' has more than two decimals"]),
-    ("exponent", "ZS-001,2024-03,tax_local,1e5,\n", "actuals.csv",
-     ["row 2: amount: '1e5' uses an exponent"]),
-    ("duplicate key", "ZS-001,2024-03,tax_local,1,\nZS-002,2024-03,tax_local,1,\n"
-     "ZS-001,2024-03,tax_local,1,\n", "actuals.csv",
-     ["row 4: repeats the project, period and metric of row 2", "1 bad row;"]),
-    ("restatement without --restate", "ZS-001,2024-02,tax_local,999,\n", "actuals.csv",
-     ["row 2: ZS-001 2024-02 tax_local is stored as 200.50 (revision 1); 999.00 would restate"]),
-    ("new value in a closed period", "ZS-002,2024-02,fai,1,\nZS-002,2024-03,fai,1,\n",
-     "actuals.csv", ["row 2: 2024-02 is closed (periods through 2024-02 are); a new value there "
-                     "is a restatement: use --restate --reason TEXT", "1 bad row;"]),
+    (
+        "unknown project",
+        "ZS-999,2024-03,tax_local,1,\n",
+        "actuals.csv",
+        ["row 2: project 'ZS-999' is not registered"],
+    ),
+    (
+        "unknown metric",
+        "ZS-001,2024-03,gdp,1,\n",
+        "actuals.csv",
+        [
+            "row 2: metric 'gdp' is not declared by a published ruleset",
+            "Metrics the published rulesets declare: fai, fdi, funds_domestic, tax_local.",
+        ],
+    ),
+    (
+        "month 13",
+        "ZS-001,2024-13,tax_local,1,\n",
+        "actuals.csv",
+        ["row 2: period: '2024-13' is not a month; the month must be 01 to 12"],
+    ),
+    (
+        "month without zero",
+        "ZS-001,2024-3,tax_local,1,\n",
+        "actuals.csv",
+        ["row 2: period: '2024-3' is not a month; write it as YYYY-MM"],
+    ),
+    ("month as text", "ZS-001,三月,tax_local,1,\n", "actuals.csv", ["row 2: period: '三月' is not a month"]),
+    (
+        "negative",
+        "ZS-001,2024-03,tax_local,-5,\n",
+        "actuals.csv",
+        ["row 2: amount: '-5' is negative; amounts may not be negative"],
+    ),
+    (
+        "non-numeric",
+        "ZS-001,2024-03,tax_local,一百,\n",
+        "actuals.csv",
+        ["row 2: amount: '一百' is not an amount"],
+    ),
+    (
+        "over-precise",
+        "ZS-001,2024-03,tax_local,1.234,\n",
+        "actuals.csv",
+        ["row 2: amount: '1.234' has more than two decimals"],
+    ),
+    ("exponent", "ZS-001,2024-03,tax_local,1e5,\n", "actuals.csv", ["row 2: amount: '1e5' uses an exponent"]),
+    (
+        "duplicate key",
+        "ZS-001,2024-03,tax_local,1,\nZS-002,2024-03,tax_local,1,\nZS-001,2024-03,tax_local,1,\n",
+        "actuals.csv",
+        ["row 4: repeats the project, period and metric of row 2", "1 bad row;"],
+    ),
+    (
+        "restatement without --restate",
+        "ZS-001,2024-02,tax_local,999,\n",
+        "actuals.csv",
+        ["row 2: ZS-001 2024-02 tax_local is stored as 200.50 (revision 1); 999.00 would restate"],
+    ),
+    (
+        "new value in a closed period",
+        "ZS-002,2024-02,fai,1,\nZS-002,2024-03,fai,1,\n",
+        "actuals.csv",
+        [
+            "row 2: 2024-02 is closed (periods through 2024-02 are); a new value there "
+            "is a restatement: use --restate --reason TEXT",
+            "1 bad row;",
+        ],
+    ),
     ("empty file", b"", "actuals.csv", ["the file is empty"]),
     ("header only", HEADER, "actuals.csv", ["has a header but no rows"]),
-    ("wrong header", b"proj,month,metric,value\nZS-001,2024-03,tax_local,1\n", "actuals.csv",
-     ["row 1: the header must be project,period,metric,amount"]),
+    (
+        "wrong header",
+        b"proj,month,metric,value\nZS-001,2024-03,tax_local,1\n",
+        "actuals.csv",
+        ["row 1: the header must be project,period,metric,amount"],
+    ),
     ("binary csv", random.Random(7).randbytes(4096), "actuals.csv", ["nothing was imported"]),
-    ("binary xlsx", random.Random(8).randbytes(4096), "actuals.xlsx",
-     ["not a readable XLSX workbook"]),
-    ("not UTF-8", (HEADER + "ZS-001,2024-03,tax_local,1,注释\n").encode("gb18030"),
-     "actuals.csv", ["line 2 is not UTF-8 text"]),
-    ("NUL byte", HEADER.encode() + b"ZS-001,2024-03,tax_\x00local,1,\n", "actuals.csv",
-     ["line 2 holds a NUL character"]),
+    ("binary xlsx", random.Random(8).randbytes(4096), "actuals.xlsx", ["not a readable XLSX workbook"]),
+    (
+        "not UTF-8",
+        (HEADER + "ZS-001,2024-03,tax_local,1,注释\n").encode("gb18030"),
+        "actuals.csv",
+        ["line 2 is not UTF-8 text"],
+    ),
+    (
+        "NUL byte",
+        HEADER.encode() + b"ZS-001,2024-03,tax_\x00local,1,\n",
+        "actuals.csv",
+        ["line 2 holds a NUL character"],
+    ),
     ("too few columns", "ZS-001,2024-03\n", "actuals.csv", ["row 2: expected 5 columns, found 2"]),
     ("another format", HEADER, "actuals.txt", ["must be .csv or .xlsx"]),
 ]
@@ -273,11 +360,10 @@ def _content(case: str, content: str | bytes) -> str | bytes:
 
 
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
-@pytest.mark.parametrize(("case", "content", "name", "fragments"), INVALID,
-                         ids=[c[0] for c in INVALID])
-def test_an_invalid_file_changes_nothing(pool: Pool, tmp_path: Path, case: str,
-                                         content: str | bytes, name: str,
-                                         fragments: list[str]) -> None:
+@pytest.mark.parametrize(("case", "content", "name", "fragments"), INVALID, ids=[c[0] for c in INVALID])
+def test_an_invalid_file_changes_nothing(
+    pool: Pool, tmp_path: Path, case: str, content: str | bytes, name: str, fragments: list[str]
+) -> None:
     imported(pool, write(tmp_path, BASE, "base.csv"))
     if case == "new value in a closed period":
         _close_through_february(pool)
@@ -298,23 +384,25 @@ def test_an_invalid_file_changes_nothing(pool: Pool, tmp_path: Path, case: str,
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 def test_every_bad_row_is_reported(pool: Pool, tmp_path: Path) -> None:
     imported(pool, write(tmp_path, BASE, "base.csv"))
-    path = write(tmp_path, HEADER
-                 + "ZS-001,2024-03,tax_local,10,\n"       # 2 good
-                 + "ZS-404,2024-03,tax_local,10,\n"       # 3 unknown project
-                 + "ZS-001,2024-03,gdp,10,\n"             # 4 unknown metric
-                 + "ZS-001,2024-13,tax_local,1.234,\n"    # 5 two problems
-                 + "ZS-001,2024-03,tax_local,11,\n"       # 6 repeats row 2
-                 + "ZS-001,2024-01,tax_local,99,\n"       # 7 restatement
-                 + "ZS-404,2024-3,gdp,x,\n"               # 8 everything at once
-                 + "ZS-002,2024-03,fdi,5,\n")             # 9 good
+    path = write(
+        tmp_path,
+        HEADER
+        + "ZS-001,2024-03,tax_local,10,\n"  # 2 good
+        + "ZS-404,2024-03,tax_local,10,\n"  # 3 unknown project
+        + "ZS-001,2024-03,gdp,10,\n"  # 4 unknown metric
+        + "ZS-001,2024-13,tax_local,1.234,\n"  # 5 two problems
+        + "ZS-001,2024-03,tax_local,11,\n"  # 6 repeats row 2
+        + "ZS-001,2024-01,tax_local,99,\n"  # 7 restatement
+        + "ZS-404,2024-3,gdp,x,\n"  # 8 everything at once
+        + "ZS-002,2024-03,fdi,5,\n",
+    )  # 9 good
     before = state(pool)
     result = pool.run("city-office", "actuals", "import", path)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[0] == "Error: actuals.csv: 6 bad rows; nothing was imported."
     rows = [line.split(":")[0].strip() for line in lines[1:8]]
-    assert rows == [f"row {n}" for n in (3, 4, 5, 6, 7, 8)] + ["Metrics the published rulesets "
-                                                               "declare"]
+    assert rows == [f"row {n}" for n in (3, 4, 5, 6, 7, 8)] + ["Metrics the published rulesets declare"]
     assert "row 5: period: '2024-13' is not a month" in result.stderr
     assert "amount: '1.234' has more than two decimals" in result.stderr
     assert "row 6: repeats the project, period and metric of row 2" in result.stderr
@@ -330,8 +418,7 @@ def test_the_printed_list_stops_at_100_rows(db_url: str, tmp_path: Path) -> None
         p.init()
         p.add_actor("policy-desk", "policy")
         p.ok("policy-desk", "rules", "publish", str(LIBRARY / "shangluo-default.yaml"))
-        path = write(tmp_path, HEADER + "".join(f"NOPE-{n},2024-01,tax_local,1,\n"
-                                                for n in range(250)))
+        path = write(tmp_path, HEADER + "".join(f"NOPE-{n},2024-01,tax_local,1,\n" for n in range(250)))
         result = p.run("city-office", "actuals", "import", path)
         assert result.exit_code == 1
         lines = result.stderr.splitlines()

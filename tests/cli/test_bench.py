@@ -11,16 +11,37 @@ from pathlib import Path
 from conftest import in_ci
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = ("transfers", "periods", "actuals", "postings", "import_s", "import_rows_per_s",
-        "settle_s", "settle_monthly_s", "monthly_vs_once", "floor_s", "settle_vs_floor",
-        "balances_ms", "payables_ms", "verify_s", "export_s", "peak_rss_mb")
+KEYS = (
+    "transfers",
+    "periods",
+    "actuals",
+    "postings",
+    "import_s",
+    "import_rows_per_s",
+    "settle_s",
+    "settle_monthly_s",
+    "monthly_vs_once",
+    "floor_s",
+    "settle_vs_floor",
+    "balances_ms",
+    "payables_ms",
+    "verify_s",
+    "export_s",
+    "peak_rss_mb",
+)
 
 
 def _bench(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
     env.pop("POOL_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "pool.bench", "--dir", str(tmp_path), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pool.bench", "--dir", str(tmp_path), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_bench_small_province_json(tmp_path: Path) -> None:
@@ -34,12 +55,11 @@ def test_bench_small_province_json(tmp_path: Path) -> None:
     assert figures["monthly_postings"] >= figures["postings"] > 0
     assert figures["verify_ok"] is True
     assert figures["export_entries"] == figures["verify_entries"] > 0
-    assert "peers" not in figures   # only with --peers
+    assert "peers" not in figures  # only with --peers
 
 
 def _peers(tmp_path: Path, **env: str) -> dict[str, dict[str, object] | None]:
-    done = _bench(tmp_path, "--transfers", "50", "--periods", "2", "--peers", "--format", "json",
-                  **env)
+    done = _bench(tmp_path, "--transfers", "50", "--periods", "2", "--peers", "--format", "json", **env)
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(figures["peers"]) == {"ledger", "hledger", "beancount"}
@@ -59,7 +79,7 @@ def test_bench_peers_agree_with_pool(tmp_path: Path) -> None:
 def test_bench_peer_not_installed_is_null(tmp_path: Path) -> None:
     found = _peers(tmp_path, PATH=str(tmp_path / "no-tools"))
     assert found["ledger"] is None and found["hledger"] is None
-    bean = found["beancount"]   # bean-check is found beside the interpreter too, PATH or not
+    bean = found["beancount"]  # bean-check is found beside the interpreter too, PATH or not
     assert bean is None or bean["agrees"] is True
 
 
@@ -70,9 +90,19 @@ def test_bench_prepare_only(tmp_path: Path) -> None:
     prepared = json.loads(done.stdout.strip().splitlines()[-1])
     assert prepared["actor"] == "bench-city" and prepared["through"] == "2025-02"
     assert prepared["token"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "POOL_DATABASE_URL": url,
-           "POOL_ACTOR": prepared["actor"], "POOL_TOKEN": prepared["token"]}
-    settled = subprocess.run([sys.executable, str(ROOT / "cli.py"), "settle",
-                              prepared["through"]], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=300)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "POOL_DATABASE_URL": url,
+        "POOL_ACTOR": prepared["actor"],
+        "POOL_TOKEN": prepared["token"],
+    }
+    settled = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "settle", prepared["through"]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert settled.returncode == 0, settled.stderr

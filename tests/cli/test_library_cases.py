@@ -14,8 +14,15 @@ RULE_FILES = sorted(p for p in LIBRARY.glob("*.yaml") if not p.name.endswith(".c
 
 def test_library_is_complete() -> None:
     names = {p.name.removesuffix(".yaml") for p in RULE_FILES}
-    for ruleset in ("shangluo-default", "jjj-2015", "ningde-2017", "sunan-zhangye", "chuanzhe",
-                    "chuanyu", "kunming-2024"):
+    for ruleset in (
+        "shangluo-default",
+        "jjj-2015",
+        "ningde-2017",
+        "sunan-zhangye",
+        "chuanzhe",
+        "chuanyu",
+        "kunming-2024",
+    ):
         assert ruleset in names
         assert (LIBRARY / f"{ruleset}.cases.yaml").exists()
 

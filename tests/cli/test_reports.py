@@ -45,7 +45,8 @@ def test_balance_filters(pool: Pool) -> None:
     assert shown("--region", "zhashui") == [r for r in BALANCES if r["region"] == "zhashui"]
     assert shown("--share", "fai") == [r for r in BALANCES if r["share"] == "fai"]
     assert shown("--book", "statistics", "--region", "zhashui", "--share", "fdi") == [
-        {"book": "statistics", "region": "zhashui", "share": "fdi", "unit": "USD", "amount": "100.00"}]
+        {"book": "statistics", "region": "zhashui", "share": "fdi", "unit": "USD", "amount": "100.00"}
+    ]
     assert shown("--region", "luonan") == []
     unknown = pool.run("zhashui-bureau", "report", "balances", "--region", "atlantis")
     assert unknown.exit_code == 1 and "no region 'atlantis'" in unknown.stderr
@@ -69,8 +70,9 @@ def test_balances_never_read_postings(db_url: str, monkeypatch: pytest.MonkeyPat
 
     def spying(url: str, **kwargs: object) -> Engine:
         made = make_engine(url, **kwargs)
-        event.listen(made, "before_cursor_execute",
-                     lambda conn, cursor, statement, *args: seen.append(statement))
+        event.listen(
+            made, "before_cursor_execute", lambda conn, cursor, statement, *args: seen.append(statement)
+        )
         return made
 
     monkeypatch.setattr(runtime, "make_engine", spying)
@@ -88,12 +90,26 @@ def test_payables_by_month_with_the_adjustment(pool: Pool) -> None:
     # shangzhou hosts ZS-001 and owes zhashui 40%: 400.00 (Aug), 800.00 (Sep), −400.00 (Oct,
     # the restatement); zhashui hosts DF-002 and owes danfeng 200.00 (Sep).
     assert rows == [
-        {"year": 2024, "payer": "shangzhou", "payer_name": "商州区", "payee": "zhashui",
-         "payee_name": "柞水县", "unit": "CNY",
-         "months": {"2024-08": "400.00", "2024-09": "800.00", "2024-10": "-400.00"},
-         "total": "800.00"},
-        {"year": 2024, "payer": "zhashui", "payer_name": "柞水县", "payee": "danfeng",
-         "payee_name": "丹凤县", "unit": "CNY", "months": {"2024-09": "200.00"}, "total": "200.00"},
+        {
+            "year": 2024,
+            "payer": "shangzhou",
+            "payer_name": "商州区",
+            "payee": "zhashui",
+            "payee_name": "柞水县",
+            "unit": "CNY",
+            "months": {"2024-08": "400.00", "2024-09": "800.00", "2024-10": "-400.00"},
+            "total": "800.00",
+        },
+        {
+            "year": 2024,
+            "payer": "zhashui",
+            "payer_name": "柞水县",
+            "payee": "danfeng",
+            "payee_name": "丹凤县",
+            "unit": "CNY",
+            "months": {"2024-09": "200.00"},
+            "total": "200.00",
+        },
     ]
     assert pool.json("shangzhou-bureau", "report", "payables", "--year", "2025") == []
     # Consistent with balances: what each non-host is owed over all years is its fiscal balance.
@@ -119,14 +135,30 @@ def test_statement_of_an_origin_that_also_hosts(pool: Pool) -> None:
     lines = {(ln["transfer"], ln["share"]): ln for ln in result["lines"]}
     assert set(lines) == {(1, "credit"), (1, "tax"), (1, "fai"), (1, "fdi"), (1, "funds"), (2, "tax")}
     assert {k: lines[(1, "tax")][k] for k in ("role", "received", "kept", "owes", "owed")} == {
-        "role": "origin", "received": "800.00", "kept": "0.00", "owes": "0.00", "owed": "800.00"}
+        "role": "origin",
+        "received": "800.00",
+        "kept": "0.00",
+        "owes": "0.00",
+        "owed": "800.00",
+    }
     assert {k: lines[(2, "tax")][k] for k in ("role", "received", "kept", "owes", "owed")} == {
-        "role": "host", "received": "0.00", "kept": "300.00", "owes": "200.00", "owed": "0.00"}
+        "role": "host",
+        "received": "0.00",
+        "kept": "300.00",
+        "owes": "200.00",
+        "owed": "0.00",
+    }
     assert lines[(1, "fdi")]["unit"] == "USD" and lines[(1, "fdi")]["owed"] == "0.00"
     totals = {(t["book"], t["unit"]): t for t in result["totals"]}
-    assert totals[("fiscal", "CNY")] == {"book": "fiscal", "unit": "CNY", "received": "800.00",
-                                         "kept": "300.00", "owes": "200.00", "owed": "800.00",
-                                         "net": "600.00"}
+    assert totals[("fiscal", "CNY")] == {
+        "book": "fiscal",
+        "unit": "CNY",
+        "received": "800.00",
+        "kept": "300.00",
+        "owes": "200.00",
+        "owed": "800.00",
+        "net": "600.00",
+    }
     assert totals[("statistics", "CNY")]["received"] == "800.00"  # funds 500 + fai 300
 
 
@@ -157,8 +189,9 @@ def test_statements_add_up_to_balances_and_payables(pool: Pool) -> None:
 def test_statement_table_csv_and_refusals(pool: Pool) -> None:
     table = pool.ok("policy-desk", "report", "statement", "zhashui", "--year", "2024").stdout
     assert "柞水县 zhashui 对账单 2024" in table and "600.00" in table
-    text = pool.ok("policy-desk", "--format", "csv", "report", "statement", "zhashui",
-                   "--year", "2024").stdout
+    text = pool.ok(
+        "policy-desk", "--format", "csv", "report", "statement", "zhashui", "--year", "2024"
+    ).stdout
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 6 + 4 and rows[-4]["transfer"] == "total" and rows[-4]["net"] == "600.00"
     unknown = pool.run("policy-desk", "report", "statement", "atlantis", "--year", "2024")

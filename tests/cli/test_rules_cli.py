@@ -153,22 +153,27 @@ def test_bad_ratio_values(tmp_path, ratio):
 
 
 def test_bad_amount_syntax_three_decimals(tmp_path):
-    text = VALID.replace(ORIGIN,
-                         "        origin: agreement.origin_share\n    cap:\n      origin_total: 1000.123\n")
-    check_refused(tmp_path, text, "origin_total: 1000.123", "shares[0].cap.origin_total", "1000.123",
-                  "two decimals")
+    text = VALID.replace(
+        ORIGIN, "        origin: agreement.origin_share\n    cap:\n      origin_total: 1000.123\n"
+    )
+    check_refused(
+        tmp_path, text, "origin_total: 1000.123", "shares[0].cap.origin_total", "1000.123", "two decimals"
+    )
 
 
 @pytest.mark.parametrize("amount", ["1e6", "1,000.00", ".inf", "-5"])
 def test_bad_amount_values(tmp_path, amount):
-    text = VALID.replace(ORIGIN,
-                         f"        origin: agreement.origin_share\n    cap:\n      origin_total: {amount}\n")
+    text = VALID.replace(
+        ORIGIN, f"        origin: agreement.origin_share\n    cap:\n      origin_total: {amount}\n"
+    )
     check_refused(tmp_path, text, f"origin_total: {amount}", "shares[0].cap.origin_total")
 
 
 def test_bad_agreement_default_amount(tmp_path):
-    text = VALID.replace("  pre_move_tax: {type: amount, required: true}\n",
-                         "  pre_move_tax:\n    type: amount\n    default: 0.001\n")
+    text = VALID.replace(
+        "  pre_move_tax: {type: amount, required: true}\n",
+        "  pre_move_tax:\n    type: amount\n    default: 0.001\n",
+    )
     check_refused(tmp_path, text, "default: 0.001", "agreement.pre_move_tax.default", "two decimals")
 
 
@@ -178,9 +183,9 @@ def test_portions_in_one_step_above_100_percent(tmp_path):
 
 
 def test_portions_above_100_percent_in_a_later_step(tmp_path):
-    text = VALID.replace("      - years: 1-3\n", "      - years: 1\n        origin: 10%\n      - years: 2-3\n"
-                         ).replace(ORIGIN, "        origin: 3/4\n"
-                                   "        city: 1/2\n")
+    text = VALID.replace(
+        "      - years: 1-3\n", "      - years: 1\n        origin: 10%\n      - years: 2-3\n"
+    ).replace(ORIGIN, "        origin: 3/4\n        city: 1/2\n")
     check_refused(tmp_path, text, "- years: 2-3", "shares[0].schedule[1]", "100%")
 
 
@@ -190,8 +195,9 @@ def test_schedule_leaves_a_term_year_uncovered(tmp_path):
 
 
 def test_schedule_leaves_an_extension_year_uncovered(tmp_path):
-    text = VALID.replace("      years: 3\n", "      years: 3\n      extend_years_if_cap_unmet: 2\n"
-                         ).replace(ORIGIN, ORIGIN + "    cap: {origin_total: agreement.pre_move_tax}\n")
+    text = VALID.replace("      years: 3\n", "      years: 3\n      extend_years_if_cap_unmet: 2\n").replace(
+        ORIGIN, ORIGIN + "    cap: {origin_total: agreement.pre_move_tax}\n"
+    )
     assert "- years: 1-3" in text and "years: 3\n      extend_years_if_cap_unmet: 2" in text
     check_refused(tmp_path, text, "    schedule:", "shares[0].schedule", "year 4", "not covered")
 
@@ -202,15 +208,16 @@ def test_schedule_gap_in_the_middle(tmp_path):
 
 
 def test_schedule_years_overlap(tmp_path):
-    text = VALID.replace(ORIGIN,
-                         "        origin: agreement.origin_share\n      - years: 3-4\n        origin: 10%\n"
-                         ).replace("      years: 3\n", "      years: 4\n")
+    text = VALID.replace(
+        ORIGIN, "        origin: agreement.origin_share\n      - years: 3-4\n        origin: 10%\n"
+    ).replace("      years: 3\n", "      years: 4\n")
     check_refused(tmp_path, text, "- years: 3-4", "shares[0].schedule[1].years", "overlap", "3")
 
 
 def test_open_ended_step_overlapping_a_later_one(tmp_path):
-    text = VALID.replace("      - years: 1-3\n", "      - years: 1+\n"
-                         ).replace(ORIGIN, ORIGIN + "      - years: 2\n        origin: 10%\n")
+    text = VALID.replace("      - years: 1-3\n", "      - years: 1+\n").replace(
+        ORIGIN, ORIGIN + "      - years: 2\n        origin: 10%\n"
+    )
     check_refused(tmp_path, text, "- years: 2", "shares[0].schedule[1].years", "overlap")
 
 
@@ -220,21 +227,35 @@ def test_base_names_an_undeclared_metric(tmp_path):
 
 
 def test_minus_names_an_undeclared_metric(tmp_path):
-    text = VALID.replace("    base: tax\n", "    base:\n      plus: [tax]\n"
-                         "      minus:\n        - incentives\n        - rebates\n")
+    text = VALID.replace(
+        "    base: tax\n",
+        "    base:\n      plus: [tax]\n      minus:\n        - incentives\n        - rebates\n",
+    )
     check_refused(tmp_path, text, "- rebates", "shares[0].base.minus[1]", "rebates", "not declared")
 
 
 def test_agreement_reference_to_an_undeclared_value(tmp_path):
     text = VALID.replace(ORIGIN, "        origin: agreement.orign_share\n")
-    check_refused(tmp_path, text, "origin: agreement.orign_share", "shares[0].schedule[0].origin",
-                  "agreement.orign_share", "not declared")
+    check_refused(
+        tmp_path,
+        text,
+        "origin: agreement.orign_share",
+        "shares[0].schedule[0].origin",
+        "agreement.orign_share",
+        "not declared",
+    )
 
 
 def test_agreement_reference_in_a_cap_to_an_undeclared_value(tmp_path):
     text = VALID.replace(ORIGIN, ORIGIN + "    cap:\n      origin_total: agreement.pre_tax\n")
-    check_refused(tmp_path, text, "origin_total: agreement.pre_tax", "shares[0].cap.origin_total",
-                  "agreement.pre_tax", "not declared")
+    check_refused(
+        tmp_path,
+        text,
+        "origin_total: agreement.pre_tax",
+        "shares[0].cap.origin_total",
+        "agreement.pre_tax",
+        "not declared",
+    )
 
 
 def test_agreement_reference_of_the_wrong_type(tmp_path):
@@ -264,21 +285,27 @@ def test_schedule_on_a_dual_share(tmp_path):
 
 
 def test_extension_without_cap(tmp_path):
-    text = VALID.replace("      years: 3\n", "      years: 3\n      extend_years_if_cap_unmet: 2\n"
-                         ).replace("      - years: 1-3\n", "      - years: 1-5\n")
-    check_refused(tmp_path, text, "extend_years_if_cap_unmet: 2", "shares[0].term.extend_years_if_cap_unmet",
-                  "cap")
+    text = VALID.replace("      years: 3\n", "      years: 3\n      extend_years_if_cap_unmet: 2\n").replace(
+        "      - years: 1-3\n", "      - years: 1-5\n"
+    )
+    check_refused(
+        tmp_path, text, "extend_years_if_cap_unmet: 2", "shares[0].term.extend_years_if_cap_unmet", "cap"
+    )
 
 
 def test_agreement_default_above_its_own_max(tmp_path):
-    text = VALID.replace("  origin_share: {type: ratio, default: 50%, min: 30%, max: 60%}\n",
-                         "  origin_share:\n    type: ratio\n    default: 70%\n    min: 30%\n    max: 60%\n")
+    text = VALID.replace(
+        "  origin_share: {type: ratio, default: 50%, min: 30%, max: 60%}\n",
+        "  origin_share:\n    type: ratio\n    default: 70%\n    min: 30%\n    max: 60%\n",
+    )
     check_refused(tmp_path, text, "default: 70%", "agreement.origin_share.default", "70%", "60%")
 
 
 def test_agreement_default_below_its_own_min(tmp_path):
-    text = VALID.replace("  pre_move_tax: {type: amount, required: true}\n",
-                         "  pre_move_tax:\n    type: amount\n    default: 5\n    min: 10\n")
+    text = VALID.replace(
+        "  pre_move_tax: {type: amount, required: true}\n",
+        "  pre_move_tax:\n    type: amount\n    default: 5\n    min: 10\n",
+    )
     check_refused(tmp_path, text, "default: 5", "agreement.pre_move_tax.default", "minimum")
 
 
@@ -310,37 +337,44 @@ def test_not_a_mapping(tmp_path):
 
 
 def test_several_problems_reported_at_once(tmp_path):
-    text = (VALID
-            .replace("effective_from: 2020-01\n", "effective_from: 2020-01\neffective_until: 2019-12\n")
-            .replace("    base: tax\n", "    base: tax_locl\n")
-            .replace(ORIGIN, "        origin: agreement.orign_share\n")
-            .replace("  - name: funds\n", "  - name: tax\n")
-            + "    cap: {origin_total: 1000}\n")
+    text = (
+        VALID.replace("effective_from: 2020-01\n", "effective_from: 2020-01\neffective_until: 2019-12\n")
+        .replace("    base: tax\n", "    base: tax_locl\n")
+        .replace(ORIGIN, "        origin: agreement.orign_share\n")
+        .replace("  - name: funds\n", "  - name: tax\n")
+        + "    cap: {origin_total: 1000}\n"
+    )
     path = write(tmp_path, text)
     result = run("rules", "check", str(path))
     assert result.exit_code == 1
     problems = located(result.output, path)
     assert len(problems) == 5, result.output
     expected_lines = [
-        line_no(path, "effective_until: 2019-12"), line_no(path, "base: tax_locl"),
-        line_no(path, "origin: agreement.orign_share"), line_no(path, "- name: tax", 2),
+        line_no(path, "effective_until: 2019-12"),
+        line_no(path, "base: tax_locl"),
+        line_no(path, "origin: agreement.orign_share"),
+        line_no(path, "- name: tax", 2),
         line_no(path, "cap: {origin_total"),
     ]
     assert sorted(int(p.split(":")[1]) for p in problems) == sorted(expected_lines)
 
 
 def test_several_shape_problems_reported_at_once(tmp_path):
-    text = (VALID
-            .replace("    mode: split\n", "    mode: split\n    colour: red\n")
-            .replace("    book: statistics\n", "    book: statistic\n")
-            .replace("      years: 5\n", "      years: 5\n      cap: {origin_total: 5}\n"))
+    text = (
+        VALID.replace("    mode: split\n", "    mode: split\n    colour: red\n")
+        .replace("    book: statistics\n", "    book: statistic\n")
+        .replace("      years: 5\n", "      years: 5\n      cap: {origin_total: 5}\n")
+    )
     path = write(tmp_path, text)
     result = run("rules", "check", str(path))
     assert result.exit_code == 1
     problems = located(result.output, path)
     assert len(problems) == 3, result.output
     assert sorted(int(p.split(":")[1]) for p in problems) == [
-        line_no(path, "colour: red"), line_no(path, "book: statistic"), line_no(path, "cap: {origin_total")]
+        line_no(path, "colour: red"),
+        line_no(path, "book: statistic"),
+        line_no(path, "cap: {origin_total"),
+    ]
 
 
 def test_problems_in_a_valid_share_reported_beside_a_malformed_share(tmp_path):
@@ -469,7 +503,7 @@ def test_aliases_under_the_limit_are_not_expanded_into_messages(tmp_path):
     agreement default (an alias of the largest list) is reported as not being an amount.
     """
     text = (
-        "ruleset: demo\nversion: \"1\"\ntitle: demo\neffective_from: 2020-01\n"
+        'ruleset: demo\nversion: "1"\ntitle: demo\neffective_from: 2020-01\n'
         "metrics:\n  tax: {unit: CNY}\n"
         "shares:\n"
         "  - name: tax\n    book: fiscal\n    base: tax\n    mode: host\n"
@@ -686,8 +720,10 @@ def test_library_case_with_a_wrong_expectation_fails(tmp_path):
     shutil.copy(LIBRARY / "jjj-2015.yaml", tmp_path / "jjj-2015.yaml")
     text = (LIBRARY / "jjj-2015.cases.yaml").read_text(encoding="utf-8")
     assert 'tax: {beijing: "60000000.00", hebei: "81001000.02"}' in text
-    text = text.replace('tax: {beijing: "60000000.00", hebei: "81001000.02"}',
-                        'tax: {beijing: "60000000.00", hebei: "81001000.03"}')
+    text = text.replace(
+        'tax: {beijing: "60000000.00", hebei: "81001000.02"}',
+        'tax: {beijing: "60000000.00", hebei: "81001000.03"}',
+    )
     path = tmp_path / "jjj-2015.cases.yaml"
     path.write_text(text, encoding="utf-8")
     total = text.count("  - name: ")

@@ -37,6 +37,7 @@ def _denied(result: Result) -> None:
 
 # -- revocation ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 def test_revoked_actor_can_do_nothing(pool: Pool) -> None:
     result = pool.ok("city-office", "actor", "revoke", "zhashui-bureau")
@@ -45,8 +46,11 @@ def test_revoked_actor_can_do_nothing(pool: Pool) -> None:
     assert pool.last_audit()["target"] == "actor:zhashui-bureau"
     assert pool.one("actors", name="zhashui-bureau")["revoked_at"] is not None
     before, audits = pool.snapshot(), len(pool.rows("audit_log"))
-    for args in (["project", "list"], ["listing", "withdraw", "1"],
-                 ["project", "stage", "ZS-001", "negotiating"]):
+    for args in (
+        ["project", "list"],
+        ["listing", "withdraw", "1"],
+        ["project", "stage", "ZS-001", "negotiating"],
+    ):
         result = pool.run("zhashui-bureau", *args)
         _denied(result)
         assert "was revoked on" in result.stderr and "can no longer act" in result.stderr
@@ -54,7 +58,8 @@ def test_revoked_actor_can_do_nothing(pool: Pool) -> None:
     denied = pool.rows("audit_log")[audits:]
     assert [(a["actor"], a["action"], a["outcome"]) for a in denied] == [
         ("zhashui-bureau", "listing.withdraw", "denied"),
-        ("zhashui-bureau", "project.stage", "denied")]
+        ("zhashui-bureau", "project.stage", "denied"),
+    ]
     # A wrong token for a revoked actor learns nothing about the revocation.
     result = pool.run("zhashui-bureau", "project", "list", token="not-the-token")
     _denied(result)
@@ -62,8 +67,12 @@ def test_revoked_actor_can_do_nothing(pool: Pool) -> None:
     listed = {a["actor"]: a for a in pool.json("city-office", "actor", "list")}
     assert listed["zhashui-bureau"]["revoked_at"] and listed["city-office"]["revoked_at"] is None
     # The name stays taken; revoking again is a state conflict; an unknown name is invalid.
-    assert pool.run("city-office", "actor", "add", "zhashui-bureau", "--role", "county",
-                    "--region", "zhashui").exit_code == 1
+    assert (
+        pool.run(
+            "city-office", "actor", "add", "zhashui-bureau", "--role", "county", "--region", "zhashui"
+        ).exit_code
+        == 1
+    )
     again = pool.run("city-office", "actor", "revoke", "zhashui-bureau")
     assert again.exit_code == 4 and "already revoked" in again.stderr
     assert pool.run("city-office", "actor", "revoke", "nobody").exit_code == 1
@@ -88,6 +97,7 @@ def test_last_active_city_actor_cannot_be_revoked(pool: Pool) -> None:
 
 # -- tokens ----------------------------------------------------------------------------------------
 
+
 class RecordingPool(Pool):
     """Remembers every command's arguments and everything it printed."""
 
@@ -103,8 +113,9 @@ WRONG = "Wr0ngT0ken-that-must-never-be-stored-or-shown-anywhere-xyz"
 
 
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
-def test_tokens_are_shown_once_and_stored_nowhere(db_url: str, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tokens_are_shown_once_and_stored_nowhere(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     RecordingPool.outputs = []
     monkeypatch.setattr(ledger_support, "Pool", RecordingPool)
     pool = ledger_pool(db_url)  # init, actors of every role, rulesets, four moves and a chain
@@ -114,15 +125,23 @@ def test_tokens_are_shown_once_and_stored_nowhere(db_url: str, tmp_path: Path,
     pool.ok("audit-bureau", "ledger", "export", "--format", "csv")
     pool.ok("city-office", "audit", "--format", "csv")
     pool.ok("city-office", "actor", "revoke", "luonan-bureau")
-    for actor, args in (("city-office", ["settle", "2024-10"]),
-                        ("zhashui-bureau", ["listing", "open", "DF-002", "--reason", "x"]),
-                        ("no-such-actor", ["project", "list"]),
-                        ("city-office", ["actuals", "import", str(tmp_path / "q3.csv")])):
+    for actor, args in (
+        ("city-office", ["settle", "2024-10"]),
+        ("zhashui-bureau", ["listing", "open", "DF-002", "--reason", "x"]),
+        ("no-such-actor", ["project", "list"]),
+        ("city-office", ["actuals", "import", str(tmp_path / "q3.csv")]),
+    ):
         _denied(pool.run(actor, *args, token=WRONG))
     _denied(pool.run("luonan-bureau", "project", "list"))  # revoked, with its real token
-    assert pool.run("city-office", "actuals", "import",
-                    str(write_csv(tmp_path / "bad.csv", [("NOPE", "2024-07", "tax_local", "1")]))
-                    ).exit_code == 1
+    assert (
+        pool.run(
+            "city-office",
+            "actuals",
+            "import",
+            str(write_csv(tmp_path / "bad.csv", [("NOPE", "2024-07", "tax_local", "1")])),
+        ).exit_code
+        == 1
+    )
     assert len(pool.tokens) == 7
 
     created = {}  # token -> the one output allowed to show it
@@ -151,8 +170,7 @@ def test_tokens_are_shown_once_and_stored_nowhere(db_url: str, tmp_path: Path,
     pool.close()
 
 
-def test_internal_error_never_shows_token_or_password(pool: Pool,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_never_shows_token_or_password(pool: Pool, monkeypatch: pytest.MonkeyPatch) -> None:
     """The catch-all error path prints the exception; even one that formats the runtime (its
     settings) shows neither the token nor a database password."""
     from pool.services import regions
@@ -163,9 +181,12 @@ def test_internal_error_never_shows_token_or_password(pool: Pool,
     monkeypatch.setattr(regions, "list_regions", broken)
     monkeypatch.delenv("POOL_DEBUG", raising=False)
     token = pool.tokens["city-office"]
-    result = pool.runner.invoke(main, ["--db", pool.url, "--as", "city-office", "region", "list"],
-                                env={"POOL_TOKEN": token, "POOL_DEBUG": None},
-                                catch_exceptions=False)
+    result = pool.runner.invoke(
+        main,
+        ["--db", pool.url, "--as", "city-office", "region", "list"],
+        env={"POOL_TOKEN": token, "POOL_DEBUG": None},
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1 and "internal error" in result.stderr
     assert "RuntimeError" in result.stderr and "Traceback" not in result.stderr
     assert token not in result.output
@@ -174,8 +195,7 @@ def test_internal_error_never_shows_token_or_password(pool: Pool,
 
 
 @pytest.mark.parametrize("who", ["right", "wrong", "unknown", "revoked", "revoked-wrong"])
-def test_every_token_check_runs_scrypt_once(pool: Pool, monkeypatch: pytest.MonkeyPatch,
-                                            who: str) -> None:
+def test_every_token_check_runs_scrypt_once(pool: Pool, monkeypatch: pytest.MonkeyPatch, who: str) -> None:
     """A wrong token, or an actor that does not exist or is revoked, costs exactly the scrypt
     work a right token costs: the code path is the same, so the time is too."""
     pool.ok("city-office", "actor", "revoke", "danfeng-bureau")
@@ -196,9 +216,12 @@ def test_every_token_check_runs_scrypt_once(pool: Pool, monkeypatch: pytest.Monk
     monkeypatch.setattr(tokens, "_scrypt", counting)
     monkeypatch.setattr(tokens.hmac, "compare_digest", comparing)
     actor, token = {
-        "right": ("policy-desk", None), "wrong": ("policy-desk", "x" * 43),
-        "unknown": ("nobody", "x" * 43), "revoked": ("danfeng-bureau", None),
-        "revoked-wrong": ("danfeng-bureau", "x" * 43)}[who]
+        "right": ("policy-desk", None),
+        "wrong": ("policy-desk", "x" * 43),
+        "unknown": ("nobody", "x" * 43),
+        "revoked": ("danfeng-bureau", None),
+        "revoked-wrong": ("danfeng-bureau", "x" * 43),
+    }[who]
     result = pool.run(actor, "region", "list", token=token)
     assert result.exit_code == (0 if who == "right" else 3)
     assert calls == [tokens._N], calls  # one scrypt, at the cost every stored hash carries
@@ -225,40 +248,60 @@ def _csv(result: Result) -> list[dict[str, str]]:
 
 def test_csv_outputs_neutralise_formula_cells(pool: Pool, tmp_path: Path) -> None:
     name, investor, reason, note = FORMULAS[:4]
-    pool.ok("zhashui-bureau", "project", "add", "ZS-100", "--name", name, "--investor", investor,
-            "--chain", "electronics", "--kind", "manufacturing", "--investment", "50000000",
-            "--capital-source", "out_of_city")
+    pool.ok(
+        "zhashui-bureau",
+        "project",
+        "add",
+        "ZS-100",
+        "--name",
+        name,
+        "--investor",
+        investor,
+        "--chain",
+        "electronics",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "50000000",
+        "--capital-source",
+        "out_of_city",
+    )
     listing = pool.json("zhashui-bureau", "listing", "open", "ZS-100", "--reason", reason)
     pool.ok("danfeng-bureau", "claim", "submit", str(listing["id"]), "--note", note)
-    projects = {r["code"]: r for r in _csv(pool.ok("city-office", "--format", "csv", "project",
-                                                   "list"))}
+    projects = {r["code"]: r for r in _csv(pool.ok("city-office", "--format", "csv", "project", "list"))}
     assert projects["ZS-100"]["name"] == "'" + name
     assert projects["ZS-100"]["investor"] == "'" + investor
-    listings = {r["id"]: r for r in _csv(pool.ok("city-office", "--format", "csv", "listing",
-                                                 "list"))}
+    listings = {r["id"]: r for r in _csv(pool.ok("city-office", "--format", "csv", "listing", "list"))}
     assert listings[str(listing["id"])]["reason"] == "'" + reason
     # Actuals notes and restatement reasons, through `actuals list --revisions`.
     first = tmp_path / "a.csv"
-    first.write_text("project,period,metric,amount,note\nZS-100,2024-03,tax_local,100.00,-1+1\n",
-                     encoding="utf-8")
+    first.write_text(
+        "project,period,metric,amount,note\nZS-100,2024-03,tax_local,100.00,-1+1\n", encoding="utf-8"
+    )
     pool.ok("city-office", "actuals", "import", str(first))
     second = tmp_path / "b.csv"
-    second.write_text("project,period,metric,amount,note\nZS-100,2024-03,tax_local,90.00,@SUM(1)\n",
-                      encoding="utf-8")
+    second.write_text(
+        "project,period,metric,amount,note\nZS-100,2024-03,tax_local,90.00,@SUM(1)\n", encoding="utf-8"
+    )
     pool.ok("city-office", "actuals", "import", str(second), "--restate", "--reason", "+1+1")
     revisions = _csv(pool.ok("city-office", "actuals", "list", "--revisions", "--format", "csv"))
     assert [(r["note"], r["reason"]) for r in revisions] == [("'-1+1", ""), ("'@SUM(1)", "'+1+1")]
     assert [r["amount"] for r in revisions] == ["100.00", "90.00"]
     # Nothing leaks through an unguarded cell: no CSV cell anywhere starts a formula.
-    for args in (["project", "list"], ["listing", "list"], ["audit"], ["actor", "list"],
-                 ["actuals", "list", "--revisions"], ["transfer", "list"]):
+    for args in (
+        ["project", "list"],
+        ["listing", "list"],
+        ["audit"],
+        ["actor", "list"],
+        ["actuals", "list", "--revisions"],
+        ["transfer", "list"],
+    ):
         for row in csv.reader(io.StringIO(pool.ok("city-office", "--format", "csv", *args).stdout)):
             for cell in row:
                 assert not cell.startswith(("=", "+", "@", "\t", "\r")), (args, cell)
 
 
-def test_ledger_export_csv_keeps_negative_amounts_as_numbers(tmp_path: Path,
-                                                            sqlite_template: Path) -> None:
+def test_ledger_export_csv_keeps_negative_amounts_as_numbers(tmp_path: Path, sqlite_template: Path) -> None:
     pool, drop = fresh_pool("sqlite", tmp_path / "db", sqlite_template, None)
     try:
         ledger_support.import_actuals(pool, tmp_path / "q3.csv", actual_rows(MONTHS[:3]))
@@ -276,14 +319,25 @@ def test_ledger_export_csv_keeps_negative_amounts_as_numbers(tmp_path: Path,
 SECRET = "s3cr3t-pa55word"
 
 
-@pytest.mark.parametrize("args", [["region", "list"], ["db", "current"], ["db", "upgrade"],
-                                  ["init", "--admin", "city-office"], ["ledger", "verify"],
-                                  ["db", "backup", "x.dump"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["region", "list"],
+        ["db", "current"],
+        ["db", "upgrade"],
+        ["init", "--admin", "city-office"],
+        ["ledger", "verify"],
+        ["db", "backup", "x.dump"],
+    ],
+)
 def test_database_password_is_never_printed(args: list[str]) -> None:
     url = f"postgresql+psycopg://pool:{SECRET}@127.0.0.1:1/pool"  # nothing listens on port 1
-    result = Pool(url).runner.invoke(main, ["--db", url, "--as", "a", *args],
-                                     env={"POOL_TOKEN": "t", "POOL_DATABASE_URL": None},
-                                     catch_exceptions=False)
+    result = Pool(url).runner.invoke(
+        main,
+        ["--db", url, "--as", "a", *args],
+        env={"POOL_TOKEN": "t", "POOL_DATABASE_URL": None},
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1, result.output
     assert SECRET not in result.output and result.stderr.startswith("Error: ")
     if args[0] in ("region", "ledger") or args[:2] == ["db", "backup"]:  # via the schema check
@@ -292,8 +346,7 @@ def test_database_password_is_never_printed(args: list[str]) -> None:
 
 def test_unparseable_url_with_a_password_is_masked() -> None:
     url = f"postgresql+psycopg://pool:{SECRET}@host:notaport/pool"
-    result = Pool("sqlite://").runner.invoke(main, ["--db", url, "db", "current"],
-                                             catch_exceptions=False)
+    result = Pool("sqlite://").runner.invoke(main, ["--db", url, "db", "current"], catch_exceptions=False)
     assert result.exit_code == 1 and SECRET not in result.output, result.output
 
 
@@ -302,8 +355,7 @@ def test_no_pool_message_masks_the_password(monkeypatch: pytest.MonkeyPatch) -> 
     from pool.store import migrate
 
     monkeypatch.setattr(migrate, "current", lambda engine: None)
-    rt = runtime_module.build(Settings(f"postgresql+psycopg://pool:{SECRET}@127.0.0.1:1/p",
-                                       None, None))
+    rt = runtime_module.build(Settings(f"postgresql+psycopg://pool:{SECRET}@127.0.0.1:1/p", None, None))
     with pytest.raises(Exception) as raised:
         rt.require_schema()
     assert "holds no pool" in str(raised.value) and SECRET not in str(raised.value)

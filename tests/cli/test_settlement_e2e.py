@@ -38,8 +38,8 @@ MOVES = (
 
 # What is reported, month by month (yuan).
 JULY_AUGUST = [
-    ("SL-A", "2024-07", "tax_local", "999.99"),      # before the transfer: not in the ledger
-    ("SL-A", "2024-08", "tax_local", "0.00"),        # a zero: the tax term has not started
+    ("SL-A", "2024-07", "tax_local", "999.99"),  # before the transfer: not in the ledger
+    ("SL-A", "2024-08", "tax_local", "0.00"),  # a zero: the tax term has not started
     ("SL-A", "2024-08", "funds_domestic", "10.01"),
     ("CZ-B", "2024-08", "vat_local", "33.33"),
     ("CZ-B", "2024-08", "cit_local", "0.02"),
@@ -57,8 +57,8 @@ SEPTEMBER = [
 ]
 # After settling 2024-09: the tax bureau corrects two August values.
 RESTATED = [
-    ("SL-A", "2024-08", "tax_local", "0.04"),        # was 0.00: SL-A's tax term now starts 2024-08
-    ("KM-C", "2024-08", "incentives", "10.10"),      # was 2.00: T3's net tax base goes negative
+    ("SL-A", "2024-08", "tax_local", "0.04"),  # was 0.00: SL-A's tax term now starts 2024-08
+    ("KM-C", "2024-08", "incentives", "10.10"),  # was 2.00: T3's net tax base goes negative
 ]
 OCTOBER = [
     ("SL-A", "2024-10", "tax_local", "50.00"),
@@ -134,7 +134,7 @@ EXPECTED = {
 #   T3 tax: C = 1000 - 200 = 800; luonan 30% = 240, danfeng 560.
 AFTER_AUGUST = {
     ("fiscal", "shangzhou", "tax", "CNY"): "20.01",
-    ("fiscal", "danfeng", "tax", "CNY"): "18.94",      # 1334 + 560
+    ("fiscal", "danfeng", "tax", "CNY"): "18.94",  # 1334 + 560
     ("fiscal", "luonan", "tax", "CNY"): "2.40",
     ("statistics", "zhashui", "funds", "CNY"): "10.01",
     ("assessment", "shangzhou", "credit", "CNY"): "5.01",
@@ -167,9 +167,24 @@ def build(url: str) -> Pool:
     for ruleset in ("shangluo-default", "chuanzhe", "kunming-2024"):
         pool.ok("policy-desk", "rules", "publish", str(LIBRARY / f"{ruleset}.yaml"))
     for code, county in PROJECTS:
-        pool.ok(f"{county}-bureau", "project", "add", code, "--name", f"{code} 项目",
-                "--investor", f"{code} 投资方", "--chain", "new_materials", "--kind",
-                "manufacturing", "--investment", "300000000", "--capital-source", "out_of_city")
+        pool.ok(
+            f"{county}-bureau",
+            "project",
+            "add",
+            code,
+            "--name",
+            f"{code} 项目",
+            "--investor",
+            f"{code} 投资方",
+            "--chain",
+            "new_materials",
+            "--kind",
+            "manufacturing",
+            "--investment",
+            "300000000",
+            "--capital-source",
+            "out_of_city",
+        )
     for code, host, to, effective, ruleset, agreement in MOVES:
         transfer = move(pool, code, host, to, effective, ruleset, agreement)
         assert (transfer["from"], transfer["to"], transfer["ruleset"]) == (host, to, ruleset)
@@ -188,16 +203,17 @@ def nonzero(balances: dict[Any, str]) -> dict[Any, str]:
     return {k: v for k, v in balances.items() if v != "0.00"}
 
 
-def import_file(pool: Pool, path: Path, rows: list[tuple[str, str, str, str]],
-                *extra: str) -> Any:
+def import_file(pool: Pool, path: Path, rows: list[tuple[str, str, str, str]], *extra: str) -> Any:
     return pool.ok("city-office", "actuals", "import", str(write_csv(path, rows)), *extra)
 
 
 @pytest.fixture
-def databases(backend: str, tmp_path: Path, sqlite_template: Path,
-              pg_schemas: Any) -> Iterator[tuple[Pool, Pool]]:
-    made = [new_database(backend, tmp_path / name, sqlite_template, pg_schemas)
-            for name in ("monthly", "once")]
+def databases(
+    backend: str, tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> Iterator[tuple[Pool, Pool]]:
+    made = [
+        new_database(backend, tmp_path / name, sqlite_template, pg_schemas) for name in ("monthly", "once")
+    ]
     pools = [build(url) for url, _drop in made]
     yield pools[0], pools[1]
     for pool, (_url, drop) in zip(pools, made, strict=True):
@@ -206,7 +222,8 @@ def databases(backend: str, tmp_path: Path, sqlite_template: Path,
 
 
 def test_month_by_month_with_a_restatement_ends_in_the_hand_computed_balances(
-        databases: tuple[Pool, Pool], tmp_path: Path) -> None:
+    databases: tuple[Pool, Pool], tmp_path: Path
+) -> None:
     monthly, once = databases
 
     import_file(monthly, tmp_path / "2024-08.csv", JULY_AUGUST)

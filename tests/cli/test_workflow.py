@@ -25,8 +25,15 @@ def test_init_creates_schema_regions_and_admin(empty_url: str) -> None:
         assert admin["role"] == "city" and admin["region"] == "shangluo"
         assert token not in admin["token_hash"] and admin["token_hash"].startswith("scrypt$")
         assert {r["code"] for r in pool.rows("regions")} == {
-            "shangluo", "shangzhou", "luonan", "danfeng", "shangnan", "shanyang", "zhenan",
-            "zhashui"}
+            "shangluo",
+            "shangzhou",
+            "luonan",
+            "danfeng",
+            "shangnan",
+            "shanyang",
+            "zhenan",
+            "zhashui",
+        }
         assert len(pool.rows("chains")) == 6
         assert pool.last_audit()["action"] == "init"
         pool.tokens["city-office"] = token
@@ -58,19 +65,32 @@ def test_whole_workflow(pool: Pool) -> None:
     assert [v["version"] for v in pool.json("zhashui-bureau", "rules", "list")] == ["1"]
 
     # A county registers a lead; its origin and host are its own region.
-    pool.ok("zhashui-bureau", "project", "add", "ZS-001", "--name", "无人机整机制造项目",
-            "--investor", "陕西国飞无人机", "--chain", "electronics", "--kind", "manufacturing",
-            "--investment", "200000000.50", "--capital-source", "out_of_city")
+    pool.ok(
+        "zhashui-bureau",
+        "project",
+        "add",
+        "ZS-001",
+        "--name",
+        "无人机整机制造项目",
+        "--investor",
+        "陕西国飞无人机",
+        "--chain",
+        "electronics",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "200000000.50",
+        "--capital-source",
+        "out_of_city",
+    )
     project = pool.one("projects", code="ZS-001")
-    assert (project["origin"], project["host"], project["stage"]) == ("zhashui", "zhashui",
-                                                                      "planned")
+    assert (project["origin"], project["host"], project["stage"]) == ("zhashui", "zhashui", "planned")
     assert project["planned_investment"] == 20000000050
     assert project["lead_investor"] == "陕西国飞无人机"
 
     # Stage advances set milestone months.
     pool.ok("zhashui-bureau", "project", "stage", "ZS-001", "signed", "--month", "2024-05")
-    pool.ok("zhashui-bureau", "project", "stage", "ZS-001", "--milestone",
-            "full_capacity=2026-06")
+    pool.ok("zhashui-bureau", "project", "stage", "ZS-001", "--milestone", "full_capacity=2026-06")
     project = pool.one("projects", code="ZS-001")
     assert project["stage"] == "signed" and project["signed"] == 2024 * 12 + 4
     assert project["full_capacity"] == 2026 * 12 + 5
@@ -78,11 +98,25 @@ def test_whole_workflow(pool: Pool) -> None:
     assert shown["milestones"]["signed"] == "2024-05" and shown["origin"] == "zhashui"
 
     # The host lists it.
-    out = pool.json("zhashui-bureau", "listing", "open", "ZS-001", "--reason", "园区用地不足",
-                    "--need", "land_mu=150", "--need", "power_kw=8000", "--days", "30")
+    out = pool.json(
+        "zhashui-bureau",
+        "listing",
+        "open",
+        "ZS-001",
+        "--reason",
+        "园区用地不足",
+        "--need",
+        "land_mu=150",
+        "--need",
+        "power_kw=8000",
+        "--days",
+        "30",
+    )
     listing = pool.one("listings", id=out["id"])
     assert listing["status"] == "open" and json.loads(listing["needs"]) == {
-        "land_mu": "150", "power_kw": "8000"}
+        "land_mu": "150",
+        "power_kw": "8000",
+    }
     assert (listing["closes_at"] - listing["opened_at"]).days == 30
 
     # Three counties compete; one withdraws.
@@ -94,29 +128,52 @@ def test_whole_workflow(pool: Pool) -> None:
     assert pool.one("claims", id=c3["id"])["status"] == "withdrawn"
     shown = pool.json("zhashui-bureau", "listing", "show", str(out["id"]))
     assert [(c["id"], c["claimant"], c["status"]) for c in shown["claims"]] == [
-        (c1["id"], "shangzhou", "pending"), (c2["id"], "danfeng", "pending"),
-        (c3["id"], "luonan", "withdrawn")]
+        (c1["id"], "shangzhou", "pending"),
+        (c2["id"], "danfeng", "pending"),
+        (c3["id"], "luonan", "withdrawn"),
+    ]
     assert shown["claims"][0]["note"] == "有厂房"
 
     # The city approves one: transfer pinned to the version in force, host moves.
-    t = pool.json("city-office", "claim", "approve", str(c1["id"]), "--effective", "2024-08",
-                  "--ruleset", "pool-test", "--agreement", "pre_move_tax_3y=1800000",
-                  "--agreement", "origin_share=40%")
+    t = pool.json(
+        "city-office",
+        "claim",
+        "approve",
+        str(c1["id"]),
+        "--effective",
+        "2024-08",
+        "--ruleset",
+        "pool-test",
+        "--agreement",
+        "pre_move_tax_3y=1800000",
+        "--agreement",
+        "origin_share=40%",
+    )
     transfer = pool.one("transfers", id=t["id"])
     assert (transfer["from_region"], transfer["to_region"], transfer["effective"]) == (
-        "zhashui", "shangzhou", 2024 * 12 + 7)
+        "zhashui",
+        "shangzhou",
+        2024 * 12 + 7,
+    )
     assert transfer["ruleset_version_id"] == version["id"]
     assert json.loads(transfer["agreement"]) == {
-        "government_led": False, "origin_share": "2/5", "pre_move_tax_3y": "1800000.00"}
+        "government_led": False,
+        "origin_share": "2/5",
+        "pre_move_tax_3y": "1800000.00",
+    }
     assert pool.one("projects", code="ZS-001")["host"] == "shangzhou"
     assert pool.one("listings", id=out["id"])["status"] == "transferred"
     assert [c["status"] for c in pool.rows("claims")] == ["approved", "rejected", "withdrawn"]
     assert t == pool.json("danfeng-bureau", "transfer", "show", str(t["id"]))
     assert {k: t[k] for k in ("project", "from", "to", "effective", "ruleset", "version")} == {
-        "project": "ZS-001", "from": "zhashui", "to": "shangzhou", "effective": "2024-08",
-        "ruleset": "pool-test", "version": "1"}
-    assert t["agreement"] == {"government_led": False, "origin_share": "40%",
-                              "pre_move_tax_3y": "1800000.00"}
+        "project": "ZS-001",
+        "from": "zhashui",
+        "to": "shangzhou",
+        "effective": "2024-08",
+        "ruleset": "pool-test",
+        "version": "1",
+    }
+    assert t["agreement"] == {"government_led": False, "origin_share": "40%", "pre_move_tax_3y": "1800000.00"}
 
     # A chain: the new host lists it again, a later version is pinned for 2025.
     pool.ok("policy-desk", "rules", "publish", str(FIXTURES / "pool-test-2.yaml"))
@@ -125,15 +182,23 @@ def test_whole_workflow(pool: Pool) -> None:
     rejected = pool.json("danfeng-bureau", "claim", "submit", str(second["id"]))
     pool.ok("city-office", "claim", "reject", str(rejected["id"]), "--reason", "用地不足")
     assert pool.one("claims", id=rejected["id"])["decision_reason"] == "用地不足"
-    t2 = pool.json("city-office", "claim", "approve", str(claim["id"]), "--effective",
-                   "2025-03", "--ruleset", "pool-test", "--agreement", "pre_move_tax_3y=2000000")
+    t2 = pool.json(
+        "city-office",
+        "claim",
+        "approve",
+        str(claim["id"]),
+        "--effective",
+        "2025-03",
+        "--ruleset",
+        "pool-test",
+        "--agreement",
+        "pre_move_tax_3y=2000000",
+    )
     assert t2["version"] == "2" and (t2["from"], t2["to"]) == ("shangzhou", "luonan")
     project = pool.one("projects", code="ZS-001")
     assert (project["origin"], project["host"]) == ("zhashui", "luonan")
-    chain = pool.json("city-office", "transfer", "list",
-                      "--project", "ZS-001")
-    assert [(x["from"], x["to"]) for x in chain] == [("zhashui", "shangzhou"),
-                                                       ("shangzhou", "luonan")]
+    chain = pool.json("city-office", "transfer", "list", "--project", "ZS-001")
+    assert [(x["from"], x["to"]) for x in chain] == [("zhashui", "shangzhou"), ("shangzhou", "luonan")]
 
     # Withdrawing a listing rejects its pending claims.
     third = pool.json("luonan-bureau", "listing", "open", "ZS-001", "--reason", "再调整")
@@ -145,8 +210,18 @@ def test_whole_workflow(pool: Pool) -> None:
     # Every change is in the audit log, and the city can read it.
     entries = pool.json("city-office", "audit")
     assert {e["action"] for e in entries} >= {
-        "init", "actor.add", "rules.publish", "project.add", "project.stage", "listing.open",
-        "claim.submit", "claim.withdraw", "claim.approve", "claim.reject", "listing.withdraw"}
+        "init",
+        "actor.add",
+        "rules.publish",
+        "project.add",
+        "project.stage",
+        "listing.open",
+        "claim.submit",
+        "claim.withdraw",
+        "claim.approve",
+        "claim.reject",
+        "listing.withdraw",
+    }
     assert all(e["outcome"] == "ok" for e in entries)
     mine = pool.json("city-office", "audit", "--actor", "luonan-bureau")
     assert {e["actor"] for e in mine} == {"luonan-bureau"}

@@ -29,9 +29,26 @@ def pool(db_url: str) -> Iterator[Pool]:
     p.init()
     p.add_actor("policy-desk", "policy")
     p.ok("policy-desk", "rules", "publish", str(LIBRARY / "shangluo-default.yaml"))
-    p.ok("city-office", "project", "add", "ZS-001", "--name", "项目", "--investor", "公司",
-         "--chain", "electronics", "--kind", "manufacturing", "--investment", "1",
-         "--capital-source", "local", "--origin", "zhashui")
+    p.ok(
+        "city-office",
+        "project",
+        "add",
+        "ZS-001",
+        "--name",
+        "项目",
+        "--investor",
+        "公司",
+        "--chain",
+        "electronics",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "1",
+        "--capital-source",
+        "local",
+        "--origin",
+        "zhashui",
+    )
     yield p
     p.close()
 
@@ -51,8 +68,7 @@ def _file(tmp_path: Path, rows: int, tail: str = "") -> str:
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 def test_files_larger_than_a_batch(pool: Pool, tmp_path: Path) -> None:
     rows = BATCH * 2 + 17
-    rt = build(Settings(database_url=pool.url, actor="city-office",
-                        token=pool.tokens["city-office"]))
+    rt = build(Settings(database_url=pool.url, actor="city-office", token=pool.tokens["city-office"]))
     try:
         seen: list[int] = []
         result = actuals.import_file(rt, _file(tmp_path, rows), progress=seen.append)
@@ -62,15 +78,18 @@ def test_files_larger_than_a_batch(pool: Pool, tmp_path: Path) -> None:
             assert conn.scalar(text("SELECT count(*) FROM actuals")) == rows
             assert conn.scalar(text("SELECT count(*) FROM actual_revisions")) == rows
             assert conn.scalar(text("SELECT sum(amount) FROM actuals")) == sum(
-                n * 100 + n % 100 for n in range(rows))
+                n * 100 + n % 100 for n in range(rows)
+            )
 
         # The same file with two bad rows after the last batch: refused, nothing changed.
         bad = _file(tmp_path, rows, tail="ZS-001,1950-01,tax_local,1\nZS-002,2024-01,fai,1\n")
         with pytest.raises(InvalidInput) as refused:
             actuals.import_file(rt, bad)
         message = str(refused.value)
-        assert f"row {rows + 2}: repeats the project, period and metric of row 2; ZS-001 1950-01 " \
-               "tax_local is stored as 0.00" in message
+        assert (
+            f"row {rows + 2}: repeats the project, period and metric of row 2; ZS-001 1950-01 "
+            "tax_local is stored as 0.00" in message
+        )
         assert f"row {rows + 3}: project 'ZS-002' is not registered" in message
         with pool.engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM actual_imports")) == 1
@@ -86,13 +105,13 @@ def test_an_import_waits_for_the_ledger_lock(pool: Pool, tmp_path: Path) -> None
     Path(path).write_text(HEADER + "ZS-001,2024-01,tax_local,1\n", encoding="utf-8")
     holder = make_engine(pool.url)
     done: list[float] = []
-    rt = build(Settings(database_url=pool.url, actor="city-office",
-                        token=pool.tokens["city-office"]))
+    rt = build(Settings(database_url=pool.url, actor="city-office", token=pool.tokens["city-office"]))
     try:
         with holder.connect() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK})
-            worker = threading.Thread(target=lambda: (actuals.import_file(rt, path),
-                                                      done.append(time.monotonic())))
+            worker = threading.Thread(
+                target=lambda: (actuals.import_file(rt, path), done.append(time.monotonic()))
+            )
             worker.start()
             time.sleep(1.0)
             assert not done, "the import did not wait for the ledger lock"

@@ -32,8 +32,9 @@ from pool.store.engine import make_engine
 
 
 @pytest.fixture
-def busy_pool(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
-              pg_schemas: Any) -> Iterator[Pool]:
+def busy_pool(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> Iterator[Pool]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tokens, "_N", 2**8)
         pool, drop = fresh_pool(request.param, tmp_path / "db", sqlite_template, pg_schemas)
@@ -54,8 +55,14 @@ def _activity(pool: Pool, directory: Path) -> subprocess.Popen[str]:
             argv, env = pool_command(pool, "city-office", *args)
             steps.append(shlex.join(argv))
     _, env = pool_command(pool, "city-office")
-    return subprocess.Popen(["sh", "-c", " && ".join(steps)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        ["sh", "-c", " && ".join(steps)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _during(pool: Pool, directory: Path, take: Any) -> list[Any]:
@@ -93,8 +100,7 @@ def _restored_pool_verifies(url: str, pool: Pool) -> int:
 
 
 @pytest.mark.parametrize("busy_pool", ["sqlite"], indirect=True)
-def test_sqlite_backup_during_activity_restores_and_verifies(busy_pool: Pool,
-                                                            tmp_path: Path) -> None:
+def test_sqlite_backup_during_activity_restores_and_verifies(busy_pool: Pool, tmp_path: Path) -> None:
     pool = busy_pool
     backups = tmp_path / "backups"
     backups.mkdir()
@@ -138,8 +144,7 @@ def test_backup_refuses_to_overwrite_and_is_city_only(db_url: str, tmp_path: Pat
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("busy_pool", ["postgres"], indirect=True)
-def test_postgres_backup_prints_pg_dump_which_restores_and_verifies(busy_pool: Pool,
-                                                                    tmp_path: Path) -> None:
+def test_postgres_backup_prints_pg_dump_which_restores_and_verifies(busy_pool: Pool, tmp_path: Path) -> None:
     pool = busy_pool
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
         pytest.skip("pg_dump and pg_restore are not installed")
@@ -160,13 +165,13 @@ def test_postgres_backup_prints_pg_dump_which_restores_and_verifies(busy_pool: P
         for dump in (taken[0], taken[-1]):
             name = f"pool_restored_{uuid.uuid4().hex[:10]}"
             with admin.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                    text(f"CREATE DATABASE {name}"))
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(f"CREATE DATABASE {name}"))
             url = base.set(database=name).render_as_string(hide_password=False)
             target = base.set(drivername="postgresql", database=name)
             dbname = f"--dbname={target.render_as_string(hide_password=False)}"
-            argv = [dbname if a.startswith("--dbname=") else a
-                    for a in shlex.split(restore)[:-1]] + [str(dump)]
+            argv = [dbname if a.startswith("--dbname=") else a for a in shlex.split(restore)[:-1]] + [
+                str(dump)
+            ]
             restored = subprocess.run(argv, capture_output=True, text=True)
             try:
                 assert restored.returncode == 0, restored.stderr
@@ -174,7 +179,8 @@ def test_postgres_backup_prints_pg_dump_which_restores_and_verifies(busy_pool: P
             finally:
                 with admin.connect() as conn:
                     conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                        text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                    )
     finally:
         admin.dispose()
 
@@ -184,7 +190,8 @@ def test_pg_backup_command_hides_the_password(tmp_path: Path) -> None:
 
     dump, restore, hidden = pg_dump_command(
         "postgresql+psycopg://pool:hunter2@db.example:5433/pool?options=-csearch_path%3Dx",
-        tmp_path / "p.dump")
+        tmp_path / "p.dump",
+    )
     assert hidden and "hunter2" not in dump + restore
     assert dump.startswith("pg_dump --format=custom --no-owner --file=")
     assert "--dbname=postgresql://pool@db.example:5433/pool" in dump

@@ -27,8 +27,9 @@ from pool.ledger.entries import entry_hash
 
 
 @pytest.fixture(params=BACKENDS)
-def settled(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
-            pg_schemas: Any) -> Iterator[tuple[Pool, Path, int]]:
+def settled(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> Iterator[tuple[Pool, Path, int]]:
     """A pool settled through 2024-09, checkpointed into a file, then settled through 2024-12."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tokens, "_N", 2**8)
@@ -93,9 +94,12 @@ class Insider:
             conn.execute(text(sql), params)
 
     def postings(self, seq: int) -> list[dict[str, Any]]:
-        return self.rows("SELECT p.id, p.account_id, p.amount, a.name, a.region FROM ledger_postings p "
-                         "JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_seq = :s "
-                         "ORDER BY p.id", s=seq)
+        return self.rows(
+            "SELECT p.id, p.account_id, p.amount, a.name, a.region FROM ledger_postings p "
+            "JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_seq = :s "
+            "ORDER BY p.id",
+            s=seq,
+        )
 
     def rehash_from(self, first: int) -> None:
         """Recompute every hash from entry `first` to the end, as the code would have."""
@@ -103,20 +107,40 @@ class Insider:
         prev = self.rows("SELECT hash FROM ledger_entries WHERE seq = :s", s=first - 1)[0]["hash"]
         for e in entries:
             content = [(p["name"], p["amount"]) for p in self.postings(e["seq"])]
-            new = entry_hash(prev, e["seq"], e["run_id"], format_month(e["through"]),
-                             e["transfer_id"], e["share"], e["book"], content)
-            self.sql("UPDATE ledger_entries SET prev_hash = :p, hash = :h WHERE seq = :s",
-                     p=prev, h=new, s=e["seq"])
+            new = entry_hash(
+                prev,
+                e["seq"],
+                e["run_id"],
+                format_month(e["through"]),
+                e["transfer_id"],
+                e["share"],
+                e["book"],
+                content,
+            )
+            self.sql(
+                "UPDATE ledger_entries SET prev_hash = :p, hash = :h WHERE seq = :s",
+                p=prev,
+                h=new,
+                s=e["seq"],
+            )
             prev = new
 
     def unsummarise(self, seq: int) -> None:
         entry = self.rows("SELECT * FROM ledger_entries WHERE seq = :s", s=seq)[0]
         for p in self.postings(seq):
-            self.sql("UPDATE ledger_accounts SET balance = balance - :a WHERE id = :i",
-                     a=p["amount"], i=p["account_id"])
-            self.sql("UPDATE transfer_positions SET amount = amount - :a WHERE transfer_id = :t "
-                     "AND share = :s AND region = :r", a=p["amount"], t=entry["transfer_id"],
-                     s=entry["share"], r=p["region"])
+            self.sql(
+                "UPDATE ledger_accounts SET balance = balance - :a WHERE id = :i",
+                a=p["amount"],
+                i=p["account_id"],
+            )
+            self.sql(
+                "UPDATE transfer_positions SET amount = amount - :a WHERE transfer_id = :t "
+                "AND share = :s AND region = :r",
+                a=p["amount"],
+                t=entry["transfer_id"],
+                s=entry["share"],
+                r=p["region"],
+            )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -130,7 +154,8 @@ def _refused(pool: Pool, checkpoint: Path, entries: int) -> str:
 
 
 def test_rewritten_history_with_every_hash_recomputed_is_caught_only_by_the_checkpoint(
-        settled: tuple[Pool, Path, int]) -> None:
+    settled: tuple[Pool, Path, int],
+) -> None:
     pool, checkpoint, entries = settled
     insider = Insider(pool)
     try:
@@ -140,21 +165,24 @@ def test_rewritten_history_with_every_hash_recomputed_is_caught_only_by_the_chec
         party = next(p for p in postings if p["region"] != "@source")
         source = next(p for p in postings if p["region"] == "@source")
         for p, delta in ((party, 5000), (source, -5000)):  # still balances
-            insider.sql("UPDATE ledger_postings SET amount = amount + :d WHERE id = :i", d=delta,
-                        i=p["id"])
-            insider.sql("UPDATE ledger_accounts SET balance = balance + :d WHERE id = :i",
-                        d=delta, i=p["account_id"])
-        insider.sql("UPDATE transfer_positions SET amount = amount + 5000 WHERE transfer_id = :t "
-                    "AND share = :s AND region = :r", t=entry["transfer_id"], s=entry["share"],
-                    r=party["region"])
+            insider.sql("UPDATE ledger_postings SET amount = amount + :d WHERE id = :i", d=delta, i=p["id"])
+            insider.sql(
+                "UPDATE ledger_accounts SET balance = balance + :d WHERE id = :i", d=delta, i=p["account_id"]
+            )
+        insider.sql(
+            "UPDATE transfer_positions SET amount = amount + 5000 WHERE transfer_id = :t "
+            "AND share = :s AND region = :r",
+            t=entry["transfer_id"],
+            s=entry["share"],
+            r=party["region"],
+        )
         insider.rehash_from(seq)
     finally:
         insider.close()
     assert_verified(pool)  # without the checkpoint, the forgery passes
     out = _refused(pool, checkpoint, entries)
     assert f"entry {entries}: the checkpoint taken" in out and "were rewritten" in out
-    data = pool.run("audit-bureau", "--format", "json", "ledger", "verify", "--checkpoint",
-                    str(checkpoint))
+    data = pool.run("audit-bureau", "--format", "json", "ledger", "verify", "--checkpoint", str(checkpoint))
     assert data.exit_code == 1
     result = json.loads(data.stdout)
     assert result["checkpoint"]["ok"] is False and result["first_bad_entry"] == entries
@@ -176,12 +204,15 @@ def test_ledger_cut_back_below_the_checkpoint_is_caught(settled: tuple[Pool, Pat
     assert f"records {entries} entries, but the ledger now has only {entries - 2}" in out
 
 
-def test_a_file_that_is_not_a_checkpoint_is_one_sentence(settled: tuple[Pool, Path, int],
-                                                          tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_checkpoint_is_one_sentence(
+    settled: tuple[Pool, Path, int], tmp_path: Path
+) -> None:
     pool, _, _ = settled
-    for content, words in (("not json", "it is not JSON"),
-                           ('{"entries": 3, "head": "abc"}', "`head` must be"),
-                           ('{"entries": -1, "head": "' + "0" * 64 + '"}', "`entries` must")):
+    for content, words in (
+        ("not json", "it is not JSON"),
+        ('{"entries": 3, "head": "abc"}', "`head` must be"),
+        ('{"entries": -1, "head": "' + "0" * 64 + '"}', "`entries` must"),
+    ):
         bad = tmp_path / "bad.json"
         bad.write_text(content)
         result = pool.run("audit-bureau", "ledger", "verify", "--checkpoint", str(bad))
@@ -189,8 +220,7 @@ def test_a_file_that_is_not_a_checkpoint_is_one_sentence(settled: tuple[Pool, Pa
         assert result.stderr.startswith("Error: ")
 
 
-def test_checkpoint_never_overwrites_and_refuses_a_broken_ledger(
-        settled: tuple[Pool, Path, int]) -> None:
+def test_checkpoint_never_overwrites_and_refuses_a_broken_ledger(settled: tuple[Pool, Path, int]) -> None:
     pool, checkpoint, _ = settled
     before = checkpoint.read_text()
     result = pool.run("city-office", "ledger", "checkpoint", "--out", str(checkpoint))
@@ -198,8 +228,9 @@ def test_checkpoint_never_overwrites_and_refuses_a_broken_ledger(
     assert checkpoint.read_text() == before
     insider = Insider(pool)
     try:
-        insider.sql("UPDATE ledger_postings SET amount = amount + 1 WHERE id = "
-                    "(SELECT MIN(id) FROM ledger_postings)")
+        insider.sql(
+            "UPDATE ledger_postings SET amount = amount + 1 WHERE id = (SELECT MIN(id) FROM ledger_postings)"
+        )
     finally:
         insider.close()
     result = pool.run("city-office", "ledger", "checkpoint")

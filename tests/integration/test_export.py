@@ -26,7 +26,7 @@ from pool.ledger import journal
 from pool.services import export as export_service
 from pool.services.runtime import build
 
-Key = tuple[str, str, str, str]   # book, region, share, unit
+Key = tuple[str, str, str, str]  # book, region, share, unit
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_beancount_export_loads_and_matches_balances(pool: Pool) -> None:
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
     assert len(transactions) == len(pool.rows("ledger_entries")) == 8
     last = transactions[-1]
-    assert str(last.date) == "2024-10-31"   # the last day of the month settled through
+    assert str(last.date) == "2024-10-31"  # the last day of the month settled through
     stored = pool.rows("ledger_entries")[-1]
     assert last.meta["hash"] == stored["hash"] and last.meta["seq"] == 8
     assert f"hash {stored['hash'][:12]}" in last.narration and "transfer 1" in last.narration
@@ -125,11 +125,11 @@ def test_ledger_export_is_well_formed_and_matches_balances(pool: Pool, tmp_path:
     result = pool.ok("city-office", "ledger", "export", "--format", "ledger", "--out", str(out))
     assert result.stdout == "" and "8 entries" in result.stderr
     text = out.read_text(encoding="utf-8")
-    assert text == pool.ok("audit-bureau", "ledger", "export").stdout   # ledger is the default
+    assert text == pool.ok("audit-bureau", "ledger", "export").stdout  # ledger is the default
     sums = ledger_balances(text)
     assert parties(sums) == party_balances(pool)
     check_sources(sums)
-    for tool in peers.LEDGER_LIKE:   # hledger and ledger-cli, parsed by the benchmark's parser
+    for tool in peers.LEDGER_LIKE:  # hledger and ledger-cli, parsed by the benchmark's parser
         if shutil.which(tool):
             assert parties(peers.tool_balances(tool, out)) == party_balances(pool), tool
         elif in_ci():
@@ -140,8 +140,18 @@ def test_ledger_export_is_well_formed_and_matches_balances(pool: Pool, tmp_path:
 def test_csv_export_one_row_per_posting(pool: Pool) -> None:
     text = pool.ok("audit-bureau", "ledger", "export", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["seq", "date", "transfer", "share", "book", "account", "region",
-                             "amount", "unit", "hash"]
+    assert list(rows[0]) == [
+        "seq",
+        "date",
+        "transfer",
+        "share",
+        "book",
+        "account",
+        "region",
+        "amount",
+        "unit",
+        "hash",
+    ]
     assert len(rows) == len(pool.rows("ledger_postings"))
     sums: dict[Key, int] = defaultdict(int)
     for row in rows:
@@ -205,8 +215,13 @@ def test_empty_ledger_exports_load(db_url: str) -> None:
 
 
 def test_journal_names_are_legal_and_reversible() -> None:
-    for name in ("fiscal:shangzhou:tax", "statistics:new_area:fai_2", "assessment:@source:credit",
-                 "fiscal:a1:b_c_d", "statistics:@source:funds_domestic"):
+    for name in (
+        "fiscal:shangzhou:tax",
+        "statistics:new_area:fai_2",
+        "assessment:@source:credit",
+        "fiscal:a1:b_c_d",
+        "statistics:@source:funds_domestic",
+    ):
         bean = journal.account_name(name)
         assert bean_account.is_valid(bean), bean
         assert journal.pool_account(bean) == name
@@ -216,11 +231,17 @@ def test_journal_names_are_legal_and_reversible() -> None:
 
 
 def test_underscored_regions_load_in_beancount() -> None:
-    units = {"fiscal:new_area:tax": "CNY", "fiscal:@source:tax": "CNY",
-             "fiscal:old_town_2:tax": "CNY"}
-    entry = journal.Entry(1, 1, 7, "tax", "fiscal", 2024 * 12 + 1, "ab" * 32,
-                          (("fiscal:@source:tax", -1001), ("fiscal:new_area:tax", 600),
-                           ("fiscal:old_town_2:tax", 401)))
+    units = {"fiscal:new_area:tax": "CNY", "fiscal:@source:tax": "CNY", "fiscal:old_town_2:tax": "CNY"}
+    entry = journal.Entry(
+        1,
+        1,
+        7,
+        "tax",
+        "fiscal",
+        2024 * 12 + 1,
+        "ab" * 32,
+        (("fiscal:@source:tax", -1001), ("fiscal:new_area:tax", 600), ("fiscal:old_town_2:tax", 401)),
+    )
     text = "\n".join(journal.beancount_header(sorted(units.items()), date(2024, 2, 1)))
     text += "\n" + journal.beancount_transaction(entry, units)
     sums = beancount_balances(text)

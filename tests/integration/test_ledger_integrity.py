@@ -40,8 +40,12 @@ SNAPSHOT = ("ledger_accounts", "ledger_entries", "ledger_postings", "transfer_po
 
 
 @contextmanager
-def _database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-              sqlite_template: Path, pg_schemas: Any) -> Iterator[Pool]:
+def _database(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    pg_schemas: Any,
+) -> Iterator[Pool]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tokens, "_N", 2**8)
         directory = tmp_path_factory.mktemp("ledger")
@@ -54,8 +58,12 @@ def _database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def honest(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-           sqlite_template: Path, pg_schemas: Any) -> Iterator[Pool]:
+def honest(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    pg_schemas: Any,
+) -> Iterator[Pool]:
     """A settled ledger with its triggers and a closed period; the tests using it change nothing."""
     with _database(request, tmp_path_factory, sqlite_template, pg_schemas) as pool:
         pool.ok("city-office", "period", "close", "2024-12")
@@ -80,10 +88,15 @@ class Tamperer:
                     conn.execute(text(f"DROP TRIGGER {table}_no_update"))
                     conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
             if self.postgres:
-                conn.execute(text("ALTER TABLE ledger_postings DROP CONSTRAINT "
-                                  "fk_ledger_postings_entry_seq_ledger_entries"))
-            self.saved = {t: [dict(r) for r in conn.execute(text(f"SELECT * FROM {t}")).mappings()]
-                          for t in SNAPSHOT}
+                conn.execute(
+                    text(
+                        "ALTER TABLE ledger_postings DROP CONSTRAINT "
+                        "fk_ledger_postings_entry_seq_ledger_entries"
+                    )
+                )
+            self.saved = {
+                t: [dict(r) for r in conn.execute(text(f"SELECT * FROM {t}")).mappings()] for t in SNAPSHOT
+            }
         self.entries = {r["seq"]: r for r in self.saved["ledger_entries"]}
         self.last = max(self.entries)
         self.head = self.entries[self.last]["hash"]
@@ -98,44 +111,71 @@ class Tamperer:
 
     def postings(self, seq: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(text(
-                "SELECT p.id, p.account_id, p.amount, a.name, a.region FROM ledger_postings p "
-                "JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_seq = :s ORDER BY p.id"),
-                {"s": seq}).mappings()]
+            return [
+                dict(r)
+                for r in conn.execute(
+                    text(
+                        "SELECT p.id, p.account_id, p.amount, a.name, a.region FROM ledger_postings p "
+                        "JOIN ledger_accounts a ON a.id = p.account_id WHERE p.entry_seq = :s ORDER BY p.id"
+                    ),
+                    {"s": seq},
+                ).mappings()
+            ]
 
-    def hash_of(self, entry: dict[str, Any], postings: list[tuple[str, int]], seq: int,
-                prev: str) -> str:
-        return entry_hash(prev, seq, entry["run_id"], format_month(entry["through"]),
-                          entry["transfer_id"], entry["share"], entry["book"], postings)
+    def hash_of(self, entry: dict[str, Any], postings: list[tuple[str, int]], seq: int, prev: str) -> str:
+        return entry_hash(
+            prev,
+            seq,
+            entry["run_id"],
+            format_month(entry["through"]),
+            entry["transfer_id"],
+            entry["share"],
+            entry["book"],
+            postings,
+        )
 
     def unsummarise(self, seq: int) -> None:
         """Take entry `seq`'s postings out of the stored balances and positions."""
         for p in self.postings(seq):
-            self.sql("UPDATE ledger_accounts SET balance = balance - :a WHERE id = :i",
-                     a=p["amount"], i=p["account_id"])
-            self.sql("UPDATE transfer_positions SET amount = amount - :a WHERE transfer_id = :t "
-                     "AND share = :s AND region = :r", a=p["amount"],
-                     t=self.entries[seq]["transfer_id"], s=self.entries[seq]["share"],
-                     r=p["region"])
+            self.sql(
+                "UPDATE ledger_accounts SET balance = balance - :a WHERE id = :i",
+                a=p["amount"],
+                i=p["account_id"],
+            )
+            self.sql(
+                "UPDATE transfer_positions SET amount = amount - :a WHERE transfer_id = :t "
+                "AND share = :s AND region = :r",
+                a=p["amount"],
+                t=self.entries[seq]["transfer_id"],
+                s=self.entries[seq]["share"],
+                r=p["region"],
+            )
 
     def restore(self) -> None:
         with self.engine.begin() as conn:
-            for table in ("ledger_postings", "transfer_positions", "ledger_entries",
-                          "ledger_accounts"):
+            for table in ("ledger_postings", "transfer_positions", "ledger_entries", "ledger_accounts"):
                 conn.execute(text(f"DELETE FROM {table}"))
             for table in SNAPSHOT:
                 rows = self.saved[table]
                 cols = list(rows[0])
-                conn.execute(text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-                                  f"({', '.join(':' + c for c in cols)})"), rows)
+                conn.execute(
+                    text(
+                        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
+                    ),
+                    rows,
+                )
 
     def close(self) -> None:
         self.engine.dispose()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def tamper_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-              sqlite_template: Path, pg_schemas: Any) -> Iterator[Tamperer]:
+def tamper_db(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    pg_schemas: Any,
+) -> Iterator[Tamperer]:
     with _database(request, tmp_path_factory, sqlite_template, pg_schemas) as pool:
         t = Tamperer(pool)
         try:
@@ -173,10 +213,10 @@ def account_problem(name: str) -> str:
 
 # -- honest ledger --------------------------------------------------------------------------------
 
+
 def test_honest_ledger_verifies(honest: Pool) -> None:
     runs = honest.rows("settlement_runs")
-    assert [format_month(r["through"]) for r in runs] == ["2024-09", "2024-12", "2024-12",
-                                                          "2025-02"]
+    assert [format_month(r["through"]) for r in runs] == ["2024-09", "2024-12", "2024-12", "2025-02"]
     # The restatement was adjusted by an entry of run 3, for the restated shares only.
     adjusting = {(e["transfer_id"], e["share"]) for e in honest.rows("ledger_entries", run_id=3)}
     assert adjusting and {s for _, s in adjusting} <= {"tax", "funds", "credit"}
@@ -185,9 +225,11 @@ def test_honest_ledger_verifies(honest: Pool) -> None:
         assert result.exit_code == 0, result.output
         entries = len(honest.rows("ledger_entries"))
         head = honest.rows("ledger_entries")[-1]["hash"]
-        assert result.stdout.strip() == (f"Ledger verified: {entries} entries, "
-                                         f"{len(honest.rows('ledger_postings'))} postings; head "
-                                         f"{head[:16]}.")
+        assert result.stdout.strip() == (
+            f"Ledger verified: {entries} entries, "
+            f"{len(honest.rows('ledger_postings'))} postings; head "
+            f"{head[:16]}."
+        )
     data = honest.json("audit-bureau", "ledger", "verify")
     assert data["ok"] is True and data["problems"] == [] and data["first_bad_entry"] is None
 
@@ -196,15 +238,20 @@ def test_honest_ledger_verifies(honest: Pool) -> None:
 def test_triggers_refuse_update_and_delete(honest: Pool, table: str) -> None:
     before = ledger_state(honest), counts(honest, LEDGER_TABLES), honest.rows(table)
     assert before[2], f"{table} is empty; the refusal would prove nothing"
-    column = {"actual_revisions": "amount", "settlement_runs": "through",
-              "ledger_entries": "through", "ledger_postings": "amount",
-              "period_closes": "through"}[table]
+    column = {
+        "actual_revisions": "amount",
+        "settlement_runs": "through",
+        "ledger_entries": "through",
+        "ledger_postings": "amount",
+        "period_closes": "through",
+    }[table]
     key = "seq" if table == "ledger_entries" else "id"
-    for statement in (f"UPDATE {table} SET {column} = {column} + 1",
-                      f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = "
-                      f"(SELECT MAX({key}) FROM {table})",
-                      f"DELETE FROM {table} WHERE {key} = (SELECT MAX({key}) FROM {table})",
-                      f"DELETE FROM {table}"):
+    for statement in (
+        f"UPDATE {table} SET {column} = {column} + 1",
+        f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = (SELECT MAX({key}) FROM {table})",
+        f"DELETE FROM {table} WHERE {key} = (SELECT MAX({key}) FROM {table})",
+        f"DELETE FROM {table}",
+    ):
         with pytest.raises(DBAPIError) as refused:
             with honest.engine.begin() as conn:
                 conn.execute(text(statement))
@@ -218,6 +265,7 @@ def test_triggers_refuse_update_and_delete(honest: Pool, table: str) -> None:
 
 
 # -- tampering --------------------------------------------------------------------------------
+
 
 def test_posting_amount_changed(tamper: Tamperer) -> None:
     seq = tamper.last // 2
@@ -237,13 +285,17 @@ def test_balanced_change_with_summaries_rewritten_still_breaks_the_hash(tamper: 
     party = next(p for p in tamper.postings(seq) if p["region"] != "@source")
     source = next(p for p in tamper.postings(seq) if p["region"] == "@source")
     for p, delta in ((party, 5000), (source, -5000)):
-        tamper.sql("UPDATE ledger_postings SET amount = amount + :d WHERE id = :i", d=delta,
-                   i=p["id"])
-        tamper.sql("UPDATE ledger_accounts SET balance = balance + :d WHERE id = :i", d=delta,
-                   i=p["account_id"])
-    tamper.sql("UPDATE transfer_positions SET amount = amount + 5000 WHERE transfer_id = :t AND "
-               "share = :s AND region = :r", t=entry["transfer_id"], s=entry["share"],
-               r=party["region"])
+        tamper.sql("UPDATE ledger_postings SET amount = amount + :d WHERE id = :i", d=delta, i=p["id"])
+        tamper.sql(
+            "UPDATE ledger_accounts SET balance = balance + :d WHERE id = :i", d=delta, i=p["account_id"]
+        )
+    tamper.sql(
+        "UPDATE transfer_positions SET amount = amount + 5000 WHERE transfer_id = :t AND "
+        "share = :s AND region = :r",
+        t=entry["transfer_id"],
+        s=entry["share"],
+        r=party["region"],
+    )
     out = failed(tamper.pool, seq)
     assert out.count("\n  ") == 1, out  # the hash is the one problem left
     assert f"entry {seq}: its hash does not match its content." in out
@@ -257,8 +309,9 @@ def test_middle_entry_deleted(tamper: Tamperer, with_postings: bool) -> None:
         tamper.sql("DELETE FROM ledger_postings WHERE entry_seq = :s", s=seq)
     tamper.sql("DELETE FROM ledger_entries WHERE seq = :s", s=seq)
     out = failed(tamper.pool, seq + 1)
-    assert (f"entry {seq + 1}: the chain jumps from entry {seq - 1} to {seq + 1}; entry {seq} "
-            "is missing.") in out
+    assert (
+        f"entry {seq + 1}: the chain jumps from entry {seq - 1} to {seq + 1}; entry {seq} is missing."
+    ) in out
     assert f"entry {seq + 1}: its previous hash does not match the entry before it." in out
     assert account_problem(names[0]) in out
     if not with_postings:
@@ -303,14 +356,27 @@ def _fabricate(tamper: Tamperer, seq: int, prev: str, hash_: str | None) -> tupl
     source = next(p for p in postings if p["region"] == "@source")
     content = sorted([(party["name"], 50000), (source["name"], -50000)])
     stored = hash_ or tamper.hash_of(model, content, seq, prev)
-    tamper.sql("INSERT INTO ledger_entries (seq, run_id, transfer_id, share, book, through, "
-               "prev_hash, hash) VALUES (:seq, :run, :t, :s, :b, :th, :prev, :h)", seq=seq,
-               run=model["run_id"], t=model["transfer_id"], s=model["share"], b=model["book"],
-               th=model["through"], prev=prev, h=stored)
+    tamper.sql(
+        "INSERT INTO ledger_entries (seq, run_id, transfer_id, share, book, through, "
+        "prev_hash, hash) VALUES (:seq, :run, :t, :s, :b, :th, :prev, :h)",
+        seq=seq,
+        run=model["run_id"],
+        t=model["transfer_id"],
+        s=model["share"],
+        b=model["book"],
+        th=model["through"],
+        prev=prev,
+        h=stored,
+    )
     next_id = tamper.scalar("SELECT MAX(id) FROM ledger_postings") + 1
     for i, (account, amount) in enumerate([(party, 50000), (source, -50000)]):
-        tamper.sql("INSERT INTO ledger_postings (id, entry_seq, account_id, amount) VALUES "
-                   "(:i, :s, :a, :m)", i=next_id + i, s=seq, a=account["account_id"], m=amount)
+        tamper.sql(
+            "INSERT INTO ledger_postings (id, entry_seq, account_id, amount) VALUES (:i, :s, :a, :m)",
+            i=next_id + i,
+            s=seq,
+            a=account["account_id"],
+            m=amount,
+        )
     return party["name"], stored
 
 
@@ -327,13 +393,21 @@ def test_fabricated_entry_appended_with_summaries_rewritten(tamper: Tamperer) ->
     seq = tamper.last + 1
     _fabricate(tamper, seq, tamper.head, "e" * 64)
     for p in tamper.postings(seq):
-        tamper.sql("UPDATE ledger_accounts SET balance = balance + :a WHERE id = :i",
-                   a=p["amount"], i=p["account_id"])
+        tamper.sql(
+            "UPDATE ledger_accounts SET balance = balance + :a WHERE id = :i",
+            a=p["amount"],
+            i=p["account_id"],
+        )
     first = tamper.entries[1]
     for p in tamper.postings(seq):
-        tamper.sql("UPDATE transfer_positions SET amount = amount + :a WHERE transfer_id = :t "
-                   "AND share = :s AND region = :r", a=p["amount"], t=first["transfer_id"],
-                   s=first["share"], r=p["region"])
+        tamper.sql(
+            "UPDATE transfer_positions SET amount = amount + :a WHERE transfer_id = :t "
+            "AND share = :s AND region = :r",
+            a=p["amount"],
+            t=first["transfer_id"],
+            s=first["share"],
+            r=p["region"],
+        )
     out = failed(tamper.pool, seq)
     assert out.count("\n  ") == 1 and f"entry {seq}: its hash does not match its content." in out
 
@@ -343,8 +417,7 @@ def _make_room(tamper: Tamperer, at: int) -> None:
     big = 1_000_000
     for table, column in (("ledger_entries", "seq"), ("ledger_postings", "entry_seq")):
         tamper.sql(f"UPDATE {table} SET {column} = {column} + {big} WHERE {column} >= :at", at=at)
-        tamper.sql(f"UPDATE {table} SET {column} = {column} - {big - 1} WHERE {column} >= :b",
-                   b=big)
+        tamper.sql(f"UPDATE {table} SET {column} = {column} - {big - 1} WHERE {column} >= :b", b=big)
 
 
 def test_entry_with_recomputed_hash_inserted_in_the_middle(tamper: Tamperer) -> None:
@@ -370,18 +443,25 @@ def test_tail_rehashed_after_an_insertion_changes_the_head(tamper: Tamperer) -> 
     _make_room(tamper, at)
     _, prev = _fabricate(tamper, at, tamper.entries[at - 1]["hash"], None)
     for p in tamper.postings(at):
-        tamper.sql("UPDATE ledger_accounts SET balance = balance + :a WHERE id = :i",
-                   a=p["amount"], i=p["account_id"])
+        tamper.sql(
+            "UPDATE ledger_accounts SET balance = balance + :a WHERE id = :i",
+            a=p["amount"],
+            i=p["account_id"],
+        )
         first = tamper.entries[1]
-        tamper.sql("UPDATE transfer_positions SET amount = amount + :a WHERE transfer_id = :t "
-                   "AND share = :s AND region = :r", a=p["amount"], t=first["transfer_id"],
-                   s=first["share"], r=p["region"])
+        tamper.sql(
+            "UPDATE transfer_positions SET amount = amount + :a WHERE transfer_id = :t "
+            "AND share = :s AND region = :r",
+            a=p["amount"],
+            t=first["transfer_id"],
+            s=first["share"],
+            r=p["region"],
+        )
     for old in range(at, tamper.last + 1):
         seq = old + 1
         content = [(p["name"], p["amount"]) for p in tamper.postings(seq)]
         new = tamper.hash_of(tamper.entries[old], content, seq, prev)
-        tamper.sql("UPDATE ledger_entries SET prev_hash = :p, hash = :h WHERE seq = :s", p=prev,
-                   h=new, s=seq)
+        tamper.sql("UPDATE ledger_entries SET prev_hash = :p, hash = :h WHERE seq = :s", p=prev, h=new, s=seq)
         prev = new
     data = tamper.pool.json("audit-bureau", "ledger", "verify")
     assert data["ok"] is True and data["entries"] == tamper.last + 1
@@ -406,18 +486,29 @@ def test_source_balance_changed(tamper: Tamperer) -> None:
 
 def test_stored_position_changed(tamper: Tamperer) -> None:
     pos = next(r for r in tamper.saved["transfer_positions"] if r["amount"])
-    tamper.sql("UPDATE transfer_positions SET amount = amount - 7 WHERE transfer_id = :t AND "
-               "share = :s AND region = :r", t=pos["transfer_id"], s=pos["share"], r=pos["region"])
+    tamper.sql(
+        "UPDATE transfer_positions SET amount = amount - 7 WHERE transfer_id = :t AND "
+        "share = :s AND region = :r",
+        t=pos["transfer_id"],
+        s=pos["share"],
+        r=pos["region"],
+    )
     out = failed(tamper.pool, None)
     assert out.count("\n  ") == 1
-    assert (f"transfer {pos['transfer_id']} share {pos['share']} region {pos['region']}: stored "
-            "position") in out
+    assert (
+        f"transfer {pos['transfer_id']} share {pos['share']} region {pos['region']}: stored position"
+    ) in out
 
 
 def test_stored_position_deleted(tamper: Tamperer) -> None:
     pos = next(r for r in tamper.saved["transfer_positions"] if r["amount"])
-    tamper.sql("DELETE FROM transfer_positions WHERE transfer_id = :t AND share = :s AND "
-               "region = :r", t=pos["transfer_id"], s=pos["share"], r=pos["region"])
+    tamper.sql(
+        "DELETE FROM transfer_positions WHERE transfer_id = :t AND share = :s AND region = :r",
+        t=pos["transfer_id"],
+        s=pos["share"],
+        r=pos["region"],
+    )
     out = failed(tamper.pool, None)
-    assert (f"transfer {pos['transfer_id']} share {pos['share']} region {pos['region']}: postings "
-            "sum to") in out and "no position is stored" in out
+    assert (
+        f"transfer {pos['transfer_id']} share {pos['share']} region {pos['region']}: postings sum to"
+    ) in out and "no position is stored" in out

@@ -14,8 +14,18 @@ from pool.store import migrate
 from pool.store.engine import make_engine
 from pool.store.models import Base
 
-TABLES = {"regions", "chains", "actors", "projects", "listings", "claims", "ruleset_versions",
-          "transfers", "audit_log", "alembic_version"}
+TABLES = {
+    "regions",
+    "chains",
+    "actors",
+    "projects",
+    "listings",
+    "claims",
+    "ruleset_versions",
+    "transfers",
+    "audit_log",
+    "alembic_version",
+}
 
 
 @pytest.mark.parametrize("empty_url", BACKENDS, indirect=True)
@@ -48,26 +58,41 @@ def test_models_match_migrations(db_url: str) -> None:
 
 
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_log SET outcome = 'ok'",
-    "DELETE FROM audit_log",
-    "UPDATE ruleset_versions SET text = 'x'",
-    "DELETE FROM ruleset_versions",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET outcome = 'ok'",
+        "DELETE FROM audit_log",
+        "UPDATE ruleset_versions SET text = 'x'",
+        "DELETE FROM ruleset_versions",
+    ],
+)
 def test_append_only_tables_refuse_changes(db_url: str, statement: str) -> None:
     engine = make_engine(db_url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO regions (code, name, level) VALUES "
-                              "('c', '市', 'city')"))
-            conn.execute(text("INSERT INTO actors (name, role, region, token_hash, created_at) "
-                              "VALUES ('a', 'city', 'c', 'x', :at)"), {"at": datetime(2024, 1, 1)})
-            conn.execute(text("INSERT INTO audit_log (at, actor, action, outcome, detail) VALUES "
-                              "(:at, 'a', 'init', 'ok', '{}')"), {"at": datetime(2024, 1, 1)})
-            conn.execute(text(
-                "INSERT INTO ruleset_versions (ruleset, version, title, effective_from, text, "
-                "sha256, published_by, published_at) VALUES ('r', '1', 't', 1, 'x', 'h', 1, :at)"),
-                {"at": datetime(2024, 1, 1)})
+            conn.execute(text("INSERT INTO regions (code, name, level) VALUES ('c', '市', 'city')"))
+            conn.execute(
+                text(
+                    "INSERT INTO actors (name, role, region, token_hash, created_at) "
+                    "VALUES ('a', 'city', 'c', 'x', :at)"
+                ),
+                {"at": datetime(2024, 1, 1)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, outcome, detail) VALUES "
+                    "(:at, 'a', 'init', 'ok', '{}')"
+                ),
+                {"at": datetime(2024, 1, 1)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO ruleset_versions (ruleset, version, title, effective_from, text, "
+                    "sha256, published_by, published_at) VALUES ('r', '1', 't', 1, 'x', 'h', 1, :at)"
+                ),
+                {"at": datetime(2024, 1, 1)},
+            )
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
         with engine.connect() as conn:

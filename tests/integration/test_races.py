@@ -65,9 +65,24 @@ def close(rts: list[Runtime]) -> None:
 
 def _project(pool: Pool, n: int) -> str:
     code = f"ZS-{n:03d}"
-    pool.ok("zhashui-bureau", "project", "add", code, "--name", f"项目{n}", "--investor",
-            f"投资方{n}", "--chain", "electronics", "--kind", "manufacturing", "--investment",
-            "100000000", "--capital-source", "out_of_city")
+    pool.ok(
+        "zhashui-bureau",
+        "project",
+        "add",
+        code,
+        "--name",
+        f"项目{n}",
+        "--investor",
+        f"投资方{n}",
+        "--chain",
+        "electronics",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "100000000",
+        "--capital-source",
+        "out_of_city",
+    )
     return code
 
 
@@ -76,14 +91,22 @@ def test_racing_approvals_make_one_transfer(pool: Pool) -> None:
     for n in range(ROUNDS):
         code = _project(pool, n)
         listing = pool.json("zhashui-bureau", "listing", "open", code, "--reason", "用地不足")
-        ids = [pool.json(f"{c}-bureau", "claim", "submit", str(listing["id"]))["id"]
-               for c in COUNTIES]
+        ids = [pool.json(f"{c}-bureau", "claim", "submit", str(listing["id"]))["id"] for c in COUNTIES]
         rts = runtimes(pool, *["city-office"] * len(ids))
-        results = race([
-            (lambda rt=rt, cid=cid: claims.approve(
-                rt, cid, effective="2024-08", ruleset="pool-test",
-                agreement=["pre_move_tax_3y=1800000"]))
-            for rt, cid in zip(rts, ids, strict=True)])
+        results = race(
+            [
+                (
+                    lambda rt=rt, cid=cid: claims.approve(
+                        rt,
+                        cid,
+                        effective="2024-08",
+                        ruleset="pool-test",
+                        agreement=["pre_move_tax_3y=1800000"],
+                    )
+                )
+                for rt, cid in zip(rts, ids, strict=True)
+            ]
+        )
         close(rts)
         won = [r for r in results if isinstance(r, dict)]
         lost = [r for r in results if not isinstance(r, dict)]
@@ -103,12 +126,16 @@ def test_same_county_claiming_twice_at_once_makes_one_claim(pool: Pool) -> None:
         code = _project(pool, n)
         listing = pool.json("zhashui-bureau", "listing", "open", code, "--reason", "用地不足")
         rts = runtimes(pool, "shangzhou-bureau", "shangzhou-bureau", "shangzhou-bureau")
-        results = race([(lambda rt=rt, lid=listing["id"]: claims.submit(rt, lid, note_text="x"))
-                        for rt in rts])
+        results = race(
+            [(lambda rt=rt, lid=listing["id"]: claims.submit(rt, lid, note_text="x")) for rt in rts]
+        )
         close(rts)
         assert sum(isinstance(r, dict) for r in results) == 1, results
-        assert all(r.exit_code == 1 and "already has a pending claim" in str(r)
-                   for r in results if not isinstance(r, dict)), results
+        assert all(
+            r.exit_code == 1 and "already has a pending claim" in str(r)
+            for r in results
+            if not isinstance(r, dict)
+        ), results
         assert len(pool.rows("claims", listing_id=listing["id"], status="pending")) == 1
     pool.close()
 
@@ -117,15 +144,30 @@ def test_same_county_claiming_twice_at_once_makes_one_claim(pool: Pool) -> None:
 def test_two_counties_registering_one_lead_make_one_project(pool: Pool) -> None:
     for n in range(ROUNDS):
         rts = runtimes(pool, *[f"{c}-bureau" for c in COUNTIES])
-        results = race([
-            (lambda rt=rt, i=i, n=n: projects.add(rt, NewProject(
-                f"LEAD-{n}-{i}", f"钼精深加工项目{n}", " 金钼股份 " if i % 2 else "金钼股份",
-                "new_materials", "manufacturing", "350000000", "out_of_city")))
-            for i, rt in enumerate(rts)])
+        results = race(
+            [
+                (
+                    lambda rt=rt, i=i, n=n: projects.add(
+                        rt,
+                        NewProject(
+                            f"LEAD-{n}-{i}",
+                            f"钼精深加工项目{n}",
+                            " 金钼股份 " if i % 2 else "金钼股份",
+                            "new_materials",
+                            "manufacturing",
+                            "350000000",
+                            "out_of_city",
+                        ),
+                    )
+                )
+                for i, rt in enumerate(rts)
+            ]
+        )
         close(rts)
         assert sum(isinstance(r, dict) for r in results) == 1, results
-        assert all(r.exit_code == 1 and "already registered" in str(r)
-                   for r in results if not isinstance(r, dict)), results
+        assert all(
+            r.exit_code == 1 and "already registered" in str(r) for r in results if not isinstance(r, dict)
+        ), results
         assert len([p for p in pool.rows("projects") if p["lead_name"] == f"钼精深加工项目{n}"]) == 1
     pool.close()
 
@@ -135,8 +177,9 @@ def test_racing_listings_of_one_project_make_one_open_listing(pool: Pool) -> Non
     for n in range(ROUNDS // 2):
         code = _project(pool, n)
         rts = runtimes(pool, "zhashui-bureau", "city-office", "zhashui-bureau")
-        results = race([(lambda rt=rt, code=code: listings.open_listing(rt, code, reason="x", needs=[]))
-                        for rt in rts])
+        results = race(
+            [(lambda rt=rt, code=code: listings.open_listing(rt, code, reason="x", needs=[])) for rt in rts]
+        )
         close(rts)
         assert sum(isinstance(r, dict) for r in results) == 1, results
         assert all(r.exit_code == 4 for r in results if not isinstance(r, dict)), results

@@ -39,12 +39,12 @@ KILL_TRANSFERS = 600
 
 
 @pytest.fixture
-def pools(backend: str, tmp_path: Path, sqlite_template: Path,
-          pg_schemas: Any) -> Iterator[tuple[Pool, Pool]]:
+def pools(
+    backend: str, tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> Iterator[tuple[Pool, Pool]]:
     """The pool under test and a reference pool, both the standard ledger_pool()."""
     pool, drop = fresh_pool(backend, tmp_path / "pool", sqlite_template, pg_schemas)
-    reference, drop_reference = fresh_pool(backend, tmp_path / "reference", sqlite_template,
-                                           pg_schemas)
+    reference, drop_reference = fresh_pool(backend, tmp_path / "reference", sqlite_template, pg_schemas)
     try:
         yield pool, reference
     finally:
@@ -62,8 +62,7 @@ def summary(pool: Pool) -> dict[str, Any]:
     return {"balances": state["balances"], "positions": state["positions"]}
 
 
-def wait_for_ledger_lock(pool: Pool, proc: Any, want: bool = True,
-                         timeout: float = 60.0) -> float:
+def wait_for_ledger_lock(pool: Pool, proc: Any, want: bool = True, timeout: float = 60.0) -> float:
     """Seconds until `proc` holds the write lock (SQLite) or the ledger lock (PostgreSQL) — it
     is then inside its settlement's transaction — or, with `want` False, until it let go."""
     began = time.monotonic()
@@ -72,10 +71,14 @@ def wait_for_ledger_lock(pool: Pool, proc: Any, want: bool = True,
             assert proc.poll() is None, "the settlement ended before it was seen running"
         if pool.engine.dialect.name == "postgresql":
             with pool.engine.connect() as conn:
-                held = conn.execute(text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
-                    "objid = :key AND database = (SELECT oid FROM pg_database WHERE datname = "
-                    "current_database())"), {"key": LEDGER_LOCK}).scalar()
+                held = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                        "objid = :key AND database = (SELECT oid FROM pg_database WHERE datname = "
+                        "current_database())"
+                    ),
+                    {"key": LEDGER_LOCK},
+                ).scalar()
         else:
             probe = sqlite3.connect(pool.url.removeprefix("sqlite:///"), timeout=0)
             try:
@@ -92,8 +95,7 @@ def wait_for_ledger_lock(pool: Pool, proc: Any, want: bool = True,
     raise AssertionError("the settlement never took the ledger lock")
 
 
-def test_two_settlements_of_the_same_period_at_once(pools: tuple[Pool, Pool],
-                                                    tmp_path: Path) -> None:
+def test_two_settlements_of_the_same_period_at_once(pools: tuple[Pool, Pool], tmp_path: Path) -> None:
     pool, reference = pools
     codes = bulk_transfers(pool, RACE_TRANSFERS)
     assert bulk_transfers(reference, RACE_TRANSFERS) == codes
@@ -106,14 +108,16 @@ def test_two_settlements_of_the_same_period_at_once(pools: tuple[Pool, Pool],
     for r in range(RACE_ROUNDS):
         month = MONTHS[r + 2]
         rows = actual_rows(MONTHS[: r + 3] if r == 0 else [month], salt=r) + bulk_rows(
-            codes, MONTHS[: r + 3] if r == 0 else [month], salt=r)
+            codes, MONTHS[: r + 3] if r == 0 else [month], salt=r
+        )
         feed((pool, reference), tmp_path / f"round{r}.csv", rows)
         expected = reference.json("city-office", "settle", month)
         assert expected["entries"] > 0
 
         procs = [start(pool, "city-office", "--format", "json", "settle", month) for _ in range(2)]
-        results = [(p.returncode, out, err)
-                   for p, (out, err) in [(p, p.communicate(timeout=120)) for p in procs]]
+        results = [
+            (p.returncode, out, err) for p, (out, err) in [(p, p.communicate(timeout=120)) for p in procs]
+        ]
         for code, out, err in results:
             assert code in (0, 4), (code, out, err)
             assert "Traceback" not in err
@@ -127,8 +131,7 @@ def test_two_settlements_of_the_same_period_at_once(pools: tuple[Pool, Pool],
     print(f"race outcomes (exit codes per round): {outcomes}")
 
 
-def test_settlement_killed_mid_run_leaves_no_partial_run(pools: tuple[Pool, Pool],
-                                                         tmp_path: Path) -> None:
+def test_settlement_killed_mid_run_leaves_no_partial_run(pools: tuple[Pool, Pool], tmp_path: Path) -> None:
     pool, reference = pools
     codes = bulk_transfers(pool, KILL_TRANSFERS)
     bulk_transfers(reference, KILL_TRANSFERS)
@@ -137,8 +140,11 @@ def test_settlement_killed_mid_run_leaves_no_partial_run(pools: tuple[Pool, Pool
     for r in range(KILL_ROUNDS):
         month = MONTHS[r + 3]
         periods = MONTHS[: r + 4] if r == 0 else [month]
-        feed((pool, reference), tmp_path / f"round{r}.csv",
-             actual_rows(periods, salt=r) + bulk_rows(codes, periods, salt=r))
+        feed(
+            (pool, reference),
+            tmp_path / f"round{r}.csv",
+            actual_rows(periods, salt=r) + bulk_rows(codes, periods, salt=r),
+        )
         ref = start(reference, "city-office", "--format", "json", "settle", month)
         wait_for_ledger_lock(reference, ref)
         held = wait_for_ledger_lock(reference, ref, want=False)  # its transaction's length

@@ -49,8 +49,13 @@ ALL_KEYS = [(c, p, m) for c, ms in KEYS_METRICS.items() for p in PERIODS for m i
 
 # Amounts in fen: zeros, a few fen (ties and leftovers in the largest-remainder step), odd fen,
 # and large values.
-fen_amounts = st.one_of(st.just(0), st.integers(1, 7), st.integers(0, 1000),
-                        st.integers(0, 10**9), st.integers(0, 10**6).map(lambda x: 2 * x + 1))
+fen_amounts = st.one_of(
+    st.just(0),
+    st.integers(1, 7),
+    st.integers(0, 1000),
+    st.integers(0, 10**9),
+    st.integers(0, 10**6).map(lambda x: 2 * x + 1),
+)
 
 
 def written(amount: int, style: int) -> str:
@@ -81,18 +86,18 @@ class _Session:
 
 # -- the machine --------------------------------------------------------------------------------
 
+
 class SettlementMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         assert _Session.sqlite_template is not None
         self.home = Path(tempfile.mkdtemp(prefix="pool-stateful-"))
-        self.pool, self._drop = fresh_pool("sqlite", self.home / "pool", _Session.sqlite_template,
-                                           None)
+        self.pool, self._drop = fresh_pool("sqlite", self.home / "pool", _Session.sqlite_template, None)
         self.files = itertools.count()
-        self.stored: dict[tuple[str, str, str], int] = {}    # the model of `actuals`
-        self.settled: int | None = None                      # last settled period
-        self.closed: int | None = None                       # latest closed period
-        self.at_settlement: Snapshot = {}                    # actuals when it was settled
+        self.stored: dict[tuple[str, str, str], int] = {}  # the model of `actuals`
+        self.settled: int | None = None  # last settled period
+        self.closed: int | None = None  # latest closed period
+        self.at_settlement: Snapshot = {}  # actuals when it was settled
         self.runs = 0
         _Session.runs += 1
 
@@ -131,10 +136,8 @@ class SettlementMachine(RuleBasedStateMachine):
         fresh = [k for k in ALL_KEYS if k not in self.stored]
         if not fresh:
             return
-        keys = data.draw(st.lists(st.sampled_from(fresh), min_size=1, max_size=6, unique=True),
-                         label="keys")
-        amounts = data.draw(st.lists(fen_amounts, min_size=len(keys), max_size=len(keys)),
-                            label="fen")
+        keys = data.draw(st.lists(st.sampled_from(fresh), min_size=1, max_size=6, unique=True), label="keys")
+        amounts = data.draw(st.lists(fen_amounts, min_size=len(keys), max_size=len(keys)), label="fen")
         style = data.draw(st.integers(0, 2), label="style")
         rows = [(*k, written(a, style)) for k, a in zip(keys, amounts, strict=True)]
         closed = [k for k in keys if self.closed is not None and month_int(k[1]) <= self.closed]
@@ -155,10 +158,10 @@ class SettlementMachine(RuleBasedStateMachine):
     def restate(self, data: st.DataObject) -> None:
         """A new value for stored keys with --restate --reason (some may stay the same)."""
         self._count_step()
-        keys = data.draw(st.lists(st.sampled_from(sorted(self.stored)), min_size=1, max_size=4,
-                                  unique=True), label="keys")
-        amounts = data.draw(st.lists(fen_amounts, min_size=len(keys), max_size=len(keys)),
-                            label="fen")
+        keys = data.draw(
+            st.lists(st.sampled_from(sorted(self.stored)), min_size=1, max_size=4, unique=True), label="keys"
+        )
+        amounts = data.draw(st.lists(fen_amounts, min_size=len(keys), max_size=len(keys)), label="fen")
         rows = [(*k, written(a, 0)) for k, a in zip(keys, amounts, strict=True)]
         changed = sum(self.stored[k] != a for k, a in zip(keys, amounts, strict=True))
         before = counts(self.pool)
@@ -178,8 +181,9 @@ class SettlementMachine(RuleBasedStateMachine):
         """Stored values again (closed periods included) are a no-op with or without --restate;
         a different value without --restate is refused and changes nothing."""
         self._count_step()
-        keys = data.draw(st.lists(st.sampled_from(sorted(self.stored)), min_size=1, max_size=6,
-                                  unique=True), label="keys")
+        keys = data.draw(
+            st.lists(st.sampled_from(sorted(self.stored)), min_size=1, max_size=6, unique=True), label="keys"
+        )
         before = counts(self.pool)
         if restate or data.draw(st.booleans(), label="identical"):
             style = data.draw(st.integers(0, 2), label="style")
@@ -230,8 +234,11 @@ class SettlementMachine(RuleBasedStateMachine):
         state = self._ledger_rows()
         before = counts(self.pool)
         result = self.pool.run("city-office", "settle", format_month(through))
-        self._refused(result, before, f"{format_month(through)} is before "
-                      f"{format_month(self.settled)}, the last settled period")
+        self._refused(
+            result,
+            before,
+            f"{format_month(through)} is before {format_month(self.settled)}, the last settled period",
+        )
         assert self._ledger_rows() == state
 
     @rule(data=st.data())
@@ -254,15 +261,23 @@ class SettlementMachine(RuleBasedStateMachine):
     # -- invariants ------------------------------------------------------------------------
     def _ledger_rows(self) -> Any:
         with self.pool.engine.connect() as conn:
-            return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
-                    for t in LEDGER_TABLES}
+            return {
+                t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+                for t in LEDGER_TABLES
+            }
 
     @invariant()
     def actuals_are_the_model(self) -> None:
         with self.pool.engine.connect() as conn:
-            stored = {(c, format_month(p), m): a for c, p, m, a in conn.execute(text(
-                "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
-                "JOIN projects p ON p.id = a.project_id"))}
+            stored = {
+                (c, format_month(p), m): a
+                for c, p, m, a in conn.execute(
+                    text(
+                        "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
+                        "JOIN projects p ON p.id = a.project_id"
+                    )
+                )
+            }
         assert stored == self.stored
 
     @invariant()
@@ -275,13 +290,19 @@ class SettlementMachine(RuleBasedStateMachine):
     @invariant()
     def every_entry_balances(self) -> None:
         with self.pool.engine.connect() as conn:
-            unbalanced = conn.execute(text(
-                "SELECT e.seq, SUM(p.amount) FROM ledger_entries e "
-                "JOIN ledger_postings p ON p.entry_seq = e.seq "
-                "GROUP BY e.seq HAVING SUM(p.amount) <> 0")).all()
-            empty = conn.execute(text(
-                "SELECT COUNT(*) FROM ledger_entries e WHERE NOT EXISTS "
-                "(SELECT 1 FROM ledger_postings p WHERE p.entry_seq = e.seq)")).scalar_one()
+            unbalanced = conn.execute(
+                text(
+                    "SELECT e.seq, SUM(p.amount) FROM ledger_entries e "
+                    "JOIN ledger_postings p ON p.entry_seq = e.seq "
+                    "GROUP BY e.seq HAVING SUM(p.amount) <> 0"
+                )
+            ).all()
+            empty = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM ledger_entries e WHERE NOT EXISTS "
+                    "(SELECT 1 FROM ledger_postings p WHERE p.entry_seq = e.seq)"
+                )
+            ).scalar_one()
         assert unbalanced == [] and empty == 0
 
     @invariant()
@@ -291,28 +312,39 @@ class SettlementMachine(RuleBasedStateMachine):
         for (_t, share, book, region), amount in targets.items():
             by_account[(book, region, share)] += amount
         with self.pool.engine.connect() as conn:
-            accounts = {(b, r, s): a for b, r, s, a in conn.execute(text(
-                "SELECT book, region, share, balance FROM ledger_accounts WHERE region <> :src"),
-                {"src": SOURCE})}
-            stored_positions = {(t, s, b, r): a for t, s, b, r, a in conn.execute(text(
-                "SELECT transfer_id, share, book, region, amount FROM transfer_positions"))}
+            accounts = {
+                (b, r, s): a
+                for b, r, s, a in conn.execute(
+                    text("SELECT book, region, share, balance FROM ledger_accounts WHERE region <> :src"),
+                    {"src": SOURCE},
+                )
+            }
+            stored_positions = {
+                (t, s, b, r): a
+                for t, s, b, r, a in conn.execute(
+                    text("SELECT transfer_id, share, book, region, amount FROM transfer_positions")
+                )
+            }
         nonzero = {k: v for k, v in accounts.items() if v}
         assert nonzero == {k: v for k, v in by_account.items() if v}
-        assert {k: v for k, v in stored_positions.items() if v} == {
-            k: v for k, v in targets.items() if v}
+        assert {k: v for k, v in stored_positions.items() if v} == {k: v for k, v in targets.items() if v}
         # What `pool report balances` shows is the same.
         shown = self.pool.json("audit-bureau", "report", "balances")
-        assert {(r["book"], r["region"], r["share"]): int(r["amount"].replace(".", ""))
-                for r in shown} == accounts
+        assert {
+            (r["book"], r["region"], r["share"]): int(r["amount"].replace(".", "")) for r in shown
+        } == accounts
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_settlement_state_machine(sqlite_template: Path) -> None:
     _Session.sqlite_template = sqlite_template
     _Session.steps = _Session.runs = 0
-    run_state_machine_as_test(SettlementMachine, settings=settings(
-        max_examples=25, stateful_step_count=15, deadline=None,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        SettlementMachine,
+        settings=settings(
+            max_examples=25, stateful_step_count=15, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )
     print(f"state machine: {_Session.runs} runs, {_Session.steps} steps")
     assert _Session.steps >= 25
 
@@ -324,21 +356,35 @@ SCRIPTS = {
     # must be recomputed although nothing was imported since.
     "newly covered months": [
         ("import", [("ZS-001", "2024-12", "tax_local", 10001), ("DF-002", "2025-01", "fai", 1)]),
-        ("settle", "2024-09"), ("settle", "2024-12"), ("settle", "2025-01")],
+        ("settle", "2024-09"),
+        ("settle", "2024-12"),
+        ("settle", "2025-01"),
+    ],
     # SZ-003's chuanzhe floor (150000.00 a year, judged once year 1, 2024-08..2025-07, is
     # complete) moves money with the settled period alone, no actual added.
     "a floor judged by the period alone": [
-        ("import", [("SZ-003", "2024-08", "vat_local", 10000),
-                    ("SZ-003", "2024-09", "value_added", 3)]),
-        ("settle", "2024-09"), ("settle", "2025-06"), ("settle", "2025-08")],
+        ("import", [("SZ-003", "2024-08", "vat_local", 10000), ("SZ-003", "2024-09", "value_added", 3)]),
+        ("settle", "2024-09"),
+        ("settle", "2025-06"),
+        ("settle", "2025-08"),
+    ],
     # Restating the first non-zero tax to zero in a closed period moves the start of a
     # first_report term; the next run adjusts.
     "a restated first report in a closed period": [
-        ("import", [("DF-002", "2024-09", "tax_local", 101), ("DF-002", "2024-10", "tax_local", 7),
-                    ("DF-002", "2025-09", "tax_local", 5)]),
-        ("settle", "2024-10"), ("close", "2024-10"),
+        (
+            "import",
+            [
+                ("DF-002", "2024-09", "tax_local", 101),
+                ("DF-002", "2024-10", "tax_local", 7),
+                ("DF-002", "2025-09", "tax_local", 5),
+            ],
+        ),
+        ("settle", "2024-10"),
+        ("close", "2024-10"),
         ("restate", [("DF-002", "2024-09", "tax_local", 0)]),
-        ("settle", "2024-10"), ("settle", "2025-09")],
+        ("settle", "2024-10"),
+        ("settle", "2025-09"),
+    ],
 }
 
 
@@ -346,9 +392,12 @@ SCRIPTS = {
 def test_scripted_settlement_runs(script: str, sqlite_template: Path) -> None:
     _Session.sqlite_template = sqlite_template
     machine = SettlementMachine()
-    checks = [machine.actuals_are_the_model, machine.ledger_verifies,
-              machine.every_entry_balances,
-              machine.balances_and_positions_are_the_targets_from_scratch]
+    checks = [
+        machine.actuals_are_the_model,
+        machine.ledger_verifies,
+        machine.every_entry_balances,
+        machine.balances_and_positions_are_the_targets_from_scratch,
+    ]
     try:
         for action, arg in SCRIPTS[script]:
             if action in ("import", "restate"):

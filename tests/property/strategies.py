@@ -132,7 +132,7 @@ class Opts:
 
     modes: tuple[str, ...] = MODES
     minus: bool = True
-    cap: str = "maybe"            # never | maybe | always (where the mode allows one)
+    cap: str = "maybe"  # never | maybe | always (where the mode allows one)
     floor: str = "maybe"
     baseline: str = "maybe"
     baseline_to: tuple[str, ...] = ("host", "origin")
@@ -247,8 +247,10 @@ def _share(draw: st.DrawFn, name: str, metrics: list[str], decls: _Decls, opts: 
     plus = draw(st.lists(st.sampled_from(metrics), min_size=1, max_size=2, unique=True))
     rest = [m for m in metrics if m not in plus]
     minus = draw(st.lists(st.sampled_from(rest), max_size=1, unique=True)) if rest and opts.minus else []
-    share: dict[str, Any] = {"name": name, "book": draw(st.sampled_from(["fiscal", "statistics",
-                                                                          "assessment"]))}
+    share: dict[str, Any] = {
+        "name": name,
+        "book": draw(st.sampled_from(["fiscal", "statistics", "assessment"])),
+    }
     if minus or draw(st.booleans()):
         base: Any = {"plus": plus}
         if minus:
@@ -314,11 +316,9 @@ def ruleset_dicts(draw: st.DrawFn, opts: Opts = Opts(), ident: str = "gen") -> d
         if draw(st.booleans()):
             el["kinds_excluded"] = draw(st.lists(st.sampled_from(KINDS), unique=True, max_size=2))
         if draw(st.booleans()):
-            el["capital_sources"] = draw(st.lists(st.sampled_from(CAPITAL_SOURCES), unique=True,
-                                                  min_size=1))
+            el["capital_sources"] = draw(st.lists(st.sampled_from(CAPITAL_SOURCES), unique=True, min_size=1))
         if decls.flags and draw(st.booleans()):
-            el["agreement_flags"] = draw(st.lists(st.sampled_from(decls.flags), unique=True,
-                                                  min_size=1))
+            el["agreement_flags"] = draw(st.lists(st.sampled_from(decls.flags), unique=True, min_size=1))
         rs["eligibility"] = el
     chain = draw(st.sampled_from(opts.chains))
     if chain != "first_origin" or draw(st.booleans()):
@@ -358,11 +358,13 @@ def agreements(draw: st.DrawFn, rs: Ruleset) -> dict[str, Any]:
 
 def _fen_of(v: Any) -> int:
     from pool.domain.money import parse_amount
+
     return parse_amount(str(v) if not isinstance(v, int) else v)
 
 
 def _ratio_of(v: Any) -> Fraction:
     from pool.domain.ratio import parse_ratio
+
     return parse_ratio(str(v))
 
 
@@ -379,27 +381,37 @@ class Scenario:
     through: Month
     rulesets: list[Ruleset]
 
-    def settle(self, through: Month | None = None, actuals: Any = None, transfers: Any = None,
-               trace: bool = False) -> tuple[list[Target], list[Any]]:
-        return settle_project(self.project, self.transfers if transfers is None else transfers,
-                              self.actuals if actuals is None else actuals,
-                              self.through if through is None else through, DEFAULT_CITY,
-                              trace=trace)
+    def settle(
+        self, through: Month | None = None, actuals: Any = None, transfers: Any = None, trace: bool = False
+    ) -> tuple[list[Target], list[Any]]:
+        return settle_project(
+            self.project,
+            self.transfers if transfers is None else transfers,
+            self.actuals if actuals is None else actuals,
+            self.through if through is None else through,
+            DEFAULT_CITY,
+            trace=trace,
+        )
 
     def describe(self) -> str:
         lines = [f"through {format_month(self.through)}", f"project {self.project}"]
         for t in self.transfers:
-            lines.append(f"transfer {t.key}: {t.from_region}->{t.to_region} "
-                         f"{format_month(t.effective)} ruleset {t.ruleset.ruleset} agreement "
-                         f"{dict(t.agreement)}")
-        lines.append("actuals " + repr({m: {format_month(p): a for p, a in sorted(v.items())}
-                                        for m, v in self.actuals.items()}))
+            lines.append(
+                f"transfer {t.key}: {t.from_region}->{t.to_region} "
+                f"{format_month(t.effective)} ruleset {t.ruleset.ruleset} agreement "
+                f"{dict(t.agreement)}"
+            )
+        lines.append(
+            "actuals "
+            + repr({m: {format_month(p): a for p, a in sorted(v.items())} for m, v in self.actuals.items()})
+        )
         return "\n".join(lines)
 
 
 @st.composite
-def actuals_strategy(draw: st.DrawFn, lo: Month = BASE - 6, hi: Month = BASE + 78,
-                     max_size: int = 20, scale: str = "any") -> dict[str, dict[Month, int]]:
+def actuals_strategy(
+    draw: st.DrawFn, lo: Month = BASE - 6, hi: Month = BASE + 78, max_size: int = 20, scale: str = "any"
+) -> dict[str, dict[Month, int]]:
     out: dict[str, dict[Month, int]] = {}
     for m in METRICS:
         if draw(st.integers(0, 5)) == 0:
@@ -410,16 +422,24 @@ def actuals_strategy(draw: st.DrawFn, lo: Month = BASE - 6, hi: Month = BASE + 7
             first = draw(st.integers(lo, hi))
             last = min(hi, first + draw(st.integers(0, 40)))
             level = draw(fen(scale))
-            out[m] = {p: draw(st.one_of(st.just(level), st.just(0), fen(scale)))
-                      for p in range(first, last + 1)}
+            out[m] = {
+                p: draw(st.one_of(st.just(level), st.just(0), fen(scale))) for p in range(first, last + 1)
+            }
     return out
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, opts: Opts = Opts(), max_transfers: int = 3,
-              max_rulesets: int = 2, actual_scale: str = "any", min_transfers: int = 1) -> Scenario:
-    rulesets = [load(draw(ruleset_dicts(opts, f"gen-{i}")))
-                for i in range(draw(st.integers(1, max_rulesets)))]
+def scenarios(
+    draw: st.DrawFn,
+    opts: Opts = Opts(),
+    max_transfers: int = 3,
+    max_rulesets: int = 2,
+    actual_scale: str = "any",
+    min_transfers: int = 1,
+) -> Scenario:
+    rulesets = [
+        load(draw(ruleset_dicts(opts, f"gen-{i}"))) for i in range(draw(st.integers(1, max_rulesets)))
+    ]
     n = draw(st.integers(min_transfers, max_transfers))
     hosts = [draw(st.sampled_from(COUNTIES))]
     for _ in range(n):
@@ -435,8 +455,7 @@ def scenarios(draw: st.DrawFn, opts: Opts = Opts(), max_transfers: int = 3,
             raw.update({flag: True for flag in rs.eligibility.agreement_flags})
         agreement = resolve_agreement(rs, raw)
         transfers.append(TransferFacts(hosts[i], hosts[i + 1], months[i], rs, agreement, i + 1))
-    milestones = {m: draw(st.integers(BASE - 12, BASE + 48)) for m in MILESTONES
-                  if draw(st.booleans())}
+    milestones = {m: draw(st.integers(BASE - 12, BASE + 48)) for m in MILESTONES if draw(st.booleans())}
     kinds, sources = list(KINDS), list(CAPITAL_SOURCES)
     investment = draw(fen())
     if make_eligible:
@@ -447,8 +466,9 @@ def scenarios(draw: st.DrawFn, opts: Opts = Opts(), max_transfers: int = 3,
                 if rs.eligibility.capital_sources is not None:
                     sources = [s for s in sources if s in rs.eligibility.capital_sources]
         sources = sources or list(CAPITAL_SOURCES)
-    project = ProjectFacts(investment, draw(st.sampled_from(kinds)), draw(st.sampled_from(sources)),
-                           milestones)
+    project = ProjectFacts(
+        investment, draw(st.sampled_from(kinds)), draw(st.sampled_from(sources)), milestones
+    )
     first = months[0]
     actuals = draw(actuals_strategy(first - 4, first + 72, scale=actual_scale))
     through = first + draw(st.integers(-2, 84))
@@ -468,7 +488,7 @@ def val(v: Any, agreement: Any) -> Any:
 class Covered:
     transfer: TransferFacts
     lo: Month
-    hi: Month            # last covered period, at most `through`
+    hi: Month  # last covered period, at most `through`
     origins: list[str]
     eligible: bool
     city: str
@@ -492,8 +512,16 @@ def coverage(sc: Scenario, through: Month | None = None) -> list[Covered]:
         else:
             origins = list(dict.fromkeys(hosts))
         origins = [r for r in origins if r != t.to_region]
-        out.append(Covered(t, t.effective, min(hi, through), origins, eligible(sc.project, t),
-                           t.ruleset.city or DEFAULT_CITY))
+        out.append(
+            Covered(
+                t,
+                t.effective,
+                min(hi, through),
+                origins,
+                eligible(sc.project, t),
+                t.ruleset.city or DEFAULT_CITY,
+            )
+        )
     return out
 
 
@@ -512,8 +540,9 @@ def eligible(project: ProjectFacts, t: TransferFacts) -> bool:
 
 
 def period_base(share: Any, actuals: Any, p: Month) -> int:
-    return (sum(actuals.get(m, {}).get(p, 0) for m in share.base.plus)
-            - sum(actuals.get(m, {}).get(p, 0) for m in share.base.minus))
+    return sum(actuals.get(m, {}).get(p, 0) for m in share.base.plus) - sum(
+        actuals.get(m, {}).get(p, 0) for m in share.base.minus
+    )
 
 
 def covered_periods(share: Any, actuals: Any, cov: Covered) -> dict[Month, int]:
@@ -527,8 +556,9 @@ def term_start(share: Any, actuals: Any, cov: Covered, project: ProjectFacts) ->
     if term is None or term.start == "transfer":
         return cov.lo
     if term.start == "first_report":
-        reported = [p for p, a in actuals.get(share.base.plus[0], {}).items()
-                    if a != 0 and cov.lo <= p <= cov.hi]
+        reported = [
+            p for p, a in actuals.get(share.base.plus[0], {}).items() if a != 0 and cov.lo <= p <= cov.hi
+        ]
         return min(reported) if reported else None
     name = term.start.split(":", 1)[1]
     month = project.milestones.get(name)
@@ -566,5 +596,3 @@ def exact_largest_remainder(total: int, weights: list[Fraction]) -> list[int]:
     for i in order[:leftover]:
         floors[i] += 1
     return floors
-
-

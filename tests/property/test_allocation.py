@@ -46,8 +46,7 @@ def test_each_party_is_within_one_unit_of_its_exact_share(total, ws):
         exact = total * w
         # the floor of the exact share, or one more; never off when the share is whole
         assert exact - 1 < amount < exact + 1
-        assert amount in (exact.numerator // exact.denominator,
-                          exact.numerator // exact.denominator + 1)
+        assert amount in (exact.numerator // exact.denominator, exact.numerator // exact.denominator + 1)
         if exact.denominator == 1:
             assert amount == exact
 

@@ -52,8 +52,7 @@ def test_parties_totals_equal_the_base(sc: Scenario):
         host = t.to_region
         for share in t.ruleset.shares:
             expected_keys.add((t.key, share.name))
-            assert all(x.book == share.book for x in targets
-                       if (x.transfer, x.share) == (t.key, share.name))
+            assert all(x.book == share.book for x in targets if (x.transfer, x.share) == (t.key, share.name))
             periods = covered_periods(share, sc.actuals, cov)
             total = sum(periods.values())
             result = dict(got.get((t.key, share.name), {}))
@@ -70,8 +69,7 @@ def test_parties_totals_equal_the_base(sc: Scenario):
             in_term = 0
             if start is not None:
                 last = None if share.term is None else start + 12 * share.term.years - 1
-                in_term = sum(a for p, a in periods.items()
-                              if p >= start and (last is None or p <= last))
+                in_term = sum(a for p, a in periods.items() if p >= start and (last is None or p <= last))
             expected = {host: total, **{o: in_term for o in cov.origins}}
             assert result == {r: a for r, a in expected.items() if a}, (result, expected)
     assert set(got) <= expected_keys
@@ -89,8 +87,7 @@ def test_dual_in_term_gives_the_host_and_each_origin_exactly_the_base(sc: Scenar
             if share.mode != "dual" or not sharing(cov, share):
                 continue
             periods = covered_periods(share, sc.actuals, cov)
-            if share.term is not None and any(
-                    p > cov.lo + 12 * share.term.years - 1 for p in periods):
+            if share.term is not None and any(p > cov.lo + 12 * share.term.years - 1 for p in periods):
                 continue
             base = sum(periods.values())
             event("dual, all in term")
@@ -116,16 +113,22 @@ def test_no_party_amount_is_negative_for_non_negative_bases(sc: Scenario):
 # 3. Each party within one minor unit of its exact share (no cap, floor or baseline)
 # ---------------------------------------------------------------------------------------------
 
-NO_BOUNDS = Opts(modes=("split", "origin"), cap="never", floor="never", baseline="never",
-                 starts=("none", "transfer"))
+NO_BOUNDS = Opts(
+    modes=("split", "origin"), cap="never", floor="never", baseline="never", starts=("none", "transfer")
+)
 # Baselines do not bound the split: they only decide what B_y is. Any term start.
 WITH_BASELINES = Opts(modes=("split", "origin"), cap="never", floor="never")
 MANY_ORIGINS = Opts(modes=("split", "origin"), cap="never", floor="never", chains=("all_origins",))
 
 
 @PROPERTY
-@given(st.one_of(scenarios(NO_BOUNDS, max_transfers=1), scenarios(WITH_BASELINES),
-                 scenarios(MANY_ORIGINS, min_transfers=2)))
+@given(
+    st.one_of(
+        scenarios(NO_BOUNDS, max_transfers=1),
+        scenarios(WITH_BASELINES),
+        scenarios(MANY_ORIGINS, min_transfers=2),
+    )
+)
 def test_each_party_is_within_one_unit_of_its_exact_share(sc: Scenario):
     """Per term year (from the trace, whose C_y and years are checked independently), each party
     is within one minor unit of B_y x its ratio, and gets exactly the largest-remainder division
@@ -174,10 +177,12 @@ def test_each_party_is_within_one_unit_of_its_exact_share(sc: Scenario):
                 if share.baseline_to == "host":
                     rest_to[0] = rest  # the baseline part, or a negative net base, stays here
                 else:
-                    rest_to[1:n + 1] = _equal(rest, n)
+                    rest_to[1 : n + 1] = _equal(rest, n)
                 split = [yt.result.get(r, 0) - x for r, x in zip(parties, rest_to)]
-                event(f"{share.mode}: {len(parties)} parties"
-                      + (f", baseline to {share.baseline_to}" if share.baseline is not None else ""))
+                event(
+                    f"{share.mode}: {len(parties)} parties"
+                    + (f", baseline to {share.baseline_to}" if share.baseline is not None else "")
+                )
                 for r, amount, w in zip(parties, split, weights):
                     assert abs(amount - shareable * w) < 1, (yt.year, r, yt.result, shareable, w)
                 lr = exact_largest_remainder(shareable, weights)
@@ -223,8 +228,10 @@ CAPPED = Opts(modes=("split", "origin"), cap="always", baseline_to=("host",))
 
 
 @PROPERTY
-@given(st.one_of(scenarios(CAPPED), scenarios(replace(CAPPED, chains=("all_origins",)),
-                                               min_transfers=2)), st.data())
+@given(
+    st.one_of(scenarios(CAPPED), scenarios(replace(CAPPED, chains=("all_origins",)), min_transfers=2)),
+    st.data(),
+)
 def test_the_cap_holds(sc: Scenario, data):
     """The origins' cumulative total for a capped share never exceeds the cap (the baseline kept
     by the host and the city portion are outside the cap; README)."""
@@ -248,9 +255,12 @@ FLOORED = Opts(modes=("split",), floor="always", cap="never")
 
 
 @PROPERTY
-@given(st.one_of(scenarios(FLOORED, actual_scale="small"),
-                 scenarios(replace(FLOORED, chains=("all_origins",)), actual_scale="small",
-                           min_transfers=2)))
+@given(
+    st.one_of(
+        scenarios(FLOORED, actual_scale="small"),
+        scenarios(replace(FLOORED, chains=("all_origins",)), actual_scale="small", min_transfers=2),
+    )
+)
 def test_the_floor_holds(sc: Scenario):
     """For every complete term year whose origins' split total is below the floor, the origins
     get min(floor, what is available): the shortfall is taken from the host's whole amount for
@@ -295,9 +305,16 @@ def test_the_floor_holds(sc: Scenario):
                 assert split_o == sorted(split_o, reverse=True) and max(split_o) - min(split_o) <= 1
                 if complete:
                     lifted = o_split == floor and o_split > o * b_y + n - 1
-                    event("complete year: " + ("floor lifted" if lifted
-                                               else "floor exhausted host" if o_split < floor
-                                               else "floor not needed"))
+                    event(
+                        "complete year: "
+                        + (
+                            "floor lifted"
+                            if lifted
+                            else "floor exhausted host"
+                            if o_split < floor
+                            else "floor not needed"
+                        )
+                    )
                     available = o_split + max(h, 0)
                     assert o_split >= min(floor, available), (yt.year, floor, yt.result)
                     # the floor never gives the origins more than it needs
@@ -379,8 +396,10 @@ def test_settling_month_by_month_equals_settling_once(sc: Scenario, data):
     restated = {}
     for key in sorted(known_at):
         if data.draw(st.integers(0, 6), label="restate?") == 0:
-            restated[key] = (known_at[key] + data.draw(st.integers(1, 24), label="restate delay"),
-                             data.draw(st.integers(0, 10**8), label="restated amount"))
+            restated[key] = (
+                known_at[key] + data.draw(st.integers(1, 24), label="restate delay"),
+                data.draw(st.integers(0, 10**8), label="restated amount"),
+            )
 
     def actuals_known(run: int) -> dict:
         out: dict = defaultdict(dict)
@@ -451,7 +470,7 @@ def test_every_entry_balances_and_the_entries_add_up_to_the_targets(sc: Scenario
     from pool.ledger.entries import balanced, deltas, drafts
 
     first = min(t.effective for t in sc.transfers)
-    before = min(first - 1, sc.through)   # a run before the first transfer, if P allows one
+    before = min(first - 1, sc.through)  # a run before the first transfer, if P allows one
     runs = sorted(data.draw(st.sets(st.integers(before, sc.through), max_size=6), label="runs"))
     posted: dict = {}
     accounts: Counter = Counter()
@@ -465,9 +484,11 @@ def test_every_entry_balances_and_the_entries_add_up_to_the_targets(sc: Scenario
         for e in entries:
             assert balanced(e.postings), e
             assert sum(a for _, a in e.postings) == 0
-            mine = {party_account(book, region, share): d
-                    for (tr, share, book, region), d in changes.items()
-                    if (tr, share, book) == (e.transfer, e.share, e.book)}
+            mine = {
+                party_account(book, region, share): d
+                for (tr, share, book, region), d in changes.items()
+                if (tr, share, book) == (e.transfer, e.share, e.book)
+            }
             parties = {acc: a for acc, a in e.postings if acc != source_account(e.book, e.share)}
             assert parties == mine
             accounts.update(dict(e.postings))
@@ -487,13 +508,22 @@ def test_every_entry_balances_and_the_entries_add_up_to_the_targets(sc: Scenario
 # 4b. Cap with term extension: the whole result, read independently from SPEC steps 4, 6, 8
 # ---------------------------------------------------------------------------------------------
 
-CAP_EXTENDED = Opts(modes=("split", "origin"), cap="always", floor="never", baseline="never",
-                    starts=("transfer", "first_report", "milestone"), extension=True)
+CAP_EXTENDED = Opts(
+    modes=("split", "origin"),
+    cap="always",
+    floor="never",
+    baseline="never",
+    starts=("transfer", "first_report", "milestone"),
+    extension=True,
+)
 
 
 @PROPERTY
-@given(st.one_of(scenarios(CAP_EXTENDED), scenarios(replace(CAP_EXTENDED, chains=("all_origins",)),
-                                                     min_transfers=2)))
+@given(
+    st.one_of(
+        scenarios(CAP_EXTENDED), scenarios(replace(CAP_EXTENDED, chains=("all_origins",)), min_transfers=2)
+    )
+)
 def test_capped_shares_with_extension_give_what_the_semantics_say(sc: Scenario):
     """Walking the term years, the origins get their largest-remainder part of B_y until the cap
     is reached (the excess to the host); if the cap is unmet when the last term year is complete
@@ -539,12 +569,12 @@ def test_capped_shares_with_extension_give_what_the_semantics_say(sc: Scenario):
                     weights = [Fraction(0)] + [Fraction(1, n)] * n + [Fraction(0)]
                 lr = exact_largest_remainder(b_y, weights)
                 lr[0] += c_y - b_y
-                o_y = sum(lr[1:n + 1])
+                o_y = sum(lr[1 : n + 1])
                 allowed = max(0, cap - cum)
                 if o_y > allowed:
                     lr[0] += o_y - allowed
                     o_y = allowed
-                lr[1:n + 1] = _equal(o_y, n)
+                lr[1 : n + 1] = _equal(o_y, n)
                 cum += o_y
                 for i, v in enumerate(lr):
                     expected[i] += v

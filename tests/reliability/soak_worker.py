@@ -38,8 +38,7 @@ def main_loop(url: str, tokens: dict[str, str], seed: int, seconds: float, out: 
             return list(conn.execute(text(sql)))
 
     def run(actor: str, *args: str) -> None:
-        env = {"POOL_DATABASE_URL": url, "POOL_ACTOR": actor, "POOL_TOKEN": tokens[actor],
-               "POOL_DEBUG": None}
+        env = {"POOL_DATABASE_URL": url, "POOL_ACTOR": actor, "POOL_TOKEN": tokens[actor], "POOL_DEBUG": None}
         result = runner.invoke(main, list(args), env=env, catch_exceptions=True)
         err = result.stderr
         if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -50,14 +49,44 @@ def main_loop(url: str, tokens: dict[str, str], seed: int, seconds: float, out: 
         n += 1
         county = rng.choice(COUNTIES)
         me = f"{county}-bureau"
-        what = rng.choice(["add", "list", "claim", "claim", "withdraw_claim", "withdraw_listing",
-                           "approve", "approve", "reject", "import", "settle", "close", "read"])
+        what = rng.choice(
+            [
+                "add",
+                "list",
+                "claim",
+                "claim",
+                "withdraw_claim",
+                "withdraw_listing",
+                "approve",
+                "approve",
+                "reject",
+                "import",
+                "settle",
+                "close",
+                "read",
+            ]
+        )
         if what == "add":
             # Leads collide on purpose across workers (the same investor and name).
             k = rng.randrange(40)
-            run(me, "project", "add", f"S{seed}-{n}", "--name", f"竞争项目{k}", "--investor",
-                f"投资方{k}", "--chain", "new_materials", "--kind", "manufacturing",
-                "--investment", "300000000", "--capital-source", "out_of_city")
+            run(
+                me,
+                "project",
+                "add",
+                f"S{seed}-{n}",
+                "--name",
+                f"竞争项目{k}",
+                "--investor",
+                f"投资方{k}",
+                "--chain",
+                "new_materials",
+                "--kind",
+                "manufacturing",
+                "--investment",
+                "300000000",
+                "--capital-source",
+                "out_of_city",
+            )
         elif what == "list":
             found = rows("SELECT code, host FROM projects WHERE stage <> 'terminated'")
             if found:
@@ -71,8 +100,7 @@ def main_loop(url: str, tokens: dict[str, str], seed: int, seconds: float, out: 
                     other = rng.choice([c for c in COUNTIES if c != region])
                     run(f"{other}-bureau", "claim", "submit", str(lid), "--note", "有厂房")
                 else:
-                    run(rng.choice([f"{region}-bureau", "city-office"]), "listing", "withdraw",
-                        str(lid))
+                    run(rng.choice([f"{region}-bureau", "city-office"]), "listing", "withdraw", str(lid))
         elif what in ("withdraw_claim", "approve", "reject"):
             found = rows("SELECT id, claimant FROM claims WHERE status = 'pending'")
             if found:
@@ -80,9 +108,16 @@ def main_loop(url: str, tokens: dict[str, str], seed: int, seconds: float, out: 
                 if what == "withdraw_claim":
                     run(f"{claimant}-bureau", "claim", "withdraw", str(cid))
                 elif what == "approve":
-                    run("city-office", "claim", "approve", str(cid), "--effective",
+                    run(
+                        "city-office",
+                        "claim",
+                        "approve",
+                        str(cid),
+                        "--effective",
                         rng.choice(["2024-09", "2024-11", "2025-01"]),
-                        "--agreement", f"origin_tax_share={rng.choice(['30%', '40%', '1/3'])}")
+                        "--agreement",
+                        f"origin_tax_share={rng.choice(['30%', '40%', '1/3'])}",
+                    )
                 else:
                     run("city-office", "claim", "reject", str(cid), "--reason", "条件不符")
         elif what == "import":
@@ -91,8 +126,10 @@ def main_loop(url: str, tokens: dict[str, str], seed: int, seconds: float, out: 
             with open(path, "w", newline="", encoding="utf-8") as f:
                 w = csv.writer(f)
                 w.writerow(["project", "period", "metric", "amount"])
-                keys = {(rng.choice(codes), rng.choice(MONTHS), rng.choice(METRICS))
-                        for _ in range(rng.randrange(1, 30))}
+                keys = {
+                    (rng.choice(codes), rng.choice(MONTHS), rng.choice(METRICS))
+                    for _ in range(rng.randrange(1, 30))
+                }
                 for key in keys:
                     w.writerow([*key, f"{rng.randrange(10**8)}.{rng.randrange(100):02d}"])
             args = ["actuals", "import", str(path)]

@@ -22,10 +22,25 @@ from pool.services import verify as verify_service
 from pool.services.runtime import Runtime
 
 # Everything a command may change, except the audit log (a refused command adds its audit row).
-STATE_TABLES = ("regions", "chains", "actors", "projects", "listings", "claims",
-                "ruleset_versions", "transfers", "actual_imports", "actuals", "actual_revisions",
-                "settlement_runs", "ledger_accounts", "ledger_entries", "ledger_postings",
-                "transfer_positions", "period_closes")
+STATE_TABLES = (
+    "regions",
+    "chains",
+    "actors",
+    "projects",
+    "listings",
+    "claims",
+    "ruleset_versions",
+    "transfers",
+    "actual_imports",
+    "actuals",
+    "actual_revisions",
+    "settlement_runs",
+    "ledger_accounts",
+    "ledger_entries",
+    "ledger_postings",
+    "transfer_positions",
+    "period_closes",
+)
 
 
 class Counter:
@@ -47,14 +62,17 @@ def runtime(url: str, actor: str, token: str) -> Runtime:
 
 def snapshot(engine: Engine, tables: tuple[str, ...] = STATE_TABLES) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
-        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
-                for t in tables}
+        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))] for t in tables}
 
 
 def audit_rows(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(text(
-            "SELECT id, actor, action, target, outcome, detail FROM audit_log ORDER BY id"))]
+        return [
+            dict(r._mapping)
+            for r in conn.execute(
+                text("SELECT id, actor, action, target, outcome, detail FROM audit_log ORDER BY id")
+            )
+        ]
 
 
 def audit_count(engine: Engine) -> int:
@@ -64,14 +82,15 @@ def audit_count(engine: Engine) -> int:
 
 # -- invariants ----------------------------------------------------------------------------------
 
+
 def check_chains(engine: Engine) -> None:
     """Each project: one host, and its transfers, in approval order, a chain origin -> host."""
     with engine.connect() as conn:
-        projects = {r.id: r for r in conn.execute(text(
-            "SELECT id, code, origin, host FROM projects"))}
+        projects = {r.id: r for r in conn.execute(text("SELECT id, code, origin, host FROM projects"))}
         moves: dict[int, list[Any]] = defaultdict(list)
-        for r in conn.execute(text("SELECT id, project_id, from_region, to_region, effective "
-                                   "FROM transfers ORDER BY id")):
+        for r in conn.execute(
+            text("SELECT id, project_id, from_region, to_region, effective FROM transfers ORDER BY id")
+        ):
             moves[r.project_id].append(r)
     for pid, p in projects.items():
         assert p.host is not None and p.origin is not None, p
@@ -88,11 +107,16 @@ def check_chains(engine: Engine) -> None:
 def check_listings_and_claims(engine: Engine) -> None:
     with engine.connect() as conn:
         projects = {r.id: r for r in conn.execute(text("SELECT id, code, host, stage FROM projects"))}
-        listings = {r.id: r for r in conn.execute(text(
-            "SELECT id, project_id, region, status, closed_at FROM listings"))}
+        listings = {
+            r.id: r
+            for r in conn.execute(text("SELECT id, project_id, region, status, closed_at FROM listings"))
+        }
         claims = list(conn.execute(text("SELECT id, listing_id, claimant, status FROM claims")))
-        transfers = list(conn.execute(text(
-            "SELECT id, project_id, listing_id, claim_id, from_region, to_region FROM transfers")))
+        transfers = list(
+            conn.execute(
+                text("SELECT id, project_id, listing_id, claim_id, from_region, to_region FROM transfers")
+            )
+        )
     open_per_project: dict[int, int] = defaultdict(int)
     for item in listings.values():
         assert item.status in ("open", "transferred", "withdrawn", "expired"), item
@@ -137,16 +161,27 @@ def check_verifies(auditor: Runtime) -> None:
     assert report["ok"] and not report["problems"], report
 
 
-def ledger_summary(engine: Engine) -> tuple[dict[tuple[str, str, str], int],
-                                            dict[tuple[int, str, str, str], int]]:
+def ledger_summary(
+    engine: Engine,
+) -> tuple[dict[tuple[str, str, str], int], dict[tuple[int, str, str, str], int]]:
     """Non-zero party balances per (book, region, share) and positions per
     (transfer, share, book, region)."""
     with engine.connect() as conn:
-        accounts = {(b, r, s): a for b, r, s, a in conn.execute(text(
-            "SELECT book, region, share, balance FROM ledger_accounts WHERE region <> :src"),
-            {"src": SOURCE}) if a}
-        positions = {(t, s, b, r): a for t, s, b, r, a in conn.execute(text(
-            "SELECT transfer_id, share, book, region, amount FROM transfer_positions")) if a}
+        accounts = {
+            (b, r, s): a
+            for b, r, s, a in conn.execute(
+                text("SELECT book, region, share, balance FROM ledger_accounts WHERE region <> :src"),
+                {"src": SOURCE},
+            )
+            if a
+        }
+        positions = {
+            (t, s, b, r): a
+            for t, s, b, r, a in conn.execute(
+                text("SELECT transfer_id, share, book, region, amount FROM transfer_positions")
+            )
+            if a
+        }
     return accounts, positions
 
 

@@ -26,16 +26,42 @@ from pool.rules.loader import load_ruleset_text
 from pool.services import actuals as actuals_service
 
 COUNTS: dict[str, int] = {"rule_files": 0, "actuals_files": 0, "junk_files": 0}
-SOURCES = {p.name: p.read_text("utf-8") for p in sorted(LIBRARY.glob("*.yaml"))
-           if not p.name.endswith(".cases.yaml")}
+SOURCES = {
+    p.name: p.read_text("utf-8") for p in sorted(LIBRARY.glob("*.yaml")) if not p.name.endswith(".cases.yaml")
+}
 PARSED = {name: yaml.safe_load(text) for name, text in SOURCES.items()}
 
 nasty_scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**40), 10**40), st.just(10**400),
-    st.sampled_from(["1e309", "-0", "0x10", "1_000", "1:30", "50%%", "101%", "1/0", "NaN",
-                     ".inf", "2024-13", "9999-99", "agreement.", "agreement.nope", "'; DROP--",
-                     "=cmd|' /C calc'!A0", "𝔘𝔫𝔦", "\u202e", "x" * 5000]),
-    st.text(max_size=30), st.floats(allow_nan=True))
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**40), 10**40),
+    st.just(10**400),
+    st.sampled_from(
+        [
+            "1e309",
+            "-0",
+            "0x10",
+            "1_000",
+            "1:30",
+            "50%%",
+            "101%",
+            "1/0",
+            "NaN",
+            ".inf",
+            "2024-13",
+            "9999-99",
+            "agreement.",
+            "agreement.nope",
+            "'; DROP--",
+            "=cmd|' /C calc'!A0",
+            "𝔘𝔫𝔦",
+            "\u202e",
+            "x" * 5000,
+        ]
+    ),
+    st.text(max_size=30),
+    st.floats(allow_nan=True),
+)
 
 
 def nested(depth: int) -> Any:
@@ -45,9 +71,12 @@ def nested(depth: int) -> Any:
     return value
 
 
-nasty_value = st.one_of(nasty_scalar, st.lists(nasty_scalar, max_size=4),
-                        st.dictionaries(st.text(max_size=8), nasty_scalar, max_size=3),
-                        st.integers(20, 120).map(nested))
+nasty_value = st.one_of(
+    nasty_scalar,
+    st.lists(nasty_scalar, max_size=4),
+    st.dictionaries(st.text(max_size=8), nasty_scalar, max_size=3),
+    st.integers(20, 120).map(nested),
+)
 
 
 def paths(data: Any, prefix: tuple = ()) -> list[tuple]:
@@ -87,8 +116,7 @@ def textual(draw: Any) -> str:
     """Hostile YAML written as text: alias bombs, recursive aliases, deep flow nesting,
     tags, broken syntax, huge files."""
     source = SOURCES[draw(st.sampled_from(sorted(SOURCES)))]
-    kind = draw(st.sampled_from(["bomb", "recursive", "deep", "tags", "cut", "huge", "anchors",
-                                 "bytes"]))
+    kind = draw(st.sampled_from(["bomb", "recursive", "deep", "tags", "cut", "huge", "anchors", "bytes"]))
     if kind == "bomb":
         lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
         lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
@@ -99,26 +127,31 @@ def textual(draw: Any) -> str:
         depth = draw(st.integers(100, 20000))
         return "ruleset: " + "[" * depth + "]" * depth + "\n"
     if kind == "tags":
-        return source + "\nextra: !!python/object/apply:os.system ['echo hi']\n" \
+        return (
+            source + "\nextra: !!python/object/apply:os.system ['echo hi']\n"
             "other: !!binary aGVsbG8=\nset: !!set {a, b}\n"
+        )
     if kind == "cut":
         return source[: draw(st.integers(0, len(source)))]
     if kind == "huge":
         return source + "\n# " + "x" * 2_100_000 + "\n"
     if kind == "anchors":
-        return source.replace("shares:", "defaults: &d {book: fiscal, mode: split}\nshares:", 1) \
+        return (
+            source.replace("shares:", "defaults: &d {book: fiscal, mode: split}\nshares:", 1)
             + "\n  - <<: *d\n    name: merged\n    base: nope\n"
+        )
     raw = draw(st.binary(max_size=300))
     return raw.decode("utf-8", errors="replace")
 
 
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_hostile_rule_files_are_refused_with_a_sentence(data: st.DataObject) -> None:
-    text = data.draw(st.builds(lambda: None).flatmap(
-        lambda _: st.composite(lambda draw: mutated(draw) if draw(st.booleans())
-                               else textual(draw))()))
+    text = data.draw(
+        st.builds(lambda: None).flatmap(
+            lambda _: st.composite(lambda draw: mutated(draw) if draw(st.booleans()) else textual(draw))()
+        )
+    )
     COUNTS["rule_files"] += 1
     began = time.monotonic()
     try:
@@ -134,12 +167,44 @@ def test_hostile_rule_files_are_refused_with_a_sentence(data: st.DataObject) -> 
 
 HEADER = "project,period,metric,amount,note\n"
 cell = st.one_of(
-    st.sampled_from(["ZS-001", "DF-002", "NOPE", "", " ZS-001 ", "zs-001", "2024-09", "2024-9",
-                     "24-09", "0000-00", "tax_local", "TAX_LOCAL", "1e309", "1e-309", "-1", "0",
-                     "0.001", "99999999999999999999999999", "1,000.00", "１２３", "12.3.4",
-                     "=1+2", "+1", "@SUM(A1)", "-2+3", "=HYPERLINK(\"x\")", "NaN", "inf", "0x10",
-                     "\u202e", "'; DROP TABLE actuals;--", "x" * 1100]),
-    st.text(max_size=12))
+    st.sampled_from(
+        [
+            "ZS-001",
+            "DF-002",
+            "NOPE",
+            "",
+            " ZS-001 ",
+            "zs-001",
+            "2024-09",
+            "2024-9",
+            "24-09",
+            "0000-00",
+            "tax_local",
+            "TAX_LOCAL",
+            "1e309",
+            "1e-309",
+            "-1",
+            "0",
+            "0.001",
+            "99999999999999999999999999",
+            "1,000.00",
+            "１２３",
+            "12.3.4",
+            "=1+2",
+            "+1",
+            "@SUM(A1)",
+            "-2+3",
+            '=HYPERLINK("x")',
+            "NaN",
+            "inf",
+            "0x10",
+            "\u202e",
+            "'; DROP TABLE actuals;--",
+            "x" * 1100,
+        ]
+    ),
+    st.text(max_size=12),
+)
 
 
 @st.composite
@@ -147,8 +212,7 @@ def actuals_file(draw: Any) -> tuple[str, bytes]:
     kind = draw(st.sampled_from(["rows", "rows", "bytes", "encoding", "long", "xlsx_bytes"]))
     if kind == "rows":
         rows = draw(st.lists(st.lists(cell, min_size=3, max_size=6), max_size=8))
-        text = HEADER + "".join(",".join(f'"{c}"' if "," in c else c for c in r) + "\n"
-                                for r in rows)
+        text = HEADER + "".join(",".join(f'"{c}"' if "," in c else c for c in r) + "\n" for r in rows)
         return ".csv", text.encode("utf-8", errors="surrogatepass")
     if kind == "bytes":
         return ".csv", draw(st.binary(max_size=400))
@@ -156,8 +220,9 @@ def actuals_file(draw: Any) -> tuple[str, bytes]:
         text = HEADER + "ZS-001,2024-09,tax_local,100,商洛\n"
         return ".csv", text.encode(draw(st.sampled_from(["gbk", "utf-16", "utf-32", "big5"])))
     if kind == "long":
-        return ".csv", (HEADER + "ZS-001,2024-09,tax_local," + "9" * draw(
-            st.integers(5000, 20000)) + "\n").encode()
+        return ".csv", (
+            HEADER + "ZS-001,2024-09,tax_local," + "9" * draw(st.integers(5000, 20000)) + "\n"
+        ).encode()
     return ".xlsx", b"PK\x03\x04" + draw(st.binary(max_size=200))
 
 
@@ -174,8 +239,7 @@ def test_hostile_actuals_files_change_nothing(import_pool: Any) -> None:
     pool, home = import_pool
     rt = runtime(pool.url, "city-office", pool.tokens["city-office"])
 
-    @settings(max_examples=150, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(actuals_file(), st.booleans())
     def check(file: tuple[str, bytes], restate: bool) -> None:
         COUNTS["actuals_files"] += 1
@@ -185,8 +249,7 @@ def test_hostile_actuals_files_change_nothing(import_pool: Any) -> None:
         before = snapshot(pool.engine)
         began = time.monotonic()
         try:
-            actuals_service.import_file(rt, str(path), restate=restate,
-                                        reason="更正" if restate else None)
+            actuals_service.import_file(rt, str(path), restate=restate, reason="更正" if restate else None)
         except InvalidInput as exc:
             assert str(exc).strip() and "Traceback" not in str(exc)
             assert snapshot(pool.engine) == before
@@ -198,10 +261,12 @@ def test_hostile_actuals_files_change_nothing(import_pool: Any) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(["project", "period", "metric", "amount", "note"])
-    for row in (["ZS-001", "2024-09", "tax_local", "=1+2", "=cmd"],
-                ["ZS-001", "2024-10", "tax_local", 1e308, "@x"],
-                ["ZS-001", "2024-11", "tax_local", 1e-300, "+x"],
-                ["ZS-001", "2024-12", "tax_local", float("nan"), ""]):
+    for row in (
+        ["ZS-001", "2024-09", "tax_local", "=1+2", "=cmd"],
+        ["ZS-001", "2024-10", "tax_local", 1e308, "@x"],
+        ["ZS-001", "2024-11", "tax_local", 1e-300, "+x"],
+        ["ZS-001", "2024-12", "tax_local", float("nan"), ""],
+    ):
         sheet.append(row)
     book.save(home / "formulas.xlsx")
     before = snapshot(pool.engine)
@@ -245,26 +310,30 @@ def junk(path: Path, kind: str) -> None:
             elif kind == "one-line":
                 f.write(b"9" * chunk)
             else:  # lines of printable junk, some short enough to be rows
-                f.write(b"".join(bytes(rng.choice(b"abc,=+-0123456789\"") for _ in range(60))
-                                 + b"\n" for _ in range(16))[:4096] * (chunk // 4096))
+                f.write(
+                    b"".join(
+                        bytes(rng.choice(b'abc,=+-0123456789"') for _ in range(60)) + b"\n" for _ in range(16)
+                    )[:4096]
+                    * (chunk // 4096)
+                )
 
 
 @pytest.mark.parametrize("kind", ["random", "one-line", "junk-lines"])
-def test_100_mb_of_junk_is_refused_quickly_in_bounded_memory(kind: str, import_pool: Any,
-                                                             tmp_path: Path) -> None:
+def test_100_mb_of_junk_is_refused_quickly_in_bounded_memory(
+    kind: str, import_pool: Any, tmp_path: Path
+) -> None:
     pool, _home = import_pool
     path = tmp_path / "junk.csv"
     junk(path, kind)
     before = snapshot(pool.engine)
-    script = JUNK.format(root=str(ROOT), url=pool.url, token=pool.tokens["city-office"],
-                         path=str(path))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
+    script = JUNK.format(root=str(ROOT), url=pool.url, token=pool.tokens["city-office"], path=str(path))
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     seconds, peak_kb, outcome = proc.stdout.strip().split(" ", 2)
     COUNTS["junk_files"] += 1
-    print(f"{JUNK_MB} MB of {kind}: {outcome[:100]!r} in {seconds}s, peak RSS "
-          f"{int(peak_kb) // 1024} MB")
+    print(f"{JUNK_MB} MB of {kind}: {outcome[:100]!r} in {seconds}s, peak RSS {int(peak_kb) // 1024} MB")
     assert outcome.startswith("refused"), outcome
     assert float(seconds) < 60
     assert int(peak_kb) < 250 * 1024

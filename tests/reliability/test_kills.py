@@ -58,12 +58,12 @@ BUDGET_SECONDS = 35.0  # per backend; rounds stop early once it is spent
 
 
 @pytest.fixture
-def pools(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
-          pg_schemas: Any) -> Iterator[tuple[Pool, Pool]]:
+def pools(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> Iterator[tuple[Pool, Pool]]:
     backend = request.param
     pool, drop = fresh_pool(backend, tmp_path / "pool", sqlite_template, pg_schemas)
-    reference, drop_reference = fresh_pool(backend, tmp_path / "reference", sqlite_template,
-                                           pg_schemas)
+    reference, drop_reference = fresh_pool(backend, tmp_path / "reference", sqlite_template, pg_schemas)
     try:
         yield pool, reference
     finally:
@@ -97,23 +97,35 @@ def killed(pool: Pool, delay: float, *args: str) -> tuple[bool, str]:
 
 def actuals_state(pool: Pool) -> dict[tuple[str, int, str], tuple[int, int]]:
     with pool.engine.connect() as conn:
-        return {(c, p, m): (a, r) for c, p, m, a, r in conn.execute(text(
-            "SELECT pr.code, a.period, a.metric, a.amount, a.revision FROM actuals a "
-            "JOIN projects pr ON pr.id = a.project_id"))}
+        return {
+            (c, p, m): (a, r)
+            for c, p, m, a, r in conn.execute(
+                text(
+                    "SELECT pr.code, a.period, a.metric, a.amount, a.revision FROM actuals a "
+                    "JOIN projects pr ON pr.id = a.project_id"
+                )
+            )
+        }
 
 
 def check_imports_whole(pool: Pool) -> None:
     """Every import row has exactly the revisions it counts, and every actual its revisions."""
     with pool.engine.connect() as conn:
-        for imp, added, restated, revisions in conn.execute(text(
+        for imp, added, restated, revisions in conn.execute(
+            text(
                 "SELECT i.id, i.added, i.restated, (SELECT count(*) FROM actual_revisions r "
-                "WHERE r.import_id = i.id) FROM actual_imports i")):
+                "WHERE r.import_id = i.id) FROM actual_imports i"
+            )
+        ):
             assert revisions == added + restated, (imp, added, restated, revisions)
-        orphans = conn.execute(text(
-            "SELECT count(*) FROM actuals a WHERE NOT EXISTS (SELECT 1 FROM actual_revisions r "
-            "WHERE r.project_id = a.project_id AND r.period = a.period AND r.metric = a.metric "
-            "AND r.revision = a.revision AND r.amount = a.amount "
-            "AND r.import_id = a.import_id)")).scalar_one()
+        orphans = conn.execute(
+            text(
+                "SELECT count(*) FROM actuals a WHERE NOT EXISTS (SELECT 1 FROM actual_revisions r "
+                "WHERE r.project_id = a.project_id AND r.period = a.period AND r.metric = a.metric "
+                "AND r.revision = a.revision AND r.amount = a.amount "
+                "AND r.import_id = a.import_id)"
+            )
+        ).scalar_one()
         assert orphans == 0
 
 
@@ -130,9 +142,15 @@ def check_sqlite_file(pool: Pool) -> None:
 
 def transfers_of(pool: Pool) -> list[tuple[str, str, str, int, str]]:
     with pool.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT p.code, t.from_region, t.to_region, t.effective, t.agreement FROM transfers t "
-            "JOIN projects p ON p.id = t.project_id ORDER BY p.code, t.id"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT p.code, t.from_region, t.to_region, t.effective, t.agreement FROM transfers t "
+                    "JOIN projects p ON p.id = t.project_id ORDER BY p.code, t.id"
+                )
+            )
+        ]
 
 
 class Rounds:
@@ -140,7 +158,7 @@ class Rounds:
         self.pool, self.reference, self.home, self.rng = pool, reference, home, rng
         self.codes = bulk_transfers(pool, BULK)
         assert bulk_transfers(reference, BULK) == self.codes
-        self.month = 0          # index in MONTHS of the next month to report
+        self.month = 0  # index in MONTHS of the next month to report
         self.settled: int | None = None
         self.files = 0
         self.leads = 0
@@ -166,8 +184,7 @@ class Rounds:
         self.counter.add(f"{what}.rounds")
         if was_killed:
             self.counter.add("kills")
-            self.counter.add(f"{what}.killed_before_commit" if not moved
-                             else f"{what}.killed_after_commit")
+            self.counter.add(f"{what}.killed_before_commit" if not moved else f"{what}.killed_after_commit")
         else:
             self.counter.add(f"{what}.finished_first")
 
@@ -183,8 +200,7 @@ class Rounds:
             rows = bulk_rows(self.codes, periods, salt=0)
         self.files += 1
         path = write_csv(self.home / f"import{self.files}.csv", rows)
-        args = ["actuals", "import", str(path)] + (["--restate", "--reason", "更正"] if restate
-                                                      else [])
+        args = ["actuals", "import", str(path)] + (["--restate", "--reason", "更正"] if restate else [])
         duration = timed(self.reference, *args)
         before = snapshot(self.pool.engine)
         was_killed, _ = killed(self.pool, self.delay(duration), *args)
@@ -203,16 +219,38 @@ class Rounds:
         code = f"KILL-{self.leads:03d}"
         claim_ids = []
         for p in (self.pool, self.reference):
-            p.ok("zhashui-bureau", "project", "add", code, "--name", f"{code} 项目", "--investor",
-                 "投资方", "--chain", "new_materials", "--kind", "manufacturing", "--investment",
-                 "300000000", "--capital-source", "out_of_city")
+            p.ok(
+                "zhashui-bureau",
+                "project",
+                "add",
+                code,
+                "--name",
+                f"{code} 项目",
+                "--investor",
+                "投资方",
+                "--chain",
+                "new_materials",
+                "--kind",
+                "manufacturing",
+                "--investment",
+                "300000000",
+                "--capital-source",
+                "out_of_city",
+            )
             listing = p.json("zhashui-bureau", "listing", "open", code, "--reason", "用地不足")
             for county in ("shangzhou", "danfeng"):
                 claim = p.json(f"{county}-bureau", "claim", "submit", str(listing["id"]))
             claim_ids.append(claim["id"])
         assert claim_ids[0] == claim_ids[1]
-        args = ["claim", "approve", str(claim_ids[0]), "--effective", "2024-09", "--agreement",
-                "origin_tax_share=35%"]
+        args = [
+            "claim",
+            "approve",
+            str(claim_ids[0]),
+            "--effective",
+            "2024-09",
+            "--agreement",
+            "origin_tax_share=35%",
+        ]
         duration = timed(self.reference, *args)
         before = snapshot(self.pool.engine)
         was_killed, _ = killed(self.pool, self.delay(duration), *args)
@@ -285,8 +323,7 @@ SETTLE_THEN_DIE = textwrap.dedent("""
 """)
 
 
-def test_sqlite_survives_death_between_commit_and_checkpoint(tmp_path: Path,
-                                                             sqlite_template: Path) -> None:
+def test_sqlite_survives_death_between_commit_and_checkpoint(tmp_path: Path, sqlite_template: Path) -> None:
     pool, drop = fresh_pool("sqlite", tmp_path / "pool", sqlite_template, None)
     reference, drop_reference = fresh_pool("sqlite", tmp_path / "ref", sqlite_template, None)
     codes = bulk_transfers(pool, 50)
@@ -297,11 +334,13 @@ def test_sqlite_survives_death_between_commit_and_checkpoint(tmp_path: Path,
     reference.ok("city-office", "settle", MONTHS[2])
     pool.close()  # nobody else holds the database open
     path = Path(pool.url.removeprefix("sqlite:///"))
-    script = SETTLE_THEN_DIE.format(root=str(ROOT), url=pool.url,
-                                    token=pool.tokens["city-office"], period=MONTHS[2])
+    script = SETTLE_THEN_DIE.format(
+        root=str(ROOT), url=pool.url, token=pool.tokens["city-office"], period=MONTHS[2]
+    )
     _, env = pool_command(pool, "city-office")
-    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     run_id, entries = map(int, proc.stdout.split())
     assert entries > 0
@@ -311,16 +350,14 @@ def test_sqlite_survives_death_between_commit_and_checkpoint(tmp_path: Path,
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert conn.execute("SELECT count(*) FROM settlement_runs WHERE id = ?",
-                            (run_id,)).fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM settlement_runs WHERE id = ?", (run_id,)).fetchone() == (1,)
     finally:
         conn.close()
     auditor = runtime(pool.url, "audit-bureau", pool.tokens["audit-bureau"])
     check_verifies(auditor)
     auditor.close()
     assert ledger_summary(pool.engine) == ledger_summary(reference.engine)
-    print(f"WAL kill: run {run_id} with {entries} entries survived in a "
-          f"{wal_bytes}-byte WAL")
+    print(f"WAL kill: run {run_id} with {entries} entries survived in a {wal_bytes}-byte WAL")
     pool.close()
     reference.close()
     drop()

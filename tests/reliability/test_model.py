@@ -55,41 +55,62 @@ from pool.services.projects import NewProject
 
 COUNTIES = ("zhashui", "shangzhou", "danfeng", "luonan")
 ACTORS = ("city-office", "policy-desk", "audit-bureau") + tuple(f"{c}-bureau" for c in COUNTIES)
-ROLE = {"city-office": "city", "policy-desk": "policy", "audit-bureau": "auditor",
-        **{f"{c}-bureau": "county" for c in COUNTIES}}
+ROLE = {
+    "city-office": "city",
+    "policy-desk": "policy",
+    "audit-bureau": "auditor",
+    **{f"{c}-bureau": "county" for c in COUNTIES},
+}
 REGION = {f"{c}-bureau": c for c in COUNTIES}
 # Every role acts, the ones who may act more often, so that most steps are not denials.
 CITYISH = st.sampled_from(ACTORS + ("city-office",) * 10)
 ACTOR = st.sampled_from(ACTORS + ("city-office",) * 4 + tuple(f"{c}-bureau" for c in COUNTIES) * 2)
 PERIODS = [format_month(m) for m in range(month_int("2024-06"), month_int("2025-06") + 1)]
-METRICS = ("tax_local", "funds_domestic", "fdi", "fai", "vat_local", "cit_local", "tax_county",
-           "incentives")
+METRICS = ("tax_local", "funds_domestic", "fdi", "fai", "vat_local", "cit_local", "tax_county", "incentives")
 # (ruleset, agreement pairs, valid?) an approval may use.
 AGREEMENTS = [
-    ("shangluo-default", [], True), ("shangluo-default", ["origin_tax_share=30%"], True),
+    ("shangluo-default", [], True),
+    ("shangluo-default", ["origin_tax_share=30%"], True),
     ("shangluo-default", ["origin_tax_share=1/3"], True),
     ("shangluo-default", ["origin_tax_share=0.5"], True),
     ("shangluo-default", ["origin_tax_share=60%"], False),
     ("shangluo-default", ["origin_tax_share=abc"], False),
     ("shangluo-default", ["unknown_key=1"], False),
-    ("kunming-2024", ["origin_share=25%"], True), ("kunming-2024", [], False),
+    ("kunming-2024", ["origin_share=25%"], True),
+    ("kunming-2024", [], False),
     ("kunming-2024", ["origin_share=95%"], False),
-    ("chuanzhe", ["floor_origin_per_year=150000"], True), ("chuanzhe", [], True),
+    ("chuanzhe", ["floor_origin_per_year=150000"], True),
+    ("chuanzhe", [], True),
     ("chuanzhe", ["floor_origin_per_year=-1"], False),
     ("no-such-ruleset", [], False),
 ]
 START = datetime(2025, 1, 1, 9, 0, 0)
 # POOL_RELIABILITY_NO_SHRINK=1 reports the first failing sequence as found (quicker to debug).
-PHASES = ([Phase.generate] if os.environ.get("POOL_RELIABILITY_NO_SHRINK")
-          else [Phase.generate, Phase.shrink])
+PHASES = [Phase.generate] if os.environ.get("POOL_RELIABILITY_NO_SHRINK") else [Phase.generate, Phase.shrink]
 
-SQLISH = st.sampled_from(["'; DROP TABLE projects; --", "Robert'); DELETE FROM claims;--",
-                          "\" OR 1=1 --", "%_\\", "$1", "NULL", "=1+2", "@SUM(A1)", "-cmd",
-                          "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ☃ é", "商洛 ＡＢＣ", "\u202etxt", "a\tb\nc"])
+SQLISH = st.sampled_from(
+    [
+        "'; DROP TABLE projects; --",
+        "Robert'); DELETE FROM claims;--",
+        '" OR 1=1 --',
+        "%_\\",
+        "$1",
+        "NULL",
+        "=1+2",
+        "@SUM(A1)",
+        "-cmd",
+        "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ☃ é",
+        "商洛 ＡＢＣ",
+        "\u202etxt",
+        "a\tb\nc",
+    ]
+)
 FREE_TEXT = st.one_of(
     SQLISH,
-    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-            min_size=1, max_size=40))
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40
+    ),
+)
 fen = st.one_of(st.integers(0, 1000), st.integers(0, 10**11), st.just(0))
 
 
@@ -113,8 +134,9 @@ class PoolMachine(RuleBasedStateMachine):
     @initialize()
     def build(self) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="pool-model-"))
-        self.pool, self._drop = fresh_pool(_Run.backend, self.home / "pool", _Run.sqlite_template,
-                                           _Run.pg_schemas)
+        self.pool, self._drop = fresh_pool(
+            _Run.backend, self.home / "pool", _Run.sqlite_template, _Run.pg_schemas
+        )
         self.engine = self.pool.engine
         self.rts = {a: runtime(self.pool.url, a, self.pool.tokens[a]) for a in ACTORS}
         self.now = START
@@ -137,8 +159,7 @@ class PoolMachine(RuleBasedStateMachine):
         shutil.rmtree(self.home, ignore_errors=True)
 
     # -- the harness of every step ----------------------------------------------------------------
-    def attempt(self, action: str, call: Callable[[], Any], expect: int | None,
-                write: bool = True) -> Any:
+    def attempt(self, action: str, call: Callable[[], Any], expect: int | None, write: bool = True) -> Any:
         """Run one service call. `expect` is the exit code the oracle predicts (None: either
         success or a refusal it cannot tell). A refusal must change nothing; a write leaves
         exactly one audit row with its outcome."""
@@ -159,7 +180,7 @@ class PoolMachine(RuleBasedStateMachine):
         if code != 0 or not write:
             assert snapshot(self.engine) == before, (action, result)
         audits = audit_rows(self.engine)
-        new = audits[self.audits:]
+        new = audits[self.audits :]
         self.audits = len(audits)
         if write:
             outcome = {0: "ok", 1: "invalid", 3: "denied", 4: "conflict"}[code]
@@ -176,26 +197,38 @@ class PoolMachine(RuleBasedStateMachine):
             return list(conn.execute(text(sql), params))
 
     # -- rules ----------------------------------------------------------------------------------
-    @rule(actor=ACTOR, origin=st.sampled_from((None,) + COUNTIES + ("shangluo",)),
-          name=FREE_TEXT, investor=FREE_TEXT, data=st.data())
-    def register(self, actor: str, origin: str | None, name: str, investor: str,
-                 data: st.DataObject) -> None:
+    @rule(
+        actor=ACTOR,
+        origin=st.sampled_from((None,) + COUNTIES + ("shangluo",)),
+        name=FREE_TEXT,
+        investor=FREE_TEXT,
+        data=st.data(),
+    )
+    def register(self, actor: str, origin: str | None, name: str, investor: str, data: st.DataObject) -> None:
         code = f"M-{next(self.codes)}"
         investment = data.draw(st.sampled_from(["300000000", "1000", "0", "12.345", "-5"]))
         kind = data.draw(st.sampled_from(["manufacturing", "services", "real_estate", "bogus"]))
-        new = NewProject(code, name, investor, "new_materials", kind, investment, "out_of_city",
-                         origin)
+        new = NewProject(code, name, investor, "new_materials", kind, investment, "out_of_city", origin)
         role = ROLE[actor]
         folded = lead_key(investor.strip(), name.strip())
-        dup = bool(self.rows("SELECT 1 FROM projects WHERE lead_investor = :i AND lead_name = :n",
-                             i=folded[0], n=folded[1]))
+        dup = bool(
+            self.rows(
+                "SELECT 1 FROM projects WHERE lead_investor = :i AND lead_name = :n", i=folded[0], n=folded[1]
+            )
+        )
         if role not in ("county", "city"):
             expect: int | None = 3
         elif role == "county" and origin not in (None, REGION[actor]):
             expect = 3
-        elif (role == "city" and origin in (None, "shangluo")) or kind == "bogus" \
-                or investment in ("12.345", "-5") or not name.strip() or not investor.strip() \
-                or len(name.strip()) > 200 or len(investor.strip()) > 200:
+        elif (
+            (role == "city" and origin in (None, "shangluo"))
+            or kind == "bogus"
+            or investment in ("12.345", "-5")
+            or not name.strip()
+            or not investor.strip()
+            or len(name.strip()) > 200
+            or len(investor.strip()) > 200
+        ):
             expect = 1
         else:
             expect = 1 if dup else 0
@@ -204,14 +237,19 @@ class PoolMachine(RuleBasedStateMachine):
             stored = self.rows("SELECT name, investor FROM projects WHERE code = :c", c=code)
             assert [tuple(r) for r in stored] == [(name.strip(), investor.strip())]
 
-    @rule(actor=ACTOR, data=st.data(),
-          stage=st.sampled_from(["negotiating", "signed", "started", "operating", "terminated",
-                                 "planned"]))
+    @rule(
+        actor=ACTOR,
+        data=st.data(),
+        stage=st.sampled_from(["negotiating", "signed", "started", "operating", "terminated", "planned"]),
+    )
     def stage(self, actor: str, data: st.DataObject, stage: str) -> None:
         found = self.rows("SELECT code, host, stage FROM projects ORDER BY id")
         code, host, current = data.draw(st.sampled_from(found))
-        open_listing = self.rows("SELECT 1 FROM listings l JOIN projects p ON p.id = l.project_id "
-                                 "WHERE p.code = :c AND l.status = 'open'", c=code)
+        open_listing = self.rows(
+            "SELECT 1 FROM listings l JOIN projects p ON p.id = l.project_id "
+            "WHERE p.code = :c AND l.status = 'open'",
+            c=code,
+        )
         order = ["planned", "negotiating", "signed", "started", "operating", "terminated"]
         role = ROLE[actor]
         if role not in ("county", "city") or (role == "county" and REGION[actor] != host):
@@ -224,16 +262,26 @@ class PoolMachine(RuleBasedStateMachine):
             expect = 1
         else:
             expect = 0
-        self.attempt("project.stage", lambda: projects.stage(
-            self.rts[actor], code, stage, month="2024-08" if stage == "signed" else None), expect)
+        self.attempt(
+            "project.stage",
+            lambda: projects.stage(
+                self.rts[actor], code, stage, month="2024-08" if stage == "signed" else None
+            ),
+            expect,
+        )
 
     @rule(data=st.data(), reason=FREE_TEXT, days=st.sampled_from([1, 7, 30, 30, 90, 0, 400]))
     def open_listing(self, data: st.DataObject, reason: str, days: int) -> None:
         found = self.rows("SELECT id, code, host, stage FROM projects ORDER BY id")
         pid, code, host, stage = data.draw(st.sampled_from(found))
         actor = data.draw(st.one_of(ACTOR, st.just(f"{host}-bureau")))
-        live = [r for r in self.rows("SELECT closes_at FROM listings WHERE project_id = :p AND "
-                                     "status = 'open'", p=pid) if when(r.closes_at) > self.now]
+        live = [
+            r
+            for r in self.rows(
+                "SELECT closes_at FROM listings WHERE project_id = :p AND status = 'open'", p=pid
+            )
+            if when(r.closes_at) > self.now
+        ]
         role = ROLE[actor]
         if role not in ("county", "city") or (role == "county" and REGION[actor] != host):
             expect: int | None = 3
@@ -243,17 +291,24 @@ class PoolMachine(RuleBasedStateMachine):
             expect = 4
         else:
             expect = 0
-        result = self.attempt("listing.open", lambda: listings.open_listing(
-            self.rts[actor], code, reason=reason, needs=["land_mu=120", "note=" + reason[:10]]
-            if reason[:10].strip() else ["land_mu=120"], days=days), expect)
+        result = self.attempt(
+            "listing.open",
+            lambda: listings.open_listing(
+                self.rts[actor],
+                code,
+                reason=reason,
+                needs=["land_mu=120", "note=" + reason[:10]] if reason[:10].strip() else ["land_mu=120"],
+                days=days,
+            ),
+            expect,
+        )
         if isinstance(result, dict):
             stored = self.rows("SELECT reason FROM listings WHERE id = :i", i=result["id"])
             assert stored[0].reason == reason.strip()
 
     @rule(actor=ACTOR)
     def list_listings(self, actor: str) -> None:
-        result = self.attempt("listing.list",
-                              lambda: listings.list_listings(self.rts[actor]), 0, write=False)
+        result = self.attempt("listing.list", lambda: listings.list_listings(self.rts[actor]), 0, write=False)
         stored = {r.id for r in self.rows("SELECT id FROM listings")}
         assert {item["id"] for item in result} == stored
 
@@ -272,24 +327,26 @@ class PoolMachine(RuleBasedStateMachine):
             expect = 0
         self.attempt("listing.withdraw", lambda: listings.withdraw(self.rts[actor], lid), expect)
         if expect == 0:
-            assert not self.rows("SELECT 1 FROM claims WHERE listing_id = :l AND status = "
-                                 "'pending'", l=lid)
+            assert not self.rows("SELECT 1 FROM claims WHERE listing_id = :l AND status = 'pending'", l=lid)
 
     @precondition(lambda self: self.rows("SELECT 1 FROM listings"))
     @rule(data=st.data(), note=FREE_TEXT)
     def claim(self, data: st.DataObject, note: str) -> None:
         found = self.rows("SELECT id, region, status, closes_at FROM listings ORDER BY id")
         open_ = [r for r in found if r.status == "open" and when(r.closes_at) > self.now]
-        lid, region, status, closes_at = data.draw(st.sampled_from(open_) if open_ and
-                                                   data.draw(st.integers(0, 5)) else
-                                                   st.sampled_from(found))
+        lid, region, status, closes_at = data.draw(
+            st.sampled_from(open_) if open_ and data.draw(st.integers(0, 5)) else st.sampled_from(found)
+        )
         others = [f"{c}-bureau" for c in COUNTIES if c != region]
         actor = data.draw(st.one_of(ACTOR, st.sampled_from(others), st.sampled_from(others)))
         role = ROLE[actor]
         shown = "expired" if status == "open" and when(closes_at) <= self.now else status
         mine = REGION.get(actor)
-        pending = self.rows("SELECT 1 FROM claims WHERE listing_id = :l AND claimant = :c AND "
-                            "status = 'pending'", l=lid, c=mine or "")
+        pending = self.rows(
+            "SELECT 1 FROM claims WHERE listing_id = :l AND claimant = :c AND status = 'pending'",
+            l=lid,
+            c=mine or "",
+        )
         if role != "county":
             expect = 3
         elif region == mine:
@@ -300,23 +357,26 @@ class PoolMachine(RuleBasedStateMachine):
             expect = 1
         else:
             expect = 0
-        result = self.attempt("claim.submit", lambda: claims.submit(self.rts[actor], lid,
-                                                                    note_text=note), expect)
+        result = self.attempt(
+            "claim.submit", lambda: claims.submit(self.rts[actor], lid, note_text=note), expect
+        )
         if isinstance(result, dict):
-            assert self.rows("SELECT note FROM claims WHERE id = :i",
-                             i=result["id"])[0].note == note.strip()
+            assert self.rows("SELECT note FROM claims WHERE id = :i", i=result["id"])[0].note == note.strip()
 
     def _claim(self, data: st.DataObject, *, approvable: bool = False) -> Any:
-        found = self.rows("SELECT c.id, c.claimant, c.status, l.status AS lstatus, l.closes_at, "
-                          "l.project_id FROM claims c JOIN listings l ON l.id = c.listing_id "
-                          "ORDER BY c.id")
+        found = self.rows(
+            "SELECT c.id, c.claimant, c.status, l.status AS lstatus, l.closes_at, "
+            "l.project_id FROM claims c JOIN listings l ON l.id = c.listing_id "
+            "ORDER BY c.id"
+        )
         pending = [r for r in found if r.status == "pending"]
         if approvable:  # mostly a claim that can still be approved, so that transfers happen
             live = [r for r in pending if r.lstatus == "open" and when(r.closes_at) > self.now]
             if live and data.draw(st.integers(0, 5)):
                 return data.draw(st.sampled_from(live))
-        return data.draw(st.sampled_from(pending) if pending and data.draw(st.integers(0, 5))
-                         else st.sampled_from(found))
+        return data.draw(
+            st.sampled_from(pending) if pending and data.draw(st.integers(0, 5)) else st.sampled_from(found)
+        )
 
     @precondition(lambda self: self.rows("SELECT 1 FROM claims"))
     @rule(actor=ACTOR, data=st.data())
@@ -333,42 +393,49 @@ class PoolMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.rows("SELECT 1 FROM claims"))
     @rule(actor=CITYISH, data=st.data(), agreement=st.sampled_from(AGREEMENTS))
-    def approve(self, actor: str, data: st.DataObject, agreement: tuple[str, list[str], bool]
-                ) -> None:
+    def approve(self, actor: str, data: st.DataObject, agreement: tuple[str, list[str], bool]) -> None:
         c = self._claim(data, approvable=True)
         ruleset, pairs, valid = agreement
-        last = self.rows("SELECT max(effective) AS m FROM transfers WHERE project_id = :p",
-                         p=c.project_id)[0].m
+        last = self.rows("SELECT max(effective) AS m FROM transfers WHERE project_id = :p", p=c.project_id)[
+            0
+        ].m
         low = max(month_int("2024-07"), last or 0)
         effective = data.draw(st.integers(low - 2, low + 6))
         shown = "expired" if c.lstatus == "open" and when(c.closes_at) <= self.now else c.lstatus
-        start = {"shangluo-default": month_int("2024-07"), "kunming-2024": month_int("2024-05"),
-                 "chuanzhe": month_int("2010-01")}.get(ruleset)
+        start = {
+            "shangluo-default": month_int("2024-07"),
+            "kunming-2024": month_int("2024-05"),
+            "chuanzhe": month_int("2010-01"),
+        }.get(ruleset)
         if ROLE[actor] != "city":
             expect: int | None = 3
         elif effective > month_int(self.city_month()):
             expect = 1
         elif c.status != "pending" or shown != "open":
             expect = 4
-        elif not valid or start is None or effective < start or (last is not None
-                                                                   and effective < last):
+        elif not valid or start is None or effective < start or (last is not None and effective < last):
             expect = 1
         else:
             expect = 0
-        self.attempt("claim.approve", lambda: claims.approve(
-            self.rts[actor], c.id, effective=format_month(effective), agreement=pairs,
-            ruleset=ruleset), expect)
+        self.attempt(
+            "claim.approve",
+            lambda: claims.approve(
+                self.rts[actor], c.id, effective=format_month(effective), agreement=pairs, ruleset=ruleset
+            ),
+            expect,
+        )
         _Run.counter.add("approvals_tried")
 
     def _live_claims(self) -> list[Any]:
-        rows = self.rows("SELECT c.id, l.closes_at FROM claims c JOIN listings l ON "
-                         "l.id = c.listing_id WHERE c.status = 'pending' AND l.status = 'open'")
+        rows = self.rows(
+            "SELECT c.id, l.closes_at FROM claims c JOIN listings l ON "
+            "l.id = c.listing_id WHERE c.status = 'pending' AND l.status = 'open'"
+        )
         return [r for r in rows if when(r.closes_at) > self.now]
 
     @precondition(lambda self: self._live_claims())
     @rule(data=st.data(), agreement=st.sampled_from([a for a in AGREEMENTS if a[2]]))
-    def approve_a_live_claim(self, data: st.DataObject, agreement: tuple[str, list[str], bool]
-                             ) -> None:
+    def approve_a_live_claim(self, data: st.DataObject, agreement: tuple[str, list[str], bool]) -> None:
         """The city deciding a claim it can approve, so that projects move and money flows."""
         self.approve("city-office", data, agreement)
 
@@ -384,11 +451,12 @@ class PoolMachine(RuleBasedStateMachine):
             expect = 4
         else:
             expect = 0
-        self.attempt("claim.reject", lambda: claims.reject(self.rts[actor], c.id, reason=reason),
-                     expect)
+        self.attempt("claim.reject", lambda: claims.reject(self.rts[actor], c.id, reason=reason), expect)
         if expect == 0:
-            assert self.rows("SELECT decision_reason FROM claims WHERE id = :i",
-                             i=c.id)[0].decision_reason == reason.strip()
+            assert (
+                self.rows("SELECT decision_reason FROM claims WHERE id = :i", i=c.id)[0].decision_reason
+                == reason.strip()
+            )
 
     @rule(days=st.integers(1, 20))
     def expire(self, days: int) -> None:
@@ -398,16 +466,27 @@ class PoolMachine(RuleBasedStateMachine):
 
     def _import(self, actor: str, data: st.DataObject, restate: bool) -> None:
         codes = [r.code for r in self.rows("SELECT code FROM projects ORDER BY id")]
-        stored = {(r.code, format_month(r.period), r.metric): r.amount for r in self.rows(
-            "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
-            "JOIN projects p ON p.id = a.project_id")}
-        keys = data.draw(st.lists(st.tuples(st.sampled_from(codes), st.sampled_from(PERIODS),
-                                            st.sampled_from(METRICS)),
-                                  min_size=1, max_size=8, unique=True))
+        stored = {
+            (r.code, format_month(r.period), r.metric): r.amount
+            for r in self.rows(
+                "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
+                "JOIN projects p ON p.id = a.project_id"
+            )
+        }
+        keys = data.draw(
+            st.lists(
+                st.tuples(st.sampled_from(codes), st.sampled_from(PERIODS), st.sampled_from(METRICS)),
+                min_size=1,
+                max_size=8,
+                unique=True,
+            )
+        )
         if stored and data.draw(st.booleans()):
-            keys = keys[:4] + data.draw(st.lists(st.sampled_from(sorted(stored)), max_size=4,
-                                                 unique=True).map(lambda ks: [k for k in ks
-                                                                              if k not in keys]))
+            keys = keys[:4] + data.draw(
+                st.lists(st.sampled_from(sorted(stored)), max_size=4, unique=True).map(
+                    lambda ks: [k for k in ks if k not in keys]
+                )
+            )
         amounts = [data.draw(st.one_of(fen, st.just(stored.get(k, 0)))) for k in keys]
         closed = self.rows("SELECT max(through) AS m FROM period_closes")[0].m
         path = self.home / f"a{next(self.files)}.csv"
@@ -417,21 +496,31 @@ class PoolMachine(RuleBasedStateMachine):
             for k, a in zip(keys, amounts, strict=True):
                 w.writerow([*k, written(a), data.draw(SQLISH)])
         restated = [k for k, a in zip(keys, amounts, strict=True) if k in stored and stored[k] != a]
-        new_closed = [k for k in keys if k not in stored and closed is not None
-                      and month_int(k[1]) <= closed]
+        new_closed = [k for k in keys if k not in stored and closed is not None and month_int(k[1]) <= closed]
         if ROLE[actor] != "city":
             expect = 3
         elif not restate and (restated or new_closed):
             expect = 1
         else:
             expect = 0
-        self.attempt("actuals.import", lambda: actuals.import_file(
-            self.rts[actor], str(path), restate=restate,
-            reason="税务局更正 '); DROP TABLE actuals;--" if restate else None), expect)
+        self.attempt(
+            "actuals.import",
+            lambda: actuals.import_file(
+                self.rts[actor],
+                str(path),
+                restate=restate,
+                reason="税务局更正 '); DROP TABLE actuals;--" if restate else None,
+            ),
+            expect,
+        )
         if expect == 0:
-            after = {(r.code, format_month(r.period), r.metric): r.amount for r in self.rows(
-                "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
-                "JOIN projects p ON p.id = a.project_id")}
+            after = {
+                (r.code, format_month(r.period), r.metric): r.amount
+                for r in self.rows(
+                    "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
+                    "JOIN projects p ON p.id = a.project_id"
+                )
+            }
             assert after == {**stored, **dict(zip(keys, amounts, strict=True))}
 
     @rule(actor=CITYISH, data=st.data())
@@ -453,8 +542,7 @@ class PoolMachine(RuleBasedStateMachine):
             expect = 1
         else:
             expect = 0
-        self.attempt("settle", lambda: settlement.settle(self.rts[actor], format_month(period)),
-                     expect)
+        self.attempt("settle", lambda: settlement.settle(self.rts[actor], format_month(period)), expect)
         if expect == 0:
             self.targets = targets_from_scratch(self.engine, period)
             _Run.counter.add("settlements")
@@ -465,8 +553,7 @@ class PoolMachine(RuleBasedStateMachine):
         period = data.draw(st.sampled_from(PERIODS))
         if ROLE[actor] != "city":
             expect = 3
-        elif month_int(period) > month_int(self.city_month()) or last is None or \
-                month_int(period) > last:
+        elif month_int(period) > month_int(self.city_month()) or last is None or month_int(period) > last:
             expect = 1
         else:
             expect = 0
@@ -482,18 +569,25 @@ class PoolMachine(RuleBasedStateMachine):
 def _run(backend: str, sqlite_template: Path, pg_schemas: Any, examples: int, steps: int) -> None:
     _Run.backend, _Run.sqlite_template, _Run.pg_schemas = backend, sqlite_template, pg_schemas
     _Run.counter = Counter()
-    run_state_machine_as_test(PoolMachine, settings=settings(
-        max_examples=examples, stateful_step_count=steps, deadline=None, database=None,
-        report_multiple_bugs=False, phases=PHASES,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        PoolMachine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            deadline=None,
+            database=None,
+            report_multiple_bugs=False,
+            phases=PHASES,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
     print(_Run.counter.line(f"model ({backend})"))
     assert _Run.counter.counts["steps"] >= examples
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_whole_product_as_a_state_machine(backend: str, sqlite_template: Path,
-                                              pg_schemas: Any) -> None:
+def test_the_whole_product_as_a_state_machine(backend: str, sqlite_template: Path, pg_schemas: Any) -> None:
     if backend == "sqlite":
         _run(backend, sqlite_template, pg_schemas, examples=40, steps=40)
     else:

@@ -14,7 +14,8 @@ from pool.services import claims
 
 
 def test_a_transfer_cannot_take_effect_before_the_projects_last_move(
-        tmp_path: Path, sqlite_template: Path) -> None:
+    tmp_path: Path, sqlite_template: Path
+) -> None:
     """The engine orders a project's transfers by effective month (SPEC §4.2 step 1); approving a
     move dated before the last one would make that order differ from the chain of hosts."""
     pool, drop = fresh_pool("sqlite", tmp_path / "pool", sqlite_template, None)
@@ -23,18 +24,41 @@ def test_a_transfer_cannot_take_effect_before_the_projects_last_move(
         listing = pool.json("danfeng-bureau", "listing", "open", "LN-004", "--reason", "用地不足")
         claim = pool.json("zhashui-bureau", "claim", "submit", str(listing["id"]))
         before = pool.snapshot()
-        refused = pool.run("city-office", "claim", "approve", str(claim["id"]), "--effective",
-                           "2024-09", "--ruleset", "kunming-2024", "--agreement",
-                           "origin_share=30%")
+        refused = pool.run(
+            "city-office",
+            "claim",
+            "approve",
+            str(claim["id"]),
+            "--effective",
+            "2024-09",
+            "--ruleset",
+            "kunming-2024",
+            "--agreement",
+            "origin_share=30%",
+        )
         assert refused.exit_code == 1
         assert "2024-09 is before 2024-10, when project LN-004 last moved" in refused.stderr
         assert pool.snapshot() == before
         assert pool.last_audit()["outcome"] == "invalid"
         # The same month as the last move, or later, is accepted.
-        pool.ok("city-office", "claim", "approve", str(claim["id"]), "--effective", "2024-10",
-                "--ruleset", "kunming-2024", "--agreement", "origin_share=30%")
-        assert move(pool, "LN-004", "zhashui", "luonan", "2024-12", "kunming-2024",
-                    ["origin_share=30%"])["effective"] == "2024-12"
+        pool.ok(
+            "city-office",
+            "claim",
+            "approve",
+            str(claim["id"]),
+            "--effective",
+            "2024-10",
+            "--ruleset",
+            "kunming-2024",
+            "--agreement",
+            "origin_share=30%",
+        )
+        assert (
+            move(pool, "LN-004", "zhashui", "luonan", "2024-12", "kunming-2024", ["origin_share=30%"])[
+                "effective"
+            ]
+            == "2024-12"
+        )
     finally:
         pool.close()
         drop()
@@ -61,7 +85,8 @@ def _at_once(*calls: Any) -> list[Any]:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_claim_withdrawn_or_rejected_while_approved_is_one_or_the_other(
-        backend: str, tmp_path: Path, sqlite_template: Path, pg_schemas: Any) -> None:
+    backend: str, tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> None:
     """The soak found approve and `claim withdraw` both winning on PostgreSQL (a transfer for a
     withdrawn claim): withdraw and reject now lock the claim, approve locks it and the
     listing's other pending claims, so the loser sees the new status and exits 4."""
@@ -69,19 +94,38 @@ def test_a_claim_withdrawn_or_rejected_while_approved_is_one_or_the_other(
     try:
         for n in range(6):
             code = f"RACE-{n}"
-            pool.ok("zhashui-bureau", "project", "add", code, "--name", code, "--investor", "i",
-                    "--chain", "new_materials", "--kind", "manufacturing", "--investment",
-                    "300000000", "--capital-source", "out_of_city")
+            pool.ok(
+                "zhashui-bureau",
+                "project",
+                "add",
+                code,
+                "--name",
+                code,
+                "--investor",
+                "i",
+                "--chain",
+                "new_materials",
+                "--kind",
+                "manufacturing",
+                "--investment",
+                "300000000",
+                "--capital-source",
+                "out_of_city",
+            )
             listing = pool.json("zhashui-bureau", "listing", "open", code, "--reason", "x")
-            ids = [pool.json(f"{c}-bureau", "claim", "submit", str(listing["id"]))["id"]
-                   for c in ("shangzhou", "danfeng")]
-            rts = [runtime(pool.url, a, pool.tokens[a])
-                   for a in ("city-office", "shangzhou-bureau", "city-office")]
+            ids = [
+                pool.json(f"{c}-bureau", "claim", "submit", str(listing["id"]))["id"]
+                for c in ("shangzhou", "danfeng")
+            ]
+            rts = [
+                runtime(pool.url, a, pool.tokens[a])
+                for a in ("city-office", "shangzhou-bureau", "city-office")
+            ]
             results = _at_once(
-                lambda r=rts, i=ids: claims.approve(r[0], i[0], effective="2024-09",
-                                                    agreement=[]),
+                lambda r=rts, i=ids: claims.approve(r[0], i[0], effective="2024-09", agreement=[]),
                 lambda r=rts, i=ids: claims.withdraw(r[1], i[0]),
-                lambda r=rts, i=ids: claims.reject(r[2], i[1], reason="x"))
+                lambda r=rts, i=ids: claims.reject(r[2], i[1], reason="x"),
+            )
             for rt in rts:
                 rt.close()
             assert all(isinstance(r, dict) or r.exit_code == 4 for r in results), results

@@ -28,49 +28,79 @@ WORKERS = 8
 SECONDS = float(os.environ.get("POOL_SOAK_SECONDS", "45"))
 READS = {"report"}
 # Refusals that are rule violations about the input: the same sentence a sequential run gives.
-RULE_VIOLATIONS = re.compile("|".join([
-    r"already has a pending claim", r"a host cannot claim its own listing",
-    r"is before .*, the last settled period", r"is not settled yet",
-    r"This lead is already registered", r"would restate it", r"is closed",
-    r"when project \S+ last moved",
-]))
+RULE_VIOLATIONS = re.compile(
+    "|".join(
+        [
+            r"already has a pending claim",
+            r"a host cannot claim its own listing",
+            r"is before .*, the last settled period",
+            r"is not settled yet",
+            r"This lead is already registered",
+            r"would restate it",
+            r"is closed",
+            r"when project \S+ last moved",
+        ]
+    )
+)
 
 
 @pytest.mark.postgres
-def test_eight_processes_on_one_postgres_database(tmp_path: Path, sqlite_template: Path,
-                                                  pg_schemas: Any) -> None:
+def test_eight_processes_on_one_postgres_database(
+    tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> None:
     pool, drop = fresh_pool("postgres", tmp_path / "pool", sqlite_template, pg_schemas)
     try:
         audits_before = audit_count(pool.engine)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("POOL_DEBUG", None)
-        procs = [subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("soak_worker.py")), pool.url,
-             json.dumps(pool.tokens), str(seed), str(SECONDS), str(tmp_path / f"w{seed}.json")],
-            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for seed in range(WORKERS)]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(Path(__file__).with_name("soak_worker.py")),
+                    pool.url,
+                    json.dumps(pool.tokens),
+                    str(seed),
+                    str(SECONDS),
+                    str(tmp_path / f"w{seed}.json"),
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for seed in range(WORKERS)
+        ]
         for p in procs:
             out, err = p.communicate(timeout=SECONDS + 240)
             assert p.returncode == 0, err[-3000:]
-        log = [entry for seed in range(WORKERS)
-               for entry in json.loads((tmp_path / f"w{seed}.json").read_text())]
+        log = [
+            entry for seed in range(WORKERS) for entry in json.loads((tmp_path / f"w{seed}.json").read_text())
+        ]
         outcomes = Tally(code for _a, _args, code, _err in log)
         bad = []
         for actor, args, code, err in log:
             if code == 0:
                 continue
-            sentence_ok = err.startswith("Error: ") and "Traceback" not in err \
-                and "internal error" not in err and "database refused" not in err \
+            sentence_ok = (
+                err.startswith("Error: ")
+                and "Traceback" not in err
+                and "internal error" not in err
+                and "database refused" not in err
                 and "cannot be used" not in err
-            if not sentence_ok or code not in (1, 3, 4) or \
-                    (code == 1 and not RULE_VIOLATIONS.search(err)):
+            )
+            if not sentence_ok or code not in (1, 3, 4) or (code == 1 and not RULE_VIOLATIONS.search(err)):
                 bad.append((actor, args, code, err))
         races = outcomes[4]
         writes = sum(1 for _a, args, code, _e in log if args[0] not in READS and code != 2)
-        print(f"soak (postgresql): {WORKERS} processes, {len(log)} commands in {SECONDS:.0f}s, "
-              f"exit codes {dict(sorted(outcomes.items()))}, lost races (exit 4) {races}")
-        kinds = Tally(re.sub(r"\d+", "N", err.splitlines()[0])[:90]
-                      for _a, _args, code, err in log if code == 4)
+        print(
+            f"soak (postgresql): {WORKERS} processes, {len(log)} commands in {SECONDS:.0f}s, "
+            f"exit codes {dict(sorted(outcomes.items()))}, lost races (exit 4) {races}"
+        )
+        kinds = Tally(
+            re.sub(r"\d+", "N", err.splitlines()[0])[:90] for _a, _args, code, err in log if code == 4
+        )
         print("  lost races:", dict(kinds.most_common(8)))
         assert not bad, bad[:10]
         assert audit_count(pool.engine) - audits_before == writes

@@ -9,14 +9,48 @@ from hypothesis import strategies as st
 
 from pool.files.actuals import _careful, read_actuals, read_actuals_rows
 
-PERIODS = st.one_of(st.sampled_from(["2024-01", "2024-12", "1899-12", "1900-01", "2024-13",
-                                     "2024-00", "2024-3", " 2024-03", "9999-12", "三月", ""]),
-                    st.from_regex(r"[0-9]{4}-[0-9]{2}", fullmatch=True))
-AMOUNTS = st.one_of(st.sampled_from(["0", "00", "007", "1.5", "1.50", "1.234", "-1", "1e5", "1,000",
-                                     " 12 ", "１２", "9999999999999.99", "10000000000000", ""]),
-                    st.from_regex(r"-?[0-9]{1,15}(\.[0-9]{0,3})?", fullmatch=True))
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"),
-               max_size=8)
+PERIODS = st.one_of(
+    st.sampled_from(
+        [
+            "2024-01",
+            "2024-12",
+            "1899-12",
+            "1900-01",
+            "2024-13",
+            "2024-00",
+            "2024-3",
+            " 2024-03",
+            "9999-12",
+            "三月",
+            "",
+        ]
+    ),
+    st.from_regex(r"[0-9]{4}-[0-9]{2}", fullmatch=True),
+)
+AMOUNTS = st.one_of(
+    st.sampled_from(
+        [
+            "0",
+            "00",
+            "007",
+            "1.5",
+            "1.50",
+            "1.234",
+            "-1",
+            "1e5",
+            "1,000",
+            " 12 ",
+            "１２",
+            "9999999999999.99",
+            "10000000000000",
+            "",
+        ]
+    ),
+    st.from_regex(r"-?[0-9]{1,15}(\.[0-9]{0,3})?", fullmatch=True),
+)
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), max_size=8
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -38,8 +72,7 @@ def test_fast_path_agrees_with_the_careful_path(tmp_path_factory: object, rows: 
 
 def test_row_objects(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
-    path.write_text("project,period,metric,amount\nP,2024-01,m,1.5\nP,2024-13,m,1\n",
-                    encoding="utf-8")
+    path.write_text("project,period,metric,amount\nP,2024-01,m,1.5\nP,2024-13,m,1\n", encoding="utf-8")
     good, bad = list(read_actuals(path))
     assert (good.row, good.period, good.amount) == (2, 2024 * 12, 150)  # type: ignore[union-attr]
     assert bad.row == 3 and "2024-13" in bad.message  # type: ignore[union-attr]

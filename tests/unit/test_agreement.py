@@ -64,10 +64,18 @@ def test_defaults_are_filled_in(ruleset):
 
 
 def test_given_values_are_parsed_by_type(ruleset):
-    values = resolve_agreement(ruleset, {
-        "pre_move_tax_3y": "60000000.01", "government_led": "true", "origin_share": "0.4",
-        "existing_tax_per_year": 5, "extra_amount": "0.01", "extra_flag": "yes", "city_share": "1/4",
-    })
+    values = resolve_agreement(
+        ruleset,
+        {
+            "pre_move_tax_3y": "60000000.01",
+            "government_led": "true",
+            "origin_share": "0.4",
+            "existing_tax_per_year": 5,
+            "extra_amount": "0.01",
+            "extra_flag": "yes",
+            "city_share": "1/4",
+        },
+    )
     assert values["pre_move_tax_3y"] == 6000000001
     assert values["government_led"] is True
     assert values["origin_share"] == Fraction(2, 5)
@@ -77,8 +85,20 @@ def test_given_values_are_parsed_by_type(ruleset):
     assert values["city_share"] == Fraction(1, 4)
 
 
-@pytest.mark.parametrize(("raw", "flag"), [(True, True), (False, False), ("false", False), ("no", False),
-                                           ("TRUE", True), ("0", False), ("1", True), (1, True), (0, False)])
+@pytest.mark.parametrize(
+    ("raw", "flag"),
+    [
+        (True, True),
+        (False, False),
+        ("false", False),
+        ("no", False),
+        ("TRUE", True),
+        ("0", False),
+        ("1", True),
+        (1, True),
+        (0, False),
+    ],
+)
 def test_flag_spellings(ruleset, raw, flag):
     values = resolve_agreement(ruleset, {"pre_move_tax_3y": 100000, "government_led": raw})
     assert values["government_led"] is flag
@@ -108,15 +128,18 @@ def test_wrong_type_for_a_ratio(ruleset, raw):
     assert "origin_share" in message
 
 
-@pytest.mark.parametrize(("key", "raw", "word"), [
-    ("origin_share", "70%", "maximum"),
-    ("origin_share", "0.61", "maximum"),
-    ("origin_share", "29%", "minimum"),
-    ("origin_share", "1/4", "minimum"),
-    ("pre_move_tax_3y", "999.99", "minimum"),
-    ("pre_move_tax_3y", "100000000", "maximum"),
-    ("city_share", "51%", "maximum"),
-])
+@pytest.mark.parametrize(
+    ("key", "raw", "word"),
+    [
+        ("origin_share", "70%", "maximum"),
+        ("origin_share", "0.61", "maximum"),
+        ("origin_share", "29%", "minimum"),
+        ("origin_share", "1/4", "minimum"),
+        ("pre_move_tax_3y", "999.99", "minimum"),
+        ("pre_move_tax_3y", "100000000", "maximum"),
+        ("city_share", "51%", "maximum"),
+    ],
+)
 def test_out_of_bounds(ruleset, key, raw, word):
     raw_values = {"pre_move_tax_3y": 100000, key: raw}
     message = _refused(ruleset, raw_values)
@@ -124,8 +147,15 @@ def test_out_of_bounds(ruleset, key, raw, word):
     assert word in message
 
 
-@pytest.mark.parametrize(("key", "raw"), [("origin_share", "30%"), ("origin_share", "60%"),
-                                          ("pre_move_tax_3y", "1000"), ("pre_move_tax_3y", "99999999.99")])
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        ("origin_share", "30%"),
+        ("origin_share", "60%"),
+        ("pre_move_tax_3y", "1000"),
+        ("pre_move_tax_3y", "99999999.99"),
+    ],
+)
 def test_bounds_are_inclusive(ruleset, key, raw):
     values = resolve_agreement(ruleset, {"pre_move_tax_3y": 100000, key: raw})
     assert key in values
@@ -143,13 +173,17 @@ def test_portions_over_100_percent_after_resolution(ruleset):
 
 
 def test_ruleset_without_agreement_declarations():
-    rs = load_ruleset_text(RULES.split("agreement:")[0] + """\
+    rs = load_ruleset_text(
+        RULES.split("agreement:")[0]
+        + """\
 shares:
   - name: tax
     book: fiscal
     base: tax
     mode: host
-""", "plain.yaml")
+""",
+        "plain.yaml",
+    )
     assert resolve_agreement(rs, {}) == {}
     message = _refused(rs, {"anything": "1"})
     assert "anything" in message

@@ -139,8 +139,16 @@ def test_parse_amount_refuses_absurdly_long_text_quickly():
 
 @pytest.mark.parametrize(
     ("fen", "text"),
-    [(0, "0.00"), (1, "0.01"), (10, "0.10"), (123450, "1234.50"), (100, "1.00"), (-1, "-0.01"),
-     (-123456, "-1234.56"), (9999999999999999999999, "99999999999999999999.99")],
+    [
+        (0, "0.00"),
+        (1, "0.01"),
+        (10, "0.10"),
+        (123450, "1234.50"),
+        (100, "1.00"),
+        (-1, "-0.01"),
+        (-123456, "-1234.56"),
+        (9999999999999999999999, "99999999999999999999.99"),
+    ],
 )
 def test_format_amount(fen, text):
     assert format_amount(fen) == text
@@ -167,8 +175,20 @@ def test_parse_month():
 
 
 @pytest.mark.parametrize(
-    "value", ["2024-13", "2024-3", "24-03", "2024-00", "2024/03", "2024-03-01", "202403", "", "March 2024",
-              "2024-1a", " -03"]
+    "value",
+    [
+        "2024-13",
+        "2024-3",
+        "24-03",
+        "2024-00",
+        "2024/03",
+        "2024-03-01",
+        "202403",
+        "",
+        "March 2024",
+        "2024-1a",
+        " -03",
+    ],
 )
 def test_parse_month_refuses_bad_text(value):
     with pytest.raises(MonthError) as exc:
@@ -205,7 +225,11 @@ def test_month_round_trip_over_years():
         assert format_month(m) == text
         assert year_of(m) == year and month_of_year(m) == month
     assert [format_month(parse_month("2023-11") + i) for i in range(4)] == [
-        "2023-11", "2023-12", "2024-01", "2024-02"]
+        "2023-11",
+        "2023-12",
+        "2024-01",
+        "2024-02",
+    ]
 
 
 # --- ratios ------------------------------------------------------------------------------------
@@ -219,19 +243,57 @@ def test_half_in_every_notation(text):
 
 @pytest.mark.parametrize(
     ("text", "ratio"),
-    [("12.5%", Fraction(1, 8)), ("0%", Fraction(0)), ("100%", Fraction(1)), ("0", Fraction(0)),
-     ("1", Fraction(1)), ("1/3", Fraction(1, 3)), ("2/3", Fraction(2, 3)), ("0.1", Fraction(1, 10)),
-     ("33.3%", Fraction(333, 1000)), ("70%", Fraction(7, 10)), ("0.125", Fraction(1, 8)),
-     (0, Fraction(0)), (1, Fraction(1)), (Fraction(1, 3), Fraction(1, 3)), (Decimal("0.25"), Fraction(1, 4))],
+    [
+        ("12.5%", Fraction(1, 8)),
+        ("0%", Fraction(0)),
+        ("100%", Fraction(1)),
+        ("0", Fraction(0)),
+        ("1", Fraction(1)),
+        ("1/3", Fraction(1, 3)),
+        ("2/3", Fraction(2, 3)),
+        ("0.1", Fraction(1, 10)),
+        ("33.3%", Fraction(333, 1000)),
+        ("70%", Fraction(7, 10)),
+        ("0.125", Fraction(1, 8)),
+        (0, Fraction(0)),
+        (1, Fraction(1)),
+        (Fraction(1, 3), Fraction(1, 3)),
+        (Decimal("0.25"), Fraction(1, 4)),
+    ],
 )
 def test_parse_ratio_exact(text, ratio):
     assert parse_ratio(text) == ratio
 
 
 @pytest.mark.parametrize(
-    "value", ["150%", "100.1%", "1.5", "3/2", "-1", "-0.5", "-50%", "1/0", "0/0", "abc", "", "50", "%",
-              "50 %", "1e-1", "0.5.0", "half", "1//2", "NaN", "inf", 2, -1, Decimal("NaN"), Decimal("1.5"),
-              Fraction(3, 2)]
+    "value",
+    [
+        "150%",
+        "100.1%",
+        "1.5",
+        "3/2",
+        "-1",
+        "-0.5",
+        "-50%",
+        "1/0",
+        "0/0",
+        "abc",
+        "",
+        "50",
+        "%",
+        "50 %",
+        "1e-1",
+        "0.5.0",
+        "half",
+        "1//2",
+        "NaN",
+        "inf",
+        2,
+        -1,
+        Decimal("NaN"),
+        Decimal("1.5"),
+        Fraction(3, 2),
+    ],
 )
 def test_parse_ratio_refuses(value):
     with pytest.raises(RatioError) as exc:
@@ -248,15 +310,34 @@ def test_parse_ratio_refuses_floats_and_other_types(value):
 
 @pytest.mark.parametrize(
     ("ratio", "text"),
-    [(Fraction(1, 2), "50%"), (Fraction(1, 8), "12.5%"), (Fraction(0), "0%"), (Fraction(1), "100%"),
-     (Fraction(7, 10), "70%"), (Fraction(1, 3), "1/3"), (Fraction(2, 7), "2/7"), (Fraction(1, 1000), "0.1%")],
+    [
+        (Fraction(1, 2), "50%"),
+        (Fraction(1, 8), "12.5%"),
+        (Fraction(0), "0%"),
+        (Fraction(1), "100%"),
+        (Fraction(7, 10), "70%"),
+        (Fraction(1, 3), "1/3"),
+        (Fraction(2, 7), "2/7"),
+        (Fraction(1, 1000), "0.1%"),
+    ],
 )
 def test_format_ratio(ratio, text):
     assert format_ratio(ratio) == text
 
 
-@pytest.mark.parametrize("ratio", [Fraction(1, 2), Fraction(1, 8), Fraction(1, 3), Fraction(3, 7),
-                                   Fraction(0), Fraction(1), Fraction(333, 1000), Fraction(1, 64)])
+@pytest.mark.parametrize(
+    "ratio",
+    [
+        Fraction(1, 2),
+        Fraction(1, 8),
+        Fraction(1, 3),
+        Fraction(3, 7),
+        Fraction(0),
+        Fraction(1),
+        Fraction(333, 1000),
+        Fraction(1, 64),
+    ],
+)
 def test_format_ratio_round_trips(ratio):
     assert parse_ratio(format_ratio(ratio)) == ratio
 
@@ -296,9 +377,14 @@ def test_largest_remainder_examples(total, weights, expected):
 
 def test_largest_remainder_sums_and_stays_within_one_fen():
     weight_sets = [
-        [THIRD] * 3, [HALF, HALF], [Fraction(7, 10), Fraction(3, 10)],
-        [Fraction(1, 6), THIRD, HALF], [Fraction(1, 7)] * 7, [Fraction(2, 5), Fraction(1, 10), HALF],
-        [Fraction(1, 4), Fraction(1, 8), Fraction(1, 8), HALF], [Fraction(0), Fraction(1)],
+        [THIRD] * 3,
+        [HALF, HALF],
+        [Fraction(7, 10), Fraction(3, 10)],
+        [Fraction(1, 6), THIRD, HALF],
+        [Fraction(1, 7)] * 7,
+        [Fraction(2, 5), Fraction(1, 10), HALF],
+        [Fraction(1, 4), Fraction(1, 8), Fraction(1, 8), HALF],
+        [Fraction(0), Fraction(1)],
     ]
     for weights in weight_sets:
         assert sum(weights) == 1
@@ -312,8 +398,15 @@ def test_largest_remainder_sums_and_stays_within_one_fen():
 
 @pytest.mark.parametrize(
     ("total", "parties", "expected"),
-    [(5, 3, [2, 2, 1]), (2, 3, [1, 1, 0]), (1, 3, [1, 0, 0]), (0, 2, [0, 0]), (9, 3, [3, 3, 3]),
-     (7, 1, [7]), (101, 2, [51, 50])],
+    [
+        (5, 3, [2, 2, 1]),
+        (2, 3, [1, 1, 0]),
+        (1, 3, [1, 0, 0]),
+        (0, 2, [0, 0]),
+        (9, 3, [3, 3, 3]),
+        (7, 1, [7]),
+        (101, 2, [51, 50]),
+    ],
 )
 def test_split_equally(total, parties, expected):
     assert split_equally(total, parties) == expected

@@ -66,12 +66,8 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "role != 'county' OR region IS NOT NULL", name=op.f("ck_actors_county_has_region")
         ),
-        sa.CheckConstraint(
-            "role IN ('county', 'city', 'policy', 'auditor')", name=op.f("ck_actors_role")
-        ),
-        sa.ForeignKeyConstraint(
-            ["region"], ["regions.code"], name=op.f("fk_actors_region_regions")
-        ),
+        sa.CheckConstraint("role IN ('county', 'city', 'policy', 'auditor')", name=op.f("ck_actors_role")),
+        sa.ForeignKeyConstraint(["region"], ["regions.code"], name=op.f("fk_actors_region_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_actors")),
         sa.UniqueConstraint("name", name=op.f("uq_actors_name")),
     )
@@ -108,22 +104,16 @@ def upgrade() -> None:
             "stage IN ('planned', 'negotiating', 'signed', 'started', 'operating', 'terminated')",
             name=op.f("ck_projects_stage"),
         ),
-        sa.CheckConstraint(
-            "planned_investment >= 0", name=op.f("ck_projects_investment_not_negative")
-        ),
+        sa.CheckConstraint("planned_investment >= 0", name=op.f("ck_projects_investment_not_negative")),
         sa.ForeignKeyConstraint(["chain"], ["chains.code"], name=op.f("fk_projects_chain_chains")),
         sa.ForeignKeyConstraint(["host"], ["regions.code"], name=op.f("fk_projects_host_regions")),
-        sa.ForeignKeyConstraint(
-            ["origin"], ["regions.code"], name=op.f("fk_projects_origin_regions")
-        ),
+        sa.ForeignKeyConstraint(["origin"], ["regions.code"], name=op.f("fk_projects_origin_regions")),
         sa.ForeignKeyConstraint(
             ["registered_by"], ["actors.id"], name=op.f("fk_projects_registered_by_actors")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
         sa.UniqueConstraint("code", name=op.f("uq_projects_code")),
-        sa.UniqueConstraint(
-            "lead_investor", "lead_name", name=op.f("uq_projects_lead_investor_lead_name")
-        ),
+        sa.UniqueConstraint("lead_investor", "lead_name", name=op.f("uq_projects_lead_investor_lead_name")),
     )
     op.create_table(
         "ruleset_versions",
@@ -159,15 +149,11 @@ def upgrade() -> None:
             "status IN ('open', 'transferred', 'withdrawn', 'expired')",
             name=op.f("ck_listings_status"),
         ),
-        sa.ForeignKeyConstraint(
-            ["opened_by"], ["actors.id"], name=op.f("fk_listings_opened_by_actors")
-        ),
+        sa.ForeignKeyConstraint(["opened_by"], ["actors.id"], name=op.f("fk_listings_opened_by_actors")),
         sa.ForeignKeyConstraint(
             ["project_id"], ["projects.id"], name=op.f("fk_listings_project_id_projects")
         ),
-        sa.ForeignKeyConstraint(
-            ["region"], ["regions.code"], name=op.f("fk_listings_region_regions")
-        ),
+        sa.ForeignKeyConstraint(["region"], ["regions.code"], name=op.f("fk_listings_region_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_listings")),
     )
     with op.batch_alter_table("listings", schema=None) as batch_op:
@@ -196,18 +182,10 @@ def upgrade() -> None:
             "status IN ('pending', 'approved', 'rejected', 'withdrawn')",
             name=op.f("ck_claims_status"),
         ),
-        sa.ForeignKeyConstraint(
-            ["claimant"], ["regions.code"], name=op.f("fk_claims_claimant_regions")
-        ),
-        sa.ForeignKeyConstraint(
-            ["decided_by"], ["actors.id"], name=op.f("fk_claims_decided_by_actors")
-        ),
-        sa.ForeignKeyConstraint(
-            ["listing_id"], ["listings.id"], name=op.f("fk_claims_listing_id_listings")
-        ),
-        sa.ForeignKeyConstraint(
-            ["submitted_by"], ["actors.id"], name=op.f("fk_claims_submitted_by_actors")
-        ),
+        sa.ForeignKeyConstraint(["claimant"], ["regions.code"], name=op.f("fk_claims_claimant_regions")),
+        sa.ForeignKeyConstraint(["decided_by"], ["actors.id"], name=op.f("fk_claims_decided_by_actors")),
+        sa.ForeignKeyConstraint(["listing_id"], ["listings.id"], name=op.f("fk_claims_listing_id_listings")),
+        sa.ForeignKeyConstraint(["submitted_by"], ["actors.id"], name=op.f("fk_claims_submitted_by_actors")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_claims")),
     )
     with op.batch_alter_table("claims", schema=None) as batch_op:
@@ -233,12 +211,8 @@ def upgrade() -> None:
         sa.Column("agreement", sa.Text(), nullable=False),
         sa.Column("approved_by", sa.Integer(), nullable=False),
         sa.Column("approved_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["approved_by"], ["actors.id"], name=op.f("fk_transfers_approved_by_actors")
-        ),
-        sa.ForeignKeyConstraint(
-            ["claim_id"], ["claims.id"], name=op.f("fk_transfers_claim_id_claims")
-        ),
+        sa.ForeignKeyConstraint(["approved_by"], ["actors.id"], name=op.f("fk_transfers_approved_by_actors")),
+        sa.ForeignKeyConstraint(["claim_id"], ["claims.id"], name=op.f("fk_transfers_claim_id_claims")),
         sa.ForeignKeyConstraint(
             ["from_region"], ["regions.code"], name=op.f("fk_transfers_from_region_regions")
         ),
@@ -253,9 +227,7 @@ def upgrade() -> None:
             ["ruleset_versions.id"],
             name=op.f("fk_transfers_ruleset_version_id_ruleset_versions"),
         ),
-        sa.ForeignKeyConstraint(
-            ["to_region"], ["regions.code"], name=op.f("fk_transfers_to_region_regions")
-        ),
+        sa.ForeignKeyConstraint(["to_region"], ["regions.code"], name=op.f("fk_transfers_to_region_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transfers")),
         sa.UniqueConstraint("claim_id", name=op.f("uq_transfers_claim_id")),
         sa.UniqueConstraint("listing_id", name=op.f("uq_transfers_listing_id")),
@@ -304,4 +276,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_log_actor"))
 
     op.drop_table("audit_log")
-

@@ -198,4 +198,3 @@ def downgrade() -> None:
     op.drop_table("period_closes")
     op.drop_table("actual_imports")
     op.drop_table("ledger_accounts")
-
