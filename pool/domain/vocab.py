@@ -1,4 +1,4 @@
-"""The business's fixed vocabularies (SPEC §3), with their Chinese names for tables."""
+"""The business's fixed vocabularies, with their Chinese names for tables."""
 
 CHAINS = {
     "new_materials": "新材料",
@@ -8,6 +8,7 @@ CHAINS = {
     "new_energy": "新能源及储能",
     "electronics": "电子信息和智能制造",
 }
+LEVELS = ("city", "county")
 KINDS = ("manufacturing", "services", "agriculture", "infrastructure", "real_estate", "other")
 CAPITAL_SOURCES = ("local", "out_of_city", "out_of_province", "foreign")
 STAGES = ("planned", "negotiating", "signed", "started", "operating", "terminated")
@@ -21,5 +22,6 @@ STAGE_NAMES = {
 }
 MILESTONES = ("signed", "construction_start", "operation_start", "full_capacity")
 BOOKS = ("fiscal", "statistics", "assessment")
+BASELINE_TO = ("host", "origin")
 MODES = ("split", "dual", "origin", "host")
 CHAIN_POLICIES = ("first_origin", "last_origin", "all_origins")

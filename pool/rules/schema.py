@@ -16,7 +16,7 @@ from pool.domain.errors import PoolError
 from pool.domain.money import parse_amount
 from pool.domain.months import Month, parse_month
 from pool.domain.ratio import parse_ratio
-from pool.domain.vocab import CAPITAL_SOURCES, KINDS, MILESTONES
+from pool.domain.vocab import BASELINE_TO, BOOKS, CAPITAL_SOURCES, CHAIN_POLICIES, KINDS, MILESTONES, MODES
 
 _KEY = r"[a-z][a-z0-9_]*"
 _REF = re.compile(rf"agreement\.({_KEY})")
@@ -153,11 +153,11 @@ class Floor(_Model):
 
 class Share(_Model):
     name: Key
-    book: Literal["fiscal", "statistics", "assessment"]
+    book: Literal[BOOKS]  # type: ignore[valid-type]
     base: Annotated[Base, BeforeValidator(_base)]
     baseline: AmountValue | None = None
-    baseline_to: Literal["host", "origin"] = "host"
-    mode: Literal["split", "dual", "origin", "host"]
+    baseline_to: Literal[BASELINE_TO] = "host"  # type: ignore[valid-type]
+    mode: Literal[MODES]  # type: ignore[valid-type]
     term: Term | None = None
     schedule: list[Step] | None = None
     cap: Cap | None = None
@@ -189,7 +189,7 @@ class Ruleset(_Model):
     metrics: dict[Key, Metric] = Field(min_length=1)
     agreement: dict[Key, AgreementDecl] = {}
     eligibility: Eligibility | None = None
-    chain: Literal["first_origin", "last_origin", "all_origins"] = "first_origin"
+    chain: Literal[CHAIN_POLICIES] = "first_origin"  # type: ignore[valid-type]
     shares: list[Share] = Field(min_length=1)
 
     def share(self, name: str) -> Share:

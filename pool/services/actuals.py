@@ -20,9 +20,7 @@ from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
 from pool.services.runtime import Runtime
-from pool.store import actuals_store
-from pool.store.actuals_store import ActualsImport, StagedProblem
-from pool.store.locks import lock_ledger
+from pool.store.actuals_store import StagedProblem
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -56,7 +54,7 @@ def import_file(
         require_role(actor, "city", doing="import actuals")
         if restate and not reason:
             raise InvalidInput("A restatement needs a reason: give --reason TEXT with --restate.")
-        lock_ledger(uow.session)
+        uow.lock_ledger()
         metrics = published_metrics(uow)
         if not metrics:
             raise InvalidInput(
@@ -65,7 +63,7 @@ def import_file(
             )
         digest = _sha256(path)
         note.detail["sha256"] = digest
-        staging = ActualsImport(uow.session)
+        staging = uow.actuals.staging()
         staging.create_staging()
         try:
             count = staging.load(read_actuals_rows(path), progress)
@@ -172,7 +170,7 @@ def list_actuals(
     def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, Any]]:
         labels = {k: m.label for k, m in published_metrics(uow).items()}
         if revisions:
-            found = actuals_store.revisions(uow.session, project=project, metric=metric, period=month)
+            found = uow.actuals.revisions(project=project, metric=metric, period=month)
             return [
                 {
                     **_row(r, labels),
@@ -184,7 +182,7 @@ def list_actuals(
                 }
                 for r in found
             ]
-        found = actuals_store.search(uow.session, project=project, metric=metric, period=month)
+        found = uow.actuals.search(project=project, metric=metric, period=month)
         return [_row(r, labels) for r in found]
 
     return commands.read(rt, body)

@@ -32,7 +32,7 @@ def explain(
         transfer = uow.transfers.get(transfer_id)
         if transfer is None:
             raise InvalidInput(f"There is no transfer {transfer_id}.")
-        ledger = Ledger(uow.session)
+        ledger = uow.ledger
         month = settled_through(ledger, through)
         projects = group_transfers(ledger.transfers(None, month, transfer.project_id), Rulesets(uow))
         if transfer.project_id not in projects or transfer.effective > month:

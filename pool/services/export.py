@@ -16,7 +16,6 @@ from pool.ledger import journal
 from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.runtime import Runtime
-from pool.store import report_queries as q
 from pool.store.ledger_store import StoredEntry
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
@@ -32,13 +31,13 @@ def export(rt: Runtime, fmt: str, sink: Sink) -> dict[str, int]:
 
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
         require_role(actor, "city", "auditor", doing="export the ledger")
-        accounts = [(name, unit) for name, _, _, _, unit in q.accounts(uow.session)]
+        accounts = [(name, unit) for name, _, _, _, unit in uow.ledger.account_list()]
         units = dict(accounts)
         counts = {"entries": 0, "postings": 0}
         with sink() as write:
-            for chunk in _header(fmt, accounts, q.first_through(uow.session)):
+            for chunk in _header(fmt, accounts, uow.ledger.first_through()):
                 write(chunk)
-            for entry in entries(q.postings(uow.session)):
+            for entry in entries(uow.ledger.entries()):
                 counts["entries"] += 1
                 counts["postings"] += len(entry.postings)
                 write(_transaction(fmt, entry, units))

@@ -8,7 +8,6 @@ from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.commands import Note
 from pool.services.runtime import Runtime
-from pool.store.ledger_store import Ledger
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -19,7 +18,7 @@ def close(rt: Runtime, period: str) -> dict[str, Any]:
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
         require_role(actor, "city", doing="close periods")
         require_not_future(through, rt.now(), "the month to close")
-        ledger = Ledger(uow.session)
+        ledger = uow.ledger
         last = ledger.last_run()
         if last is None or through > last.through:
             settled = format_month(last.through) if last else "nothing"

@@ -13,7 +13,6 @@ from pool.domain.months import format_month
 from pool.domain.vocab import BOOKS
 from pool.services import commands
 from pool.services.runtime import Runtime
-from pool.store import report_queries as q
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -21,7 +20,7 @@ FISCAL = "fiscal"
 
 
 def _check_region(uow: UnitOfWork, region: str) -> None:
-    if not q.region_exists(uow.session, region):
+    if uow.regions.get(region) is None:
         raise InvalidInput(f"There is no region {region!r}; `pool region list` shows the codes.")
 
 
@@ -35,7 +34,7 @@ def balances(
     def body(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
         if region is not None:
             _check_region(uow, region)
-        rows = q.party_balances(uow.session, book=book, region=region, share=share)
+        rows = uow.reports.party_balances(book=book, region=region, share=share)
         return [
             {
                 "book": b,
@@ -55,9 +54,9 @@ def payables(rt: Runtime, year: int) -> list[dict[str, Any]]:
     """Fiscal book: per payer host, payee and unit, the amount owed by month posted, and total."""
 
     def body(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
-        names = q.region_names(uow.session)
+        names = uow.regions.names()
         pairs: dict[tuple[str, str, str], dict[int, int]] = defaultdict(dict)
-        for payer, payee, unit, through, amount in q.payables(uow.session, year):
+        for payer, payee, unit, through, amount in uow.reports.payables(year):
             pairs[(payer, payee, unit)][through] = int(amount)
         return [
             {
@@ -82,13 +81,13 @@ def statement(rt: Runtime, region: str, year: int) -> dict[str, Any]:
 
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         _check_region(uow, region)
-        names = q.region_names(uow.session)
+        names = uow.regions.names()
         city = uow.regions.city()
         party_role = "city" if city is not None and city.code == region else "origin"
         lines = []
         totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for transfer, project, origin, host, share, book, unit, own, others in q.statement(
-            uow.session, region, year
+        for transfer, project, origin, host, share, book, unit, own, others in uow.reports.statement(
+            region, year
         ):
             hosting = host == region
             fiscal = book == FISCAL

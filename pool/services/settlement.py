@@ -21,7 +21,6 @@ from pool.services.facts import Rulesets, group_transfers
 from pool.services.posting import EntryWriter
 from pool.services.runtime import Runtime
 from pool.store.ledger_store import Ledger
-from pool.store.locks import lock_ledger
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -34,8 +33,8 @@ def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[s
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
         require_role(actor, "city", doing="settle")
         require_not_future(through, rt.now(), "the month to settle")
-        lock_ledger(uow.session)
-        ledger = Ledger(uow.session)
+        uow.lock_ledger()
+        ledger = uow.ledger
         last = ledger.last_run()
         if last is not None and through < last.through:
             raise InvalidInput(

@@ -12,7 +12,6 @@ from pool.services.auth import require_role
 from pool.services.explain import settled_through
 from pool.services.facts import Rulesets, group_transfers
 from pool.services.runtime import Runtime
-from pool.store.ledger_store import Ledger
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -24,7 +23,7 @@ def simulate(rt: Runtime, path: str, through: str | None = None) -> dict[str, An
 
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         require_role(actor, "policy", "city", doing="simulate rulesets")
-        ledger = Ledger(uow.session)
+        ledger = uow.ledger
         month = settled_through(ledger, through)
         affected = ledger.projects_pinned_to(draft.ruleset)
         rulesets = Rulesets(uow)

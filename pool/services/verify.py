@@ -9,7 +9,6 @@ from pool.ledger.verify import Report, check_balances, check_chain, check_checkp
 from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.runtime import Runtime
-from pool.store import ledger_store
 from pool.store.engine import shown_url
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
@@ -66,11 +65,10 @@ def load_checkpoint(text: str, source: str) -> Checkpoint:
 
 def _recompute(uow: UnitOfWork, watch: int | None) -> Report:
     report = Report(watch=watch)
-    session = uow.session
-    check_chain(ledger_store.entries_with_postings(session), report)
-    orphans = ledger_store.orphan_postings(session)
+    check_chain(uow.ledger.entries(), report)
+    orphans = uow.ledger.orphan_postings()
     if orphans:
         report.problem(f"{orphans} postings belong to no entry.")
-    check_balances(ledger_store.stored_balances(session), report)
-    check_positions(ledger_store.stored_positions(session), report)
+    check_balances(uow.ledger.stored_balances(), report)
+    check_positions(uow.ledger.stored_positions(), report)
     return report

@@ -204,52 +204,62 @@ class ActualsImport:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-def search(
-    session: Session, *, project: str | None = None, metric: str | None = None, period: int | None = None
-) -> list[dict[str, Any]]:
-    """Current values, in project, period and metric order."""
-    stmt = (
-        select(
-            Actual.id,
-            Project.code.label("project"),
-            Actual.period,
-            Actual.metric,
-            Actual.amount,
-            Actual.revision,
-            Actual.import_id,
-        )
-        .join(Project, Project.id == Actual.project_id)
-        .order_by(Project.code, Actual.period, Actual.metric)
-    )
-    stmt = _filtered(stmt, Actual, project, metric, period)
-    return [dict(r._mapping) for r in session.execute(stmt)]
+class Actuals:
+    """Reads of the stored actuals and their revisions, and the staged import, inside the
+    caller's unit of work."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-def revisions(
-    session: Session, *, project: str | None = None, metric: str | None = None, period: int | None = None
-) -> list[dict[str, Any]]:
-    """Every revision with its note and the reason, actor and time of its import."""
-    stmt = (
-        select(
-            ActualRevision.id,
-            Project.code.label("project"),
-            ActualRevision.period,
-            ActualRevision.metric,
-            ActualRevision.amount,
-            ActualRevision.revision,
-            ActualRevision.note,
-            ActualImport.reason,
-            Actor.name.label("actor"),
-            ActualImport.at,
-            ActualRevision.import_id,
+    def staging(self) -> ActualsImport:
+        """A staged import into this unit of work's transaction."""
+        return ActualsImport(self.session)
+
+    def search(
+        self, *, project: str | None = None, metric: str | None = None, period: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Current values, in project, period and metric order."""
+        stmt = (
+            select(
+                Actual.id,
+                Project.code.label("project"),
+                Actual.period,
+                Actual.metric,
+                Actual.amount,
+                Actual.revision,
+                Actual.import_id,
+            )
+            .join(Project, Project.id == Actual.project_id)
+            .order_by(Project.code, Actual.period, Actual.metric)
         )
-        .join(Project, Project.id == ActualRevision.project_id)
-        .join(ActualImport, ActualImport.id == ActualRevision.import_id)
-        .join(Actor, Actor.id == ActualImport.actor_id)
-        .order_by(Project.code, ActualRevision.period, ActualRevision.metric, ActualRevision.revision)
-    )
-    stmt = _filtered(stmt, ActualRevision, project, metric, period)
-    return [dict(r._mapping) for r in session.execute(stmt)]
+        stmt = _filtered(stmt, Actual, project, metric, period)
+        return [dict(r._mapping) for r in self.session.execute(stmt)]
+
+    def revisions(
+        self, *, project: str | None = None, metric: str | None = None, period: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Every revision with its note and the reason, actor and time of its import."""
+        stmt = (
+            select(
+                ActualRevision.id,
+                Project.code.label("project"),
+                ActualRevision.period,
+                ActualRevision.metric,
+                ActualRevision.amount,
+                ActualRevision.revision,
+                ActualRevision.note,
+                ActualImport.reason,
+                Actor.name.label("actor"),
+                ActualImport.at,
+                ActualRevision.import_id,
+            )
+            .join(Project, Project.id == ActualRevision.project_id)
+            .join(ActualImport, ActualImport.id == ActualRevision.import_id)
+            .join(Actor, Actor.id == ActualImport.actor_id)
+            .order_by(Project.code, ActualRevision.period, ActualRevision.metric, ActualRevision.revision)
+        )
+        stmt = _filtered(stmt, ActualRevision, project, metric, period)
+        return [dict(r._mapping) for r in self.session.execute(stmt)]
 
 
 def _filtered(stmt: Any, table: Any, project: str | None, metric: str | None, period: int | None) -> Any:

@@ -47,6 +47,7 @@ class TransferRow(NamedTuple):
 
 ENTRY_COLUMNS = ("seq", "run_id", "transfer_id", "share", "book", "through", "prev_hash", "hash")
 PositionKey = tuple[int, str, str, str]  # transfer, share, book, region
+StoredEntry = tuple[tuple[Any, ...], list[tuple[str, int]]]  # ENTRY_COLUMNS, (account, amount)s
 
 
 class Ledger:
@@ -240,6 +241,82 @@ class Ledger:
             [(*key, amount) for key, amount in changed],
         )
 
+    # -- whole-ledger reads (verify, export) ----------------------------------------------
+    def entries(self) -> Iterator[StoredEntry]:
+        """Every entry in chain order, streamed one at a time: its ENTRY_COLUMNS and its postings'
+        (account name, amount) in posting order."""
+        stmt = (
+            select(
+                LedgerEntry.seq,
+                LedgerEntry.run_id,
+                LedgerEntry.transfer_id,
+                LedgerEntry.share,
+                LedgerEntry.book,
+                LedgerEntry.through,
+                LedgerEntry.prev_hash,
+                LedgerEntry.hash,
+                LedgerAccount.name,
+                LedgerPosting.amount,
+            )
+            .outerjoin(LedgerPosting, LedgerPosting.entry_seq == LedgerEntry.seq)
+            .outerjoin(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .order_by(LedgerEntry.seq, LedgerPosting.id)
+        )
+        entry: tuple[Any, ...] | None = None
+        postings: list[tuple[str, int]] = []
+        for row in raw.stream(self.session, stmt):
+            if entry is None or row[0] != entry[0]:
+                if entry is not None:
+                    yield entry, postings
+                entry, postings = row[:8], []
+            if row[8] is not None:
+                postings.append(row[8:])
+        if entry is not None:
+            yield entry, postings
+
+    def stored_balances(self) -> dict[int, tuple[str, int]]:
+        return {
+            i: (n, b)
+            for i, n, b in self.session.execute(
+                select(LedgerAccount.id, LedgerAccount.name, LedgerAccount.balance)
+            )
+        }
+
+    def stored_positions(self) -> Iterator[tuple[int, str, str, int]]:
+        """(transfer, share, region, amount) of every stored position, streamed."""
+        return raw.stream(
+            self.session,
+            select(
+                TransferPosition.transfer_id,
+                TransferPosition.share,
+                TransferPosition.region,
+                TransferPosition.amount,
+            ),
+        )
+
+    def account_list(self) -> list[Any]:
+        """(name, book, region, share, unit) of every account, party and source, by name."""
+        stmt = select(
+            LedgerAccount.name,
+            LedgerAccount.book,
+            LedgerAccount.region,
+            LedgerAccount.share,
+            LedgerAccount.unit,
+        ).order_by(LedgerAccount.name)
+        return list(self.session.execute(stmt))
+
+    def first_through(self) -> int | None:
+        """The earliest month any entry was posted through, or None for an empty ledger."""
+        return self.session.scalar(select(func.min(LedgerEntry.through)))
+
+    def orphan_postings(self) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(LedgerPosting)
+            .where(~LedgerPosting.entry_seq.in_(select(LedgerEntry.seq)))
+        )
+        return int(self.session.scalar(stmt) or 0)
+
 
 def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = None) -> Select[Any]:
     stmt = (
@@ -252,68 +329,3 @@ def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = N
     if project_id is not None:
         stmt = stmt.where(Actual.project_id == project_id)
     return stmt
-
-
-StoredEntry = tuple[tuple[Any, ...], list[tuple[str, int]]]  # ENTRY_COLUMNS, (account, amount)s
-
-
-def entries_with_postings(session: Session) -> Iterator[StoredEntry]:
-    """Every entry in chain order, streamed one at a time: its ENTRY_COLUMNS and its postings'
-    (account name, amount) in posting order."""
-    stmt = (
-        select(
-            LedgerEntry.seq,
-            LedgerEntry.run_id,
-            LedgerEntry.transfer_id,
-            LedgerEntry.share,
-            LedgerEntry.book,
-            LedgerEntry.through,
-            LedgerEntry.prev_hash,
-            LedgerEntry.hash,
-            LedgerAccount.name,
-            LedgerPosting.amount,
-        )
-        .outerjoin(LedgerPosting, LedgerPosting.entry_seq == LedgerEntry.seq)
-        .outerjoin(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-        .order_by(LedgerEntry.seq, LedgerPosting.id)
-    )
-    entry: tuple[Any, ...] | None = None
-    postings: list[tuple[str, int]] = []
-    for row in raw.stream(session, stmt):
-        if entry is None or row[0] != entry[0]:
-            if entry is not None:
-                yield entry, postings
-            entry, postings = row[:8], []
-        if row[8] is not None:
-            postings.append(row[8:])
-    if entry is not None:
-        yield entry, postings
-
-
-def stored_balances(session: Session) -> dict[int, tuple[str, int]]:
-    return {
-        i: (n, b)
-        for i, n, b in session.execute(select(LedgerAccount.id, LedgerAccount.name, LedgerAccount.balance))
-    }
-
-
-def stored_positions(session: Session) -> Iterator[tuple[int, str, str, int]]:
-    """(transfer, share, region, amount) of every stored position, streamed."""
-    return raw.stream(
-        session,
-        select(
-            TransferPosition.transfer_id,
-            TransferPosition.share,
-            TransferPosition.region,
-            TransferPosition.amount,
-        ),
-    )
-
-
-def orphan_postings(session: Session) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(LedgerPosting)
-        .where(~LedgerPosting.entry_seq.in_(select(LedgerEntry.seq)))
-    )
-    return int(session.scalar(stmt) or 0)

@@ -10,15 +10,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pool.store.models import Base
-
-LEDGER_APPEND_ONLY = (
-    "actual_revisions",
-    "settlement_runs",
-    "ledger_entries",
-    "ledger_postings",
-    "period_closes",
-)
+from pool.store.base import Base
 
 
 class ActualImport(Base):

@@ -9,37 +9,21 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# Tables the database itself keeps append-only (triggers refuse UPDATE and DELETE).
-APPEND_ONLY_TABLES = ("audit_log", "ruleset_versions")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from pool.domain.vocab import CAPITAL_SOURCES, KINDS, LEVELS, STAGES
+from pool.domain.workflow import CLAIM_STATES, LISTING_STATES, ROLES
+from pool.store.base import Base, one_of
 
 
 class Region(Base):
     __tablename__ = "regions"
-    __table_args__ = (CheckConstraint(_in("level", ("city", "county")), name="level"),)
+    __table_args__ = (CheckConstraint(one_of("level", LEVELS), name="level"),)
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -56,7 +40,7 @@ class Chain(Base):
 class Actor(Base):
     __tablename__ = "actors"
     __table_args__ = (
-        CheckConstraint(_in("role", ("county", "city", "policy", "auditor")), name="role"),
+        CheckConstraint(one_of("role", ROLES), name="role"),
         CheckConstraint("role != 'county' OR region IS NOT NULL", name="county_has_region"),
     )
 
@@ -75,17 +59,15 @@ class Project(Base):
         UniqueConstraint("lead_investor", "lead_name"),
         CheckConstraint("planned_investment >= 0", name="investment_not_negative"),
         CheckConstraint(
-            _in(
-                "kind", ("manufacturing", "services", "agriculture", "infrastructure", "real_estate", "other")
-            ),
+            one_of("kind", KINDS),
             name="kind",
         ),
         CheckConstraint(
-            _in("capital_source", ("local", "out_of_city", "out_of_province", "foreign")),
+            one_of("capital_source", CAPITAL_SOURCES),
             name="capital_source",
         ),
         CheckConstraint(
-            _in("stage", ("planned", "negotiating", "signed", "started", "operating", "terminated")),
+            one_of("stage", STAGES),
             name="stage",
         ),
     )
@@ -114,7 +96,7 @@ class Project(Base):
 class Listing(Base):
     __tablename__ = "listings"
     __table_args__ = (
-        CheckConstraint(_in("status", ("open", "transferred", "withdrawn", "expired")), name="status"),
+        CheckConstraint(one_of("status", LISTING_STATES), name="status"),
         Index(
             "uq_listings_one_open_per_project",
             "project_id",
@@ -139,7 +121,7 @@ class Listing(Base):
 class Claim(Base):
     __tablename__ = "claims"
     __table_args__ = (
-        CheckConstraint(_in("status", ("pending", "approved", "rejected", "withdrawn")), name="status"),
+        CheckConstraint(one_of("status", CLAIM_STATES), name="status"),
         Index(
             "uq_claims_one_pending_per_claimant",
             "listing_id",
@@ -209,7 +191,3 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(12))
     detail: Mapped[str] = mapped_column(Text)
-
-
-# The actuals and ledger tables live in their own module; importing it registers them here.
-from pool.store import ledger_tables as _ledger_tables  # noqa: E402, F401

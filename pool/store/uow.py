@@ -7,8 +7,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from pool.store.actuals_store import Actuals
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
+from pool.store.ledger_store import Ledger
+from pool.store.locks import lock_ledger
+from pool.store.report_queries import Reports
 from pool.store.repositories import (
     Actors,
     Audit,
@@ -45,6 +49,9 @@ class UnitOfWork:
         self.transfers = Transfers(s)
         self.rulesets = Rulesets(s)
         self.audit = Audit(s)
+        self.ledger = Ledger(s)
+        self.actuals = Actuals(s)
+        self.reports = Reports(s)
         return self
 
     def __exit__(
@@ -56,6 +63,10 @@ class UnitOfWork:
             self.session.close()
         if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
             raise translate(exc) from None
+
+    def lock_ledger(self) -> None:
+        """Hold the ledger lock until the transaction ends (see `pool.store.locks`)."""
+        lock_ledger(self.session)
 
     def flush(self) -> None:
         """Write pending changes now; a unique constraint becomes UniqueViolation."""

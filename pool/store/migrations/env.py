@@ -4,8 +4,9 @@ import os
 
 from alembic import context
 
+from pool.store import ledger_tables, models  # noqa: F401  (their tables join the metadata)
+from pool.store.base import Base
 from pool.store.engine import make_engine, writer
-from pool.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
