@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from pool.bootstrap import Adapters
 from pool.cli import register
 from pool.cli.common import FORMATS, AppContext
 from pool.config import Settings
@@ -64,7 +65,8 @@ def main(ctx: click.Context, db_url: str | None, actor: str | None, fmt: str) ->
       pool --as city-office project list --format json
       pool rules check pool/rules/library/*.yaml
     """
-    ctx.obj = AppContext(Settings.load(db_url, actor), fmt)
+    adapters = ctx.obj if isinstance(ctx.obj, Adapters) else None  # tests plug in a clock
+    ctx.obj = AppContext(Settings.load(db_url, actor), fmt, adapters)
 
 
 register(main)

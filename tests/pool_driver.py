@@ -8,6 +8,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import MetaData, select
 
 from cli import main
+from pool.bootstrap import Adapters
 from pool.store.engine import make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,6 +33,7 @@ class Pool:
         self.url = url
         self.tokens: dict[str, str] = {}
         self.runner = CliRunner()
+        self.adapters = Adapters()  # the clock and database the commands run with
         self.engine = make_engine(url)
         self.meta = MetaData()
 
@@ -41,7 +43,7 @@ class Pool:
         if actor is not None:
             argv += ["--as", actor]
             env["POOL_TOKEN"] = token if token is not None else self.tokens.get(actor)
-        return self.runner.invoke(main, argv + list(args), env=env, catch_exceptions=False)
+        return self.runner.invoke(main, argv + list(args), env=env, catch_exceptions=False, obj=self.adapters)
 
     def ok(self, actor: str | None, *args: str) -> Result:
         result = self.run(actor, *args)

@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 
 from pool.bench.memory import peak_rss_mb
+from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.services import actors, actuals, rulesets, setup
-from pool.services.runtime import build
 from pool.store.models import Project
 
 LIBRARY = Path(__file__).resolve().parents[1] / "rules" / "library"
@@ -55,13 +55,13 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     url = args.db or f"sqlite:///{workdir / 'bench.db'}"
 
-    bootstrap = build(Settings(database_url=url, actor=None, token=None))
-    admin = setup.init(bootstrap, regions="shangluo", admin="bench-city")
-    bootstrap.close()
-    rt = build(Settings(database_url=url, actor="bench-city", token=admin.token))
+    boot = bootstrap(Settings(database_url=url, actor=None, token=None))
+    admin = setup.init(boot, regions="shangluo", admin="bench-city")
+    boot.close()
+    rt = bootstrap(Settings(database_url=url, actor="bench-city", token=admin.token))
     policy = actors.add(rt, name="bench-policy", role="policy", region=None)
     rulesets.publish(
-        build(Settings(database_url=url, actor="bench-policy", token=str(policy["token"]))),
+        bootstrap(Settings(database_url=url, actor="bench-policy", token=str(policy["token"]))),
         str(LIBRARY / "shangluo-default.yaml"),
     )
     with rt.uow(write=True) as uow:

@@ -90,7 +90,7 @@ def run(url: str, token: str, through: str, workdir: Path, say: Callable[[str], 
     ledger_file = workdir / "journal.ledger"
     bean_file = workdir / "journal.beancount"
     rt = city(url, token)
-    rt.require_schema()
+    rt.database.require_schema()
     try:
         expected = pool_balances(rt)
         export_s, _ = timed_export(rt, "beancount", bean_file)

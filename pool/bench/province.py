@@ -30,13 +30,14 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.domain import agreement_values
 from pool.domain.months import format_month, parse_month
 from pool.rules.agreement import resolve_agreement
 from pool.services import actors, actuals, claims, listings, projects, rulesets, setup
 from pool.services.rulesets import in_force
-from pool.services.runtime import Runtime, build
+from pool.services.runtime import Runtime
 
 LIBRARY = Path(__file__).resolve().parents[1] / "rules" / "library"
 COUNTIES = 24
@@ -123,7 +124,7 @@ def _agreement(name: str, rng: random.Random) -> list[str]:
 
 
 def _runtime(url: str, actor: str | None = None, token: str | None = None) -> Runtime:
-    return build(Settings(database_url=url, actor=actor, token=token))
+    return bootstrap(Settings(database_url=url, actor=actor, token=token))
 
 
 def build_province(url: str, workdir: Path, n: int, periods: int) -> Province:

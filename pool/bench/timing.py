@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.domain.months import format_month, parse_month
 from pool.domain.tokens import verify_token
 from pool.services import export, reports, settlement, verify
-from pool.services.runtime import Runtime, build
+from pool.services.runtime import Runtime
 
 T = TypeVar("T")
 ADMIN = "bench-city"
@@ -30,7 +31,7 @@ def timed(fn: Callable[[], T]) -> tuple[float, T]:
 
 
 def city(url: str, token: str) -> Runtime:
-    return build(Settings(database_url=url, actor=ADMIN, token=token))
+    return bootstrap(Settings(database_url=url, actor=ADMIN, token=token))
 
 
 def copy_database(url: str, suffix: str) -> str:
@@ -71,7 +72,7 @@ def drop_copy(url: str) -> None:
 
 def settle_once(url: str, token: str, through: str) -> tuple[float, dict[str, Any]]:
     rt = city(url, token)
-    rt.require_schema()
+    rt.database.require_schema()
     try:
         return timed(lambda: settlement.settle(rt, through))
     finally:
@@ -80,7 +81,7 @@ def settle_once(url: str, token: str, through: str) -> tuple[float, dict[str, An
 
 def settle_monthly(url: str, token: str, first: str, through: str) -> tuple[float, list[dict[str, Any]]]:
     rt = city(url, token)
-    rt.require_schema()
+    rt.database.require_schema()
     results, seconds = [], 0.0
     try:
         for month in range(parse_month(first), parse_month(through) + 1):
@@ -95,7 +96,7 @@ def settle_monthly(url: str, token: str, first: str, through: str) -> tuple[floa
 def read_side(url: str, token: str, year: int, journal: Path) -> dict[str, Any]:
     """Balances, payables, verify and export through their services, each timed."""
     rt = city(url, token)
-    rt.require_schema()
+    rt.database.require_schema()
     try:
         reports.balances(rt)  # the first read warms the connection and the schema check
         auth_s, _ = timed(lambda: verify_token(rt.settings.token or "", _token_hash(rt)))

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from pool.bootstrap import Adapters
 from pool.config import Settings
 from pool.domain.text import spreadsheet_safe
 
@@ -18,9 +19,10 @@ FORMATS = ("table", "json", "csv")
 class AppContext:
     """The resolved global options, shared by every command through click's context."""
 
-    def __init__(self, settings: Settings, fmt: str) -> None:
+    def __init__(self, settings: Settings, fmt: str, adapters: Adapters | None = None) -> None:
         self.settings = settings
         self.format = fmt
+        self.adapters = adapters or Adapters()
 
 
 def app(ctx: click.Context | None = None) -> AppContext:

@@ -142,7 +142,7 @@ def export(journal_format: str, out: Path | None, force: bool) -> None:
       pool --as auditor ledger export --format ledger | hledger -f - balance
     """
     rt = runtime()
-    counts = export_service.export(rt, journal_format, lambda: _sink(out, force, rt.database_files()))
+    counts = export_service.export(rt, journal_format, lambda: _sink(out, force, rt.database.files()))
     if out is not None:
         click.echo(f"Exported {counts['entries']} entries, {counts['postings']} postings to {out}.", err=True)
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import click
 
+from pool import demo as demo_service
 from pool.cli.common import format_option, render_object
 from pool.cli.wiring import fmt, runtime
 from pool.services import backup as backup_service
-from pool.services import demo as demo_service
 from pool.services import setup
 
 

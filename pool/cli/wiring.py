@@ -2,8 +2,9 @@
 
 import click
 
+from pool.bootstrap import bootstrap
 from pool.cli.common import app
-from pool.services.runtime import Runtime, build
+from pool.services.runtime import Runtime
 
 
 def runtime() -> Runtime:
@@ -12,7 +13,7 @@ def runtime() -> Runtime:
     context = app(ctx)
     rt: Runtime | None = getattr(context, "runtime", None)
     if rt is None:
-        rt = build(context.settings)
+        rt = bootstrap(context.settings, context.adapters)
         context.runtime = rt  # type: ignore[attr-defined]
         ctx.find_root().call_on_close(rt.close)
     return rt

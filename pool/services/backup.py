@@ -10,7 +10,6 @@ from typing import Any
 from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.runtime import Runtime
-from pool.store import backup as store
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -18,9 +17,8 @@ from pool.store.uow import UnitOfWork
 def backup(rt: Runtime, dest: Path) -> dict[str, Any]:
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         require_role(actor, "city", doing="back up the database")
-        engine = rt.factory.engine
-        if engine.dialect.name == "postgresql":
-            dump, restore, password = store.pg_dump_command(rt.settings.database_url, dest)
+        if rt.database.backend == "postgresql":
+            dump, restore, password = rt.database.pg_dump_command(dest)
             return {
                 "backend": "postgresql",
                 "file": str(dest),
@@ -28,7 +26,7 @@ def backup(rt: Runtime, dest: Path) -> dict[str, Any]:
                 "restore": restore,
                 "password_hidden": password,
             }
-        copied = store.sqlite_backup(engine, dest)
+        copied = rt.database.backup(dest)
         return {
             "backend": "sqlite",
             "file": str(dest),

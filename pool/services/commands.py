@@ -1,4 +1,4 @@
-"""Running a service: authenticate, do the work in one unit of work, and audit every attempt.
+"""Running a service: prove who acts, do the work in one unit of work, and audit every attempt.
 
 A state-changing command that fails changes nothing (its unit of work rolls back) and is then
 audited in a transaction of its own, so denials and refusals are on record too.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied, PoolError
-from pool.services.auth import authenticate
+from pool.services.auth import acting, authenticate
 from pool.services.runtime import Runtime
 from pool.store.errors import DatabaseUnavailable, Retryable, UniqueViolation
 from pool.store.models import Actor
@@ -64,7 +64,7 @@ def _attempt(
     role: str | None = None
     try:
         with rt.uow(write=True) as uow:
-            actor = authenticate(uow, rt.settings)
+            actor = _actor(rt, uow)
             role = actor.role
             result = body(uow, actor, note)
             uow.flush()
@@ -81,14 +81,14 @@ def _attempt(
         return result
     except Retryable as exc:
         if final:
-            record_failure(rt, rt.settings.actor, role, action, note, exc)
+            record_failure(rt, _claimed(rt), role, action, note, exc)
         raise
     except UniqueViolation as exc:
         error: PoolError = Conflict(f"Another change created the same {exc.key} first; nothing was changed.")
-        record_failure(rt, rt.settings.actor, role, action, note, error)
+        record_failure(rt, _claimed(rt), role, action, note, error)
         raise error from None
     except PoolError as exc:
-        record_failure(rt, rt.settings.actor, role, action, note, exc)
+        record_failure(rt, _claimed(rt), role, action, note, exc)
         raise
 
 
@@ -117,5 +117,17 @@ def record_failure(
 def read(rt: Runtime, body: Callable[[UnitOfWork, Actor], T]) -> T:
     """Run `body` as the authenticated actor in a read-only unit of work."""
     with rt.uow() as uow:
-        actor = authenticate(uow, rt.settings)
-        return body(uow, actor)
+        return body(uow, _actor(rt, uow))
+
+
+def _claimed(rt: Runtime) -> str | None:
+    """The actor an attempt is made as, proven or not, for its audit row."""
+    return rt.principal.name if rt.principal is not None else rt.settings.actor
+
+
+def _actor(rt: Runtime, uow: UnitOfWork) -> Actor:
+    """Who acts: the runtime's principal as stored now, or the actor its settings name, proven
+    by the token."""
+    if rt.principal is not None:
+        return acting(uow, rt.principal)
+    return authenticate(uow, rt.settings.actor, rt.settings.token)

@@ -8,7 +8,6 @@ from pool.services.actors import check_actor_name
 from pool.services.commands import Note, record_failure
 from pool.services.presets import Preset, load_preset
 from pool.services.runtime import Runtime
-from pool.store import migrate
 from pool.store.models import Actor, Chain, Region
 from pool.store.uow import UnitOfWork
 
@@ -28,7 +27,7 @@ def init(rt: Runtime, *, regions: str, admin: str) -> NewActor:
     """Create or upgrade the schema, load the regions and chains, and create the first city actor."""
     check_actor_name(admin)
     preset = load_preset(regions)
-    migrate.upgrade(rt.factory.engine)
+    rt.database.upgrade()
     token = new_token()
     with rt.uow(write=True) as uow:
         initialised = uow.actors.count() > 0
@@ -69,12 +68,11 @@ def _load(uow: UnitOfWork, rt: Runtime, preset: Preset, admin: str, token: str) 
 
 def upgrade(rt: Runtime) -> tuple[str | None, str | None]:
     """Upgrade to the latest revision; returns (before, after)."""
-    engine = rt.factory.engine
-    before = migrate.current(engine)
-    migrate.upgrade(engine)
-    return before, migrate.current(engine)
+    before = rt.database.revision()
+    rt.database.upgrade()
+    return before, rt.database.revision()
 
 
 def current(rt: Runtime) -> tuple[str | None, str | None]:
     """(the database's revision, the latest revision this version of pool knows)."""
-    return migrate.current(rt.factory.engine), migrate.head()
+    return rt.database.revision(), rt.database.head()

@@ -9,7 +9,6 @@ from pool.ledger.verify import Report, check_balances, check_chain, check_checkp
 from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.runtime import Runtime
-from pool.store.engine import shown_url
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -51,9 +50,7 @@ def checkpoint(rt: Runtime) -> Checkpoint:
             raise InvalidInput(
                 f"The ledger does not verify{where}, so no checkpoint was taken; run `pool ledger verify`."
             )
-        return Checkpoint(
-            report.entries, report.head, rt.now().isoformat() + "Z", shown_url(rt.settings.database_url)
-        )
+        return Checkpoint(report.entries, report.head, rt.now().isoformat() + "Z", rt.database.shown_url())
 
     return commands.read(rt, body)
 

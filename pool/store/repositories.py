@@ -60,6 +60,9 @@ class Regions(_Repository):
 
 
 class Actors(_Repository):
+    def get(self, actor_id: int) -> Actor | None:
+        return self.session.get(Actor, actor_id)
+
     def by_name(self, name: str) -> Actor | None:
         return self.session.scalars(select(Actor).where(Actor.name == name)).first()
 

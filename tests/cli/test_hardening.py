@@ -10,7 +10,7 @@ import pytest
 from ledger_support import LEDGER_TABLES, actual_rows, fresh_pool, import_actuals
 from pool_driver import Pool
 
-from pool.services import runtime
+from pool.bootstrap import Adapters
 
 
 @pytest.fixture
@@ -25,8 +25,8 @@ def ledger_rows(pool: Pool) -> dict[str, list[dict[str, Any]]]:
     return {t: pool.rows(t) for t in LEDGER_TABLES}
 
 
-def at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
-    monkeypatch.setattr(runtime, "clock", lambda: when)
+def at(pool: Pool, when: datetime) -> None:
+    pool.adapters = Adapters(clock=lambda: when)
 
 
 # D1, D25: a month after the current one would become the last settled period (or the month a
@@ -37,7 +37,7 @@ def test_settle_close_and_approve_refuse_a_month_after_the_current_one(
     pool: Pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import_actuals(pool, tmp_path / "a.csv", actual_rows(["2024-08", "2024-09"]))
-    at(monkeypatch, datetime(2024, 9, 15, 8, 0))
+    at(pool, datetime(2024, 9, 15, 8, 0))
     before = ledger_rows(pool)
     for args, what in (
         (("settle", "2205-08"), "the month to settle"),
@@ -75,7 +75,7 @@ def test_settle_close_and_approve_refuse_a_month_after_the_current_one(
     # The current month itself is allowed; the month is the offices' (UTC+8): at 17:00 UTC on
     # 30 September it is already October in Shanghai.
     assert pool.json("city-office", "settle", "2024-09")["period"] == "2024-09"
-    at(monkeypatch, datetime(2024, 9, 30, 17, 0))
+    at(pool, datetime(2024, 9, 30, 17, 0))
     assert pool.json("city-office", "settle", "2024-10")["period"] == "2024-10"
     pool.ok("city-office", "period", "close", "2024-10")
 

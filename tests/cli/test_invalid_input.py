@@ -9,7 +9,7 @@ import pytest
 from pool_driver import Pool
 from test_permissions import template  # noqa: F401  (the seeded pool fixture)
 
-from pool.services import runtime
+from pool.bootstrap import Adapters, utc_now
 
 ADD = [
     "project",
@@ -355,9 +355,9 @@ def _file(tmp_path: Path, arg: str) -> str:
     return arg
 
 
-def test_expired_listing_cannot_be_claimed_or_approved(pool: Pool, monkeypatch: pytest.MonkeyPatch) -> None:
-    later = runtime.utc_now() + timedelta(days=31)
-    monkeypatch.setattr(runtime, "clock", lambda: later)
+def test_expired_listing_cannot_be_claimed_or_approved(pool: Pool) -> None:
+    later = utc_now() + timedelta(days=31)
+    pool.adapters = Adapters(clock=lambda: later)
     before = pool.snapshot()
     claim = pool.run("danfeng-bureau", "claim", "submit", "1")
     assert claim.exit_code == 4 and "Listing 1 is expired, not open" in claim.stderr

@@ -10,10 +10,10 @@ import pytest
 from conftest import BACKENDS
 from pool_driver import Pool
 from reports_support import BALANCES, balance_map, fen, settled_pool
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 
-from pool.services import runtime
-from pool.store.engine import make_engine
+from pool.bootstrap import Adapters
+from pool.store.database import Database
 
 READERS = ("zhashui-bureau", "policy-desk", "audit-bureau", "city-office")
 
@@ -63,19 +63,21 @@ def test_balance_table_and_csv(pool: Pool) -> None:
     assert rows == BALANCES
 
 
-def test_balances_never_read_postings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_balances_never_read_postings(db_url: str) -> None:
     """Balances read the running balances of the accounts, whatever the ledger's size."""
     pool = settled_pool(db_url)
     seen: list[str] = []
 
-    def spying(url: str, **kwargs: object) -> Engine:
-        made = make_engine(url, **kwargs)
+    def spying(url: str) -> Database:
+        database = Database(url)
         event.listen(
-            made, "before_cursor_execute", lambda conn, cursor, statement, *args: seen.append(statement)
+            database.engine,
+            "before_cursor_execute",
+            lambda conn, cursor, statement, *args: seen.append(statement),
         )
-        return made
+        return database
 
-    monkeypatch.setattr(runtime, "make_engine", spying)
+    pool.adapters = Adapters(database=spying)
     try:
         assert pool.json("zhashui-bureau", "report", "balances") == BALANCES
     finally:

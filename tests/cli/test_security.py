@@ -351,13 +351,13 @@ def test_unparseable_url_with_a_password_is_masked() -> None:
 
 
 def test_no_pool_message_masks_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pool.services import runtime as runtime_module
+    from pool.bootstrap import bootstrap
     from pool.store import migrate
 
     monkeypatch.setattr(migrate, "current", lambda engine: None)
-    rt = runtime_module.build(Settings(f"postgresql+psycopg://pool:{SECRET}@127.0.0.1:1/p", None, None))
+    rt = bootstrap(Settings(f"postgresql+psycopg://pool:{SECRET}@127.0.0.1:1/p", None, None))
     with pytest.raises(Exception) as raised:
-        rt.require_schema()
+        rt.database.require_schema()
     assert "holds no pool" in str(raised.value) and SECRET not in str(raised.value)
     assert "pool:***@127.0.0.1" in str(raised.value)
 

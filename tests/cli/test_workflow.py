@@ -242,16 +242,16 @@ def test_tables_show_chinese_names_and_csv_works(db_url: str) -> None:
     pool.close()
 
 
-def test_listing_window_expires(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_listing_window_expires(db_url: str) -> None:
     from datetime import timedelta
 
     from pool_driver import seeded
 
-    from pool.services import runtime
+    from pool.bootstrap import Adapters, utc_now
 
     pool = seeded(db_url)
-    later = runtime.utc_now() + timedelta(days=31)
-    monkeypatch.setattr(runtime, "clock", lambda: later)
+    later = utc_now() + timedelta(days=31)
+    pool.adapters = Adapters(clock=lambda: later)
     assert pool.json("city-office", "listing", "show", "1")["status"] == "expired"
     assert pool.json("city-office", "listing", "list", "--status", "expired")[0]["id"] == 1
     assert pool.json("city-office", "listing", "list", "--status", "open") == []

@@ -11,10 +11,10 @@ from conftest import BACKENDS
 from pool_driver import Pool
 from sqlalchemy import text
 
+from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.domain.errors import InvalidInput
 from pool.services import actuals
-from pool.services.runtime import build
 from pool.store.actuals_store import BATCH
 from pool.store.engine import make_engine
 from pool.store.locks import LEDGER_LOCK
@@ -68,7 +68,7 @@ def _file(tmp_path: Path, rows: int, tail: str = "") -> str:
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 def test_files_larger_than_a_batch(pool: Pool, tmp_path: Path) -> None:
     rows = BATCH * 2 + 17
-    rt = build(Settings(database_url=pool.url, actor="city-office", token=pool.tokens["city-office"]))
+    rt = bootstrap(Settings(database_url=pool.url, actor="city-office", token=pool.tokens["city-office"]))
     try:
         seen: list[int] = []
         result = actuals.import_file(rt, _file(tmp_path, rows), progress=seen.append)
@@ -105,7 +105,7 @@ def test_an_import_waits_for_the_ledger_lock(pool: Pool, tmp_path: Path) -> None
     Path(path).write_text(HEADER + "ZS-001,2024-01,tax_local,1\n", encoding="utf-8")
     holder = make_engine(pool.url)
     done: list[float] = []
-    rt = build(Settings(database_url=pool.url, actor="city-office", token=pool.tokens["city-office"]))
+    rt = bootstrap(Settings(database_url=pool.url, actor="city-office", token=pool.tokens["city-office"]))
     try:
         with holder.connect() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEDGER_LOCK})

@@ -21,10 +21,10 @@ from pool_driver import Pool
 from reports_support import BALANCES, balance_map, fen, settled_pool
 
 from pool.bench import peers
+from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.ledger import journal
 from pool.services import export as export_service
-from pool.services.runtime import build
 
 Key = tuple[str, str, str, str]  # book, region, share, unit
 
@@ -187,7 +187,7 @@ def test_export_streams_one_transaction_at_a_time(db_url: str) -> None:
     def sink() -> Iterator[export_service.Write]:
         yield writes.append
 
-    rt = build(Settings(database_url=db_url, actor="audit-bureau", token=pool.tokens["audit-bureau"]))
+    rt = bootstrap(Settings(database_url=db_url, actor="audit-bureau", token=pool.tokens["audit-bureau"]))
     try:
         counts = export_service.export(rt, "beancount", sink)
     finally:

@@ -10,6 +10,7 @@ import pytest
 from conftest import BACKENDS
 from pool_driver import FIXTURES, Pool
 
+from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.domain.errors import PoolError
 from pool.services import claims, listings, projects
@@ -55,7 +56,7 @@ def pool(db_url: str) -> Pool:
 
 
 def runtimes(pool: Pool, *actors: str) -> list[Runtime]:
-    return [Runtime(Settings(pool.url, a, pool.tokens[a])) for a in actors]
+    return [bootstrap(Settings(pool.url, a, pool.tokens[a])) for a in actors]
 
 
 def close(rts: list[Runtime]) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from pool_driver import Pool
 
+from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.domain.errors import Conflict
 from pool.services import commands
@@ -16,7 +17,7 @@ from pool.store.errors import Retryable
 def runtime(tmp_path: Path) -> Runtime:
     pool = Pool(f"sqlite:///{tmp_path / 'pool.db'}")
     pool.init()
-    rt = Runtime(Settings(pool.url, "city-office", pool.tokens["city-office"]))
+    rt = bootstrap(Settings(pool.url, "city-office", pool.tokens["city-office"]))
     yield rt
     rt.close()
     pool.engine.dispose()

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from pool.bootstrap import Adapters, bootstrap
 from pool.config import Settings
 from pool.domain.accounts import SOURCE
 from pool.services import verify as verify_service
@@ -56,8 +57,8 @@ class Counter:
         return f"{title}: " + ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
 
 
-def runtime(url: str, actor: str, token: str) -> Runtime:
-    return Runtime(Settings(url, actor, token))
+def runtime(url: str, actor: str, token: str, adapters: Adapters | None = None) -> Runtime:
+    return bootstrap(Settings(url, actor, token), adapters)
 
 
 def snapshot(engine: Engine, tables: tuple[str, ...] = STATE_TABLES) -> dict[str, list[tuple]]:

@@ -284,8 +284,8 @@ JUNK = textwrap.dedent("""
     from pool.config import Settings
     from pool.domain.errors import InvalidInput
     from pool.services import actuals
-    from pool.services.runtime import Runtime
-    rt = Runtime(Settings({url!r}, "city-office", {token!r}))
+    from pool.bootstrap import bootstrap
+    rt = bootstrap(Settings({url!r}, "city-office", {token!r}))
     began = time.monotonic()
     try:
         actuals.import_file(rt, {path!r})

@@ -313,10 +313,10 @@ SETTLE_THEN_DIE = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     from pool.config import Settings
     from pool.services import settlement
-    from pool.services.runtime import Runtime
-    rt = Runtime(Settings({url!r}, "city-office", {token!r}))
+    from pool.bootstrap import bootstrap
+    rt = bootstrap(Settings({url!r}, "city-office", {token!r}))
     # Make the WAL hold the commit: no automatic checkpoint, and the connection is never closed.
-    rt.factory.engine.connect().exec_driver_sql("PRAGMA wal_autocheckpoint=0").close()
+    rt.database.engine.connect().exec_driver_sql("PRAGMA wal_autocheckpoint=0").close()
     result = settlement.settle(rt, {period!r})
     print(result["run"], result["entries"], flush=True)
     os.kill(os.getpid(), signal.SIGKILL)

@@ -46,11 +46,11 @@ from support import (
     snapshot,
 )
 
+from pool.bootstrap import Adapters
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied, PoolError
 from pool.domain.months import format_month
 from pool.domain.names import lead_key
 from pool.services import actuals, claims, listings, periods, projects, settlement
-from pool.services import runtime as runtime_module
 from pool.services.projects import NewProject
 
 COUNTIES = ("zhashui", "shangzhou", "danfeng", "luonan")
@@ -138,10 +138,9 @@ class PoolMachine(RuleBasedStateMachine):
             _Run.backend, self.home / "pool", _Run.sqlite_template, _Run.pg_schemas
         )
         self.engine = self.pool.engine
-        self.rts = {a: runtime(self.pool.url, a, self.pool.tokens[a]) for a in ACTORS}
         self.now = START
-        self._old_clock = runtime_module.clock
-        runtime_module.clock = lambda: self.now
+        clock = Adapters(clock=lambda: self.now)
+        self.rts = {a: runtime(self.pool.url, a, self.pool.tokens[a], clock) for a in ACTORS}
         self.files = itertools.count()
         self.codes = itertools.count()
         self.targets: dict[Any, int] = {}
@@ -151,7 +150,6 @@ class PoolMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         if not hasattr(self, "pool"):
             return
-        runtime_module.clock = self._old_clock
         for rt in self.rts.values():
             rt.close()
         self.pool.close()

@@ -6,9 +6,11 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+from pool.bootstrap import bootstrap
 from pool.config import Settings
+from pool.demo import year
 from pool.domain.errors import InvalidInput, PoolError
-from pool.services import actors, claims, demo_year, listings, projects, rulesets, setup
+from pool.services import actors, claims, listings, projects, rulesets, setup
 from pool.services.projects import NewProject
 from pool.services.runtime import Runtime
 
@@ -93,7 +95,7 @@ class Day:
         return self.runtimes[name]
 
     def enrol(self, name: str, token: str) -> None:
-        self.runtimes[name] = Runtime(Settings(self.url, name, token))
+        self.runtimes[name] = bootstrap(Settings(self.url, name, token))
 
     def say(self, line: str) -> None:
         self.lines.append(line)
@@ -112,7 +114,7 @@ def run(directory: str | None) -> list[str]:
         raise InvalidInput(
             f"{path} already exists; the demo needs a fresh file, so choose another --dir or remove it."
         )
-    taken = [name for name in demo_year.files() if (folder / name).exists()]
+    taken = [name for name in year.files() if (folder / name).exists()]
     if taken:
         raise InvalidInput(
             f"{folder} already holds {', '.join(taken)}; the demo never overwrites "
@@ -131,7 +133,7 @@ def run(directory: str | None) -> list[str]:
 
 
 def _story(day: Day, folder: Path) -> None:
-    boot = Runtime(Settings(day.url, None, None))
+    boot = bootstrap(Settings(day.url, None, None))
     admin = setup.init(boot, regions="shangluo", admin="city-office")
     boot.close()
     day.enrol("city-office", admin.token)
@@ -149,7 +151,7 @@ def _story(day: Day, folder: Path) -> None:
     _register(day)
     _pool(day)
     _second_move(day)
-    demo_year.settle_a_year(day, folder)
+    year.settle_a_year(day, folder)
 
 
 def _publish(day: Day) -> None:
