@@ -1,26 +1,15 @@
-"""Shared fixtures: databases built by `alembic upgrade head` on SQLite and, when
-POOL_TEST_POSTGRES_URL is set, PostgreSQL; a CLI driver that also reads the stored rows."""
+"""Shared fixtures: databases built by the migration history on SQLite and, when
+POOL_TEST_POSTGRES_URL is set, PostgreSQL. Helpers live in the `support` package."""
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from support.databases import PG_ENV, PostgresSchemas, in_ci, upgraded
 
 from pool.domain import tokens
-from pool.store import migrate
-from pool.store.engine import make_engine
-
-PG_ENV = "POOL_TEST_POSTGRES_URL"
-
-
-def in_ci() -> bool:
-    """CI=true (or 1, yes): what a laptop may skip, CI must run."""
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -47,27 +36,6 @@ def _cheap_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tokens, "_N", 2**8)
 
 
-class PostgresSchemas:
-    """A fresh schema per test in the CI database, found through the connection's search_path."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base = make_url(base_url)
-        if self.base.drivername == "postgresql":
-            self.base = self.base.set(drivername="postgresql+psycopg")
-        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
-
-    def create(self) -> tuple[str, str]:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        url = self.base.update_query_dict({"options": f"-csearch_path={schema}"})
-        return schema, url.render_as_string(hide_password=False)
-
-    def drop(self, schema: str) -> None:
-        with self.admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-
-
 @pytest.fixture(scope="session")
 def pg_schemas() -> Iterator[PostgresSchemas | None]:
     url = os.environ.get(PG_ENV)
@@ -77,13 +45,6 @@ def pg_schemas() -> Iterator[PostgresSchemas | None]:
     schemas = PostgresSchemas(url)
     yield schemas
     schemas.admin.dispose()
-
-
-def upgraded(url: str) -> str:
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +89,3 @@ def db_url(
         yield upgraded(url)
     finally:
         pg_schemas.drop(schema)
-
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from pool_driver import STATE_TABLES, Pool
+from support.databases import BACKENDS
+from support.driver import STATE_TABLES, Pool
 
 LIBRARY = Path(__file__).resolve().parents[2] / "pool" / "rules" / "library"
 ACTUALS_TABLES = ("actuals", "actual_revisions", "actual_imports", "period_closes")

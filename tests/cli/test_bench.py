@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import in_ci
+from support.databases import in_ci
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = (

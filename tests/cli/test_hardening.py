@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_support import LEDGER_TABLES, actual_rows, fresh_pool, import_actuals
-from pool_driver import Pool
+from support.driver import Pool
+from support.ledger import LEDGER_TABLES, actual_rows, fresh_pool, import_actuals
 
 from pool.bootstrap import Adapters
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pool_driver import Pool
+from support.driver import Pool
 from test_permissions import template  # noqa: F401  (the seeded pool fixture)
 
 from pool.bootstrap import Adapters, utc_now
@@ -340,7 +340,7 @@ def test_invalid_input_changes_nothing(
 
 
 def _file(tmp_path: Path, arg: str) -> str:
-    from pool_driver import FIXTURES
+    from support.driver import FIXTURES
 
     if arg == "CHANGED":
         path = tmp_path / "changed.yaml"

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pool_driver import Pool, seeded
+from support.driver import Pool, seeded
 
 from pool.store.engine import make_engine
 

@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
-from conftest import BACKENDS
-from pool_driver import Pool
-from reports_support import BALANCES, balance_map, fen, settled_pool
 from sqlalchemy import event
+from support.databases import BACKENDS
+from support.driver import Pool
+from support.reports import BALANCES, balance_map, fen, settled_pool
 
 from pool.bootstrap import Adapters
 from pool.store.database import Database

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ledger_support
 import pytest
+import support.ledger
 from click.testing import Result
-from conftest import BACKENDS
-from ledger_support import MONTHS, actual_rows, fresh_pool, ledger_pool, write_csv
-from pool_driver import Pool, seeded
 from sqlalchemy import MetaData, select
+from support.databases import BACKENDS
+from support.driver import Pool, seeded
+from support.ledger import MONTHS, actual_rows, fresh_pool, import_actuals, ledger_pool, write_csv
 
 from cli import main
 from pool.cli.common import csv_cell
@@ -117,9 +117,9 @@ def test_tokens_are_shown_once_and_stored_nowhere(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     RecordingPool.outputs = []
-    monkeypatch.setattr(ledger_support, "Pool", RecordingPool)
+    monkeypatch.setattr(support.ledger, "Pool", RecordingPool)
     pool = ledger_pool(db_url)  # init, actors of every role, rulesets, four moves and a chain
-    ledger_support.import_actuals(pool, tmp_path / "q3.csv", actual_rows(MONTHS[:3]))
+    import_actuals(pool, tmp_path / "q3.csv", actual_rows(MONTHS[:3]))
     pool.ok("city-office", "settle", "2024-09")
     pool.ok("audit-bureau", "ledger", "verify")
     pool.ok("audit-bureau", "ledger", "export", "--format", "csv")
@@ -304,7 +304,7 @@ def test_csv_outputs_neutralise_formula_cells(pool: Pool, tmp_path: Path) -> Non
 def test_ledger_export_csv_keeps_negative_amounts_as_numbers(tmp_path: Path, sqlite_template: Path) -> None:
     pool, drop = fresh_pool("sqlite", tmp_path / "db", sqlite_template, None)
     try:
-        ledger_support.import_actuals(pool, tmp_path / "q3.csv", actual_rows(MONTHS[:3]))
+        import_actuals(pool, tmp_path / "q3.csv", actual_rows(MONTHS[:3]))
         pool.ok("city-office", "settle", "2024-09")
         rows = _csv(pool.ok("audit-bureau", "ledger", "export", "--format", "csv"))
         negatives = [r["amount"] for r in rows if r["amount"].startswith("-")]

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from ledger_support import (
+from support.databases import BACKENDS
+from support.driver import Pool
+from support.ledger import (
     LIBRARY,
     MONTHS,
     RESTATED,
@@ -29,7 +30,6 @@ from ledger_support import (
     settled_history,
     write_csv,
 )
-from pool_driver import Pool
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 

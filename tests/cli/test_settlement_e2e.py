@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from ledger_support import LIBRARY, assert_verified, counts, move, new_database, write_csv
-from pool_driver import Pool
+from support.databases import BACKENDS
+from support.driver import Pool
+from support.ledger import LIBRARY, assert_verified, counts, move, new_database, write_csv
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 

@@ -4,8 +4,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from conftest import BACKENDS
-from pool_driver import FIXTURES, Pool
+from support.databases import BACKENDS
+from support.driver import FIXTURES, Pool
 
 
 @pytest.fixture
@@ -228,7 +228,7 @@ def test_whole_workflow(pool: Pool) -> None:
 
 
 def test_tables_show_chinese_names_and_csv_works(db_url: str) -> None:
-    from pool_driver import seeded
+    from support.driver import seeded
 
     pool = seeded(db_url)
     table = pool.ok("city-office", "project", "list").stdout
@@ -245,7 +245,7 @@ def test_tables_show_chinese_names_and_csv_works(db_url: str) -> None:
 def test_listing_window_expires(db_url: str) -> None:
     from datetime import timedelta
 
-    from pool_driver import seeded
+    from support.driver import seeded
 
     from pool.bootstrap import Adapters, utc_now
 

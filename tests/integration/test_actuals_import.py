@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS
-from pool_driver import Pool
 from sqlalchemy import text
+from support.databases import BACKENDS
+from support.driver import Pool
 
 from pool.bootstrap import bootstrap
 from pool.config import Settings

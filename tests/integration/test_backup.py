@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_support import (
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from support.driver import Pool
+from support.ledger import (
     MONTHS,
     ROOT,
     actual_rows,
@@ -22,9 +25,6 @@ from ledger_support import (
     pool_command,
     write_csv,
 )
-from pool_driver import Pool
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from pool.domain import tokens
 from pool.store import migrate

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from ledger_support import (
+from sqlalchemy import create_engine, text
+from support.databases import BACKENDS
+from support.driver import Pool
+from support.ledger import (
     APPEND_ONLY,
     MONTHS,
     actual_rows,
@@ -18,8 +20,6 @@ from ledger_support import (
     fresh_pool,
     import_actuals,
 )
-from pool_driver import Pool
-from sqlalchemy import create_engine, text
 
 from pool.domain import tokens
 from pool.domain.months import format_month

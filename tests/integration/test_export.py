@@ -16,9 +16,9 @@ import pytest
 from beancount import loader
 from beancount.core import account as bean_account
 from beancount.core import data
-from conftest import BACKENDS, in_ci
-from pool_driver import Pool
-from reports_support import BALANCES, balance_map, fen, settled_pool
+from support.databases import BACKENDS, in_ci
+from support.driver import Pool
+from support.reports import BALANCES, balance_map, fen, settled_pool
 
 from pool.bench import peers
 from pool.bootstrap import bootstrap

@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from ledger_support import (
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+from support.databases import BACKENDS
+from support.driver import Pool
+from support.ledger import (
     APPEND_ONLY,
     LEDGER_TABLES,
     assert_verified,
@@ -28,9 +31,6 @@ from ledger_support import (
     ledger_state,
     settled_history,
 )
-from pool_driver import Pool
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import DBAPIError
 
 from pool.domain import tokens
 from pool.domain.months import format_month

@@ -6,9 +6,9 @@ from datetime import datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import BACKENDS
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
+from support.databases import BACKENDS
 
 from pool.store import migrate
 from pool.store.engine import make_engine

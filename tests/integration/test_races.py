@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from pool_driver import FIXTURES, Pool
+from support.databases import BACKENDS
+from support.driver import FIXTURES, Pool
 
 from pool.bootstrap import bootstrap
 from pool.config import Settings

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from pool_driver import Pool
+from support.driver import Pool
 
 from pool.bootstrap import bootstrap
 from pool.config import Settings

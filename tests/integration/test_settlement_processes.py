@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from ledger_support import (
+from sqlalchemy import text
+from support.databases import BACKENDS
+from support.driver import Pool
+from support.ledger import (
     MONTHS,
     actual_rows,
     assert_verified,
@@ -25,8 +27,6 @@ from ledger_support import (
     ledger_state,
     start,
 )
-from pool_driver import Pool
-from sqlalchemy import text
 
 from pool.store.locks import LEDGER_LOCK
 

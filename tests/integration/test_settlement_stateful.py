@@ -28,10 +28,10 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from ledger_support import LEDGER_TABLES, METRICS, PROJECTS, fresh_pool, month_int, write_csv
-from oracle import Snapshot, stored_actuals, targets_from_scratch
-from pool_driver import Pool
 from sqlalchemy import text
+from support.driver import Pool
+from support.ledger import LEDGER_TABLES, METRICS, PROJECTS, fresh_pool, month_int, write_csv
+from support.oracle import Snapshot, stored_actuals, targets_from_scratch
 
 from pool.domain.accounts import SOURCE
 from pool.domain.months import format_month

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from strategies import (
+from support.strategies import (
     BASE,
     Opts,
     Scenario,

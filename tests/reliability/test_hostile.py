@@ -17,9 +17,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_support import LIBRARY, ROOT, fresh_pool
 from openpyxl import Workbook
-from support import runtime, snapshot
+from support.ledger import LIBRARY, ROOT, fresh_pool
+from support.reliability import runtime, snapshot
 
 from pool.domain.errors import InvalidInput
 from pool.rules.loader import load_ruleset_text

@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from ledger_support import (
+from sqlalchemy import text
+from support.databases import BACKENDS
+from support.driver import Pool
+from support.ledger import (
     MONTHS,
     ROOT,
     bulk_rows,
@@ -38,10 +40,8 @@ from ledger_support import (
     start,
     write_csv,
 )
-from oracle import targets_from_scratch
-from pool_driver import Pool
-from sqlalchemy import text
-from support import (
+from support.oracle import targets_from_scratch
+from support.reliability import (
     Counter,
     check_balances,
     check_chains,

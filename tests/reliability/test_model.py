@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -34,10 +33,11 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from ledger_support import fresh_pool, month_int
-from oracle import targets_from_scratch
 from sqlalchemy import text
-from support import (
+from support.databases import BACKENDS
+from support.ledger import fresh_pool, month_int
+from support.oracle import targets_from_scratch
+from support.reliability import (
     Counter,
     audit_rows,
     check_all,

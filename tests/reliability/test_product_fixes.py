@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKENDS
-from ledger_support import fresh_pool, move
-from support import check_listings_and_claims, runtime
+from support.databases import BACKENDS
+from support.ledger import fresh_pool, move
+from support.reliability import check_listings_and_claims, runtime
 
 from pool.domain.errors import PoolError
 from pool.services import claims

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_support import ROOT, fresh_pool
-from oracle import targets_from_scratch
-from support import audit_count, check_all, last_settled, runtime
+from support.ledger import ROOT, fresh_pool
+from support.oracle import targets_from_scratch
+from support.reliability import audit_count, check_all, last_settled, runtime
 
 from pool.domain.months import format_month
 

@@ -15,11 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pool_driver import Pool
-
 from pool.domain.money import format_amount
+from support.driver import Pool
 
-LIBRARY = Path(__file__).resolve().parent.parent / "pool" / "rules" / "library"
+LIBRARY = Path(__file__).resolve().parents[2] / "pool" / "rules" / "library"
 
 # project -> [(period, metric, amount in fen)]
 ACTUALS = {

@@ -11,7 +11,7 @@ from cli import main
 from pool.bootstrap import Adapters
 from pool.store.engine import make_engine
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # Tables whose rows a failed command must leave untouched (the audit log records the attempt).
 STATE_TABLES = (

@@ -12,10 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pool_driver import Pool
 from sqlalchemy import func, select, text
 
-ROOT = Path(__file__).resolve().parent.parent
+from support.driver import Pool
+
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "pool" / "rules" / "library"
 
 # Tables a command that is refused, or that only reads, must leave exactly as they were.
@@ -376,7 +377,7 @@ def fresh_pool(backend: str, directory: Path, sqlite_template: Path, pg_schemas:
         return pool, lambda: None
     base, admin = _pg_admin()
     if _Built.postgres is None:
-        from conftest import upgraded
+        from support.databases import upgraded
 
         name = f"pool_ledger_tpl_{uuid.uuid4().hex[:10]}"
         with admin.connect() as conn:
@@ -410,7 +411,7 @@ def new_database(backend: str, directory: Path, sqlite_template: Path, pg_schema
         path = directory / "pool.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}", lambda: None
-    from conftest import upgraded
+    from support.databases import upgraded
 
     assert pg_schemas is not None
     schema, url = pg_schemas.create()
