@@ -215,20 +215,20 @@ def _pool(day: Day) -> None:
         f"洛南县 lists LN-2024-001 (listing {ln['id']}, needs 12000 tce)."
     )
     first = claims.submit(
-        day.as_("shangzhou-bureau"), int(zs["id"]), note_text="商州区电子信息产业园有现成标准化厂房"
+        day.as_("shangzhou-bureau"), _id(zs), note_text="商州区电子信息产业园有现成标准化厂房"
     )
-    second = claims.submit(day.as_("danfeng-bureau"), int(zs["id"]), note_text="丹凤县可提供150亩工业用地")
-    third = claims.submit(day.as_("shanyang-bureau"), int(ln["id"]), note_text="山阳县有能耗余量")
+    second = claims.submit(day.as_("danfeng-bureau"), _id(zs), note_text="丹凤县可提供150亩工业用地")
+    third = claims.submit(day.as_("shanyang-bureau"), _id(ln), note_text="山阳县有能耗余量")
     day.say(
         f"商州区 (claim {first['id']}) and 丹凤县 (claim {second['id']}) compete for "
         f"listing {zs['id']}; 山阳县 claims listing {ln['id']} (claim {third['id']})."
     )
     try:
-        claims.approve(day.as_("danfeng-bureau"), int(second["id"]), effective="2024-08", agreement=[])
+        claims.approve(day.as_("danfeng-bureau"), _id(second), effective="2024-08", agreement=[])
     except PoolError as exc:
         day.say(f"丹凤县 tries to approve its own claim: denied — {exc}")
     transfer = claims.approve(
-        day.as_("city-office"), int(first["id"]), effective="2024-08", agreement=["origin_tax_share=40%"]
+        day.as_("city-office"), _id(first), effective="2024-08", agreement=["origin_tax_share=40%"]
     )
     day.say(
         f"The city approves claim {first['id']}: transfer {transfer['id']} moves "
@@ -237,22 +237,27 @@ def _pool(day: Day) -> None:
         f"{transfer['version']}, agreement {transfer['agreement']}; claim {second['id']} "
         "is rejected with it."
     )
-    claims.reject(
-        day.as_("city-office"), int(third["id"]), reason="山阳县能耗余量不足以承接该项目,建议继续对接"
-    )
+    claims.reject(day.as_("city-office"), _id(third), reason="山阳县能耗余量不足以承接该项目,建议继续对接")
     day.say(f"The city rejects claim {third['id']}; listing {ln['id']} stays open for others.")
 
 
 def _second_move(day: Day) -> None:
     ln_listing = next(row for row in listings.list_listings(day.as_("city-office"), status="open"))
     claim = claims.submit(
-        day.as_("danfeng-bureau"), int(ln_listing["id"]), note_text="丹凤县循环经济园区有能耗指标"
+        day.as_("danfeng-bureau"), _id(ln_listing), note_text="丹凤县循环经济园区有能耗指标"
     )
     transfer = claims.approve(
-        day.as_("city-office"), int(claim["id"]), effective="2024-11", agreement=["origin_tax_share=50%"]
+        day.as_("city-office"), _id(claim), effective="2024-11", agreement=["origin_tax_share=50%"]
     )
     day.say(
         f"Later, 丹凤县 claims listing {ln_listing['id']} and the city approves it: transfer "
         f"{transfer['id']} moves {transfer['project']} to {transfer['to_name']} effective "
         f"{transfer['effective']}, agreement {transfer['agreement']}."
     )
+
+
+def _id(row: dict[str, object]) -> int:
+    """The id of an object a service returned."""
+    value = row["id"]
+    assert isinstance(value, int)
+    return value

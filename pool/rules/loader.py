@@ -146,7 +146,7 @@ def _message(err: Any) -> str:
     kind, loc, msg = err["type"], err["loc"], err["msg"]
     key = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        homes = [name for name, m in _SECTIONS.items() if key in m.model_fields]
+        homes = [name for name, m in _SECTIONS.items() if key in m.model_fields]  # type: ignore[attr-defined]
         if homes:
             return f"{key!r} does not belong here; it is a key of {' or '.join(homes)}"
         return f"unknown key {key!r}"

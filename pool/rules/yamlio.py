@@ -65,7 +65,7 @@ class _Loader(yaml.SafeLoader):
             raise YamlError("the file is too large to be a rule file.", 1)
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
         result = LineDict()
         result.line = node.start_mark.line + 1
         result.lines = {}
@@ -79,7 +79,7 @@ class _Loader(yaml.SafeLoader):
             result.lines[key] = key_node.start_mark.line + 1
         return result
 
-    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:
         result = LineList()
         result.line = node.start_mark.line + 1
         result.lines = {}

@@ -102,7 +102,7 @@ def paused_gc() -> Iterator[None]:
 
 
 def _units(transfers: list[Any]) -> dict[str, str]:
-    units = {}
+    units: dict[str, str] = {}
     for t in transfers:
         for share in t.ruleset.shares:
             units.setdefault(share.name, t.ruleset.metrics[share.base.plus[0]].unit)

@@ -174,7 +174,8 @@ class Ledger:
         self, dirty: Select[Any] | None, through: int, project_id: int | None = None
     ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
         """The actuals through `through`, streamed one project at a time: metric -> period -> amount."""
-        current, by_metric = None, {}
+        current: int | None = None
+        by_metric: dict[str, dict[int, int]] = {}
         for rows in raw.batches(self.session, _actuals(dirty, through, project_id)):
             for project_id, metric, period, amount in rows:
                 if project_id != current:

@@ -8,10 +8,11 @@ cost more than the database's own.
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Executable
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 BATCH = 20_000
 _cursor_names = itertools.count(1)
@@ -30,7 +31,12 @@ def driver(session: Session) -> Any:
 
 def compiled(session: Session, stmt: Executable) -> tuple[str, Any]:
     """The statement's SQL for this dialect and its parameters in the driver's form."""
-    c = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    c = cast(
+        SQLCompiler,
+        stmt.compile(  # type: ignore[attr-defined]
+            dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+        ),
+    )
     params = c.construct_params()
     if c.positional:
         return c.string, tuple(params[name] for name in c.positiontup or ())

@@ -23,7 +23,7 @@ class _Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _locked(self, stmt: Select, *, lock: bool, read: bool = False) -> Select:  # type: ignore[type-arg]
+    def _locked(self, stmt: Select, *, lock: bool, read: bool = False) -> Select:
         """FOR UPDATE (or FOR SHARE) on PostgreSQL; SQLite serialises writers at BEGIN instead."""
         if not lock:
             return stmt

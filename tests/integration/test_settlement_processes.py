@@ -30,7 +30,7 @@ from support.ledger import (
 
 from pool.store.locks import LEDGER_LOCK
 
-pytestmark = pytest.mark.parametrize("backend", BACKENDS)
+pytestmark = [pytest.mark.reliability, pytest.mark.parametrize("backend", BACKENDS)]
 
 RACE_ROUNDS = 3
 RACE_TRANSFERS = 60

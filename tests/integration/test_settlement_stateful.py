@@ -36,6 +36,8 @@ from support.oracle import Snapshot, stored_actuals, targets_from_scratch
 from pool.domain.accounts import SOURCE
 from pool.domain.months import format_month
 
+pytestmark = pytest.mark.heavy
+
 # The standard pool's transfers start in 2024-08; periods from before it (not in the ledger) to
 # past the first complete agreement year of SZ-003's chuanzhe floor (2024-08..2025-07) and into
 # year 2 of every share.

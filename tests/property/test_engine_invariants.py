@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from fractions import Fraction
 
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from support.strategies import (
@@ -25,6 +26,8 @@ from support.strategies import (
     term_start,
     val,
 )
+
+pytestmark = pytest.mark.heavy
 
 PROPERTY = settings(max_examples=200, deadline=None)
 

@@ -52,6 +52,8 @@ from support.reliability import (
     snapshot,
 )
 
+pytestmark = pytest.mark.reliability
+
 BULK = 300
 ROUNDS = {"sqlite": 14, "postgres": 12}
 BUDGET_SECONDS = 35.0  # per backend; rounds stop early once it is spent

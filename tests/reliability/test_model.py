@@ -53,6 +53,8 @@ from pool.domain.names import lead_key
 from pool.services import actuals, claims, listings, periods, projects, settlement
 from pool.services.projects import NewProject
 
+pytestmark = pytest.mark.reliability
+
 COUNTIES = ("zhashui", "shangzhou", "danfeng", "luonan")
 ACTORS = ("city-office", "policy-desk", "audit-bureau") + tuple(f"{c}-bureau" for c in COUNTIES)
 ROLE = {

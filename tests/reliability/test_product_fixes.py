@@ -12,6 +12,8 @@ from support.reliability import check_listings_and_claims, runtime
 from pool.domain.errors import PoolError
 from pool.services import claims
 
+pytestmark = pytest.mark.reliability
+
 
 def test_a_transfer_cannot_take_effect_before_the_projects_last_move(
     tmp_path: Path, sqlite_template: Path

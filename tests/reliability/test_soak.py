@@ -24,6 +24,8 @@ from support.reliability import audit_count, check_all, last_settled, runtime
 
 from pool.domain.months import format_month
 
+pytestmark = [pytest.mark.reliability, pytest.mark.soak]
+
 WORKERS = 8
 SECONDS = float(os.environ.get("POOL_SOAK_SECONDS", "45"))
 READS = {"report"}

@@ -1,7 +1,6 @@
 """Exact YAML reading (SPEC §4.1: numbers are never read through binary floating point)."""
 
 import sys
-import time
 
 import pytest
 
@@ -116,11 +115,9 @@ def _bomb(levels: int, per: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_alias_bomb_refused_fast():
-    started = time.perf_counter()
+def test_alias_bomb_refused_before_it_expands():
     with pytest.raises(YamlError) as exc:
         load_yaml(_bomb(12, 10))  # 10**11 leaves if expanded
-    assert time.perf_counter() - started < 1
     assert "alias" in str(exc.value)
     assert exc.value.line > 1
 
@@ -132,9 +129,7 @@ def test_too_many_aliases_refused_even_if_small():
 
 
 def test_a_few_aliases_are_fine_and_not_expanded():
-    started = time.perf_counter()
     data = load_yaml(_bomb(9, 9))  # 72 aliases, under the limit: shared, not copied
-    assert time.perf_counter() - started < 1
     assert data["l8"][0] is data["l7"]
 
 
