@@ -1,4 +1,4 @@
-"""`python -m pool.bench` runs end to end at a small size (CI proves it works; no durations are
+"""`python -m benchmarks` runs end to end at a small size (CI proves it works; no durations are
 asserted), `--prepare-only` stops before settlement with what a settlement needs, and `--peers`
 finds ledger-cli's, hledger's and beancount's balances equal to pool's."""
 
@@ -38,7 +38,7 @@ def _bench(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProc
     env = {**os.environ, "PYTHONPATH": str(ROOT), **extra}
     env.pop("POOL_DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "pool.bench", "--dir", str(tmp_path), *args],
+        [sys.executable, "-m", "benchmarks", "--dir", str(tmp_path), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

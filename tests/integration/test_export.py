@@ -20,7 +20,7 @@ from support.databases import BACKENDS, in_ci
 from support.driver import Pool
 from support.reports import BALANCES, balance_map, fen, settled_pool
 
-from pool.bench import peers
+from benchmarks import peers
 from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.ledger import journal

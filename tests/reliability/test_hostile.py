@@ -277,7 +277,7 @@ def test_hostile_actuals_files_change_nothing(import_pool: Any) -> None:
 JUNK = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
-    from pool.bench.memory import peak_rss_mb
+    from benchmarks.memory import peak_rss_mb
     from pool.config import Settings
     from pool.domain.errors import InvalidInput
     from pool.services import actuals

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from benchmarks.bulk import Move, MovedProject, write_moved_projects
 from support.driver import Pool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,9 +218,9 @@ def start(pool: Pool, actor: str, *args: str) -> subprocess.Popen[str]:
 
 
 def bulk_transfers(pool: Pool, n: int, template_code: str = "DF-002") -> list[str]:
-    """Add `n` projects moved danfeng -> zhashui like `template_code`'s transfer (same ruleset
-    version, agreement and effective month), with their approved claims and closed listings,
-    written straight into the tables in one transaction. Returns the new project codes."""
+    """Add `n` projects moved like `template_code`'s first transfer (same regions, ruleset
+    version, agreement and effective month), written straight into the tables in one
+    transaction. Returns the new project codes."""
     with pool.engine.begin() as conn:
         p = (
             conn.execute(text("SELECT * FROM projects WHERE code = :c"), {"c": template_code})
@@ -232,86 +233,24 @@ def bulk_transfers(pool: Pool, n: int, template_code: str = "DF-002") -> list[st
             .first()
         )
         assert t is not None
-        now = datetime(2024, 9, 1)
+        move = Move(t["from_region"], t["to_region"], t["effective"], t["ruleset_version_id"], t["agreement"])
         codes = [f"BULK-{i:05d}" for i in range(n)]
-        project_rows = [
-            {
-                **{k: p[k] for k in p.keys() if k != "id"},
-                "code": c,
-                "name": f"{c} 批量项目",
-                "lead_name": f"{c.lower()} 批量项目",
-                "lead_investor": f"{c.lower()} investor",
-                "investor": f"{c} investor",
-            }
+        facts = {k: p[k] for k in p.keys() if k not in ("id", "registered_by", "registered_at")}
+        projects = [
+            MovedProject(
+                {
+                    **facts,
+                    "code": c,
+                    "name": f"{c} 批量项目",
+                    "lead_name": f"{c.lower()} 批量项目",
+                    "lead_investor": f"{c.lower()} investor",
+                    "investor": f"{c} investor",
+                },
+                [move],
+            )
             for c in codes
         ]
-        cols = [k for k in project_rows[0]]
-        conn.execute(
-            text(f"INSERT INTO projects ({', '.join(cols)}) VALUES ({', '.join(':' + k for k in cols)})"),
-            project_rows,
-        )
-        ids = {c: i for c, i in conn.execute(text("SELECT code, id FROM projects WHERE code LIKE 'BULK-%'"))}
-        start_listing = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM listings"))
-        start_claim = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM claims"))
-        listings, claims, transfers = [], [], []
-        for i, c in enumerate(codes):
-            lid, cid = start_listing + i + 1, start_claim + i + 1
-            listings.append(
-                {
-                    "id": lid,
-                    "project_id": ids[c],
-                    "region": t["from_region"],
-                    "reason": "bulk",
-                    "needs": "{}",
-                    "status": "transferred",
-                    "opened_by": t["approved_by"],
-                    "opened_at": now,
-                    "closes_at": now,
-                    "closed_at": now,
-                }
-            )
-            claims.append(
-                {
-                    "id": cid,
-                    "listing_id": lid,
-                    "claimant": t["to_region"],
-                    "note": "",
-                    "status": "approved",
-                    "submitted_by": t["approved_by"],
-                    "submitted_at": now,
-                    "decided_by": t["approved_by"],
-                    "decided_at": now,
-                    "decision_reason": None,
-                }
-            )
-            transfers.append(
-                {
-                    "project_id": ids[c],
-                    "listing_id": lid,
-                    "claim_id": cid,
-                    "from_region": t["from_region"],
-                    "to_region": t["to_region"],
-                    "effective": t["effective"],
-                    "ruleset_version_id": t["ruleset_version_id"],
-                    "agreement": t["agreement"],
-                    "approved_by": t["approved_by"],
-                    "approved_at": now,
-                }
-            )
-        for table, rows in (("listings", listings), ("claims", claims), ("transfers", transfers)):
-            keys = list(rows[0])
-            conn.execute(
-                text(f"INSERT INTO {table} ({', '.join(keys)}) VALUES ({', '.join(':' + k for k in keys)})"),
-                rows,
-            )
-        if conn.dialect.name == "postgresql":
-            for table in ("listings", "claims"):
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT MAX(id) FROM {table}))"
-                    )
-                )
+        write_moved_projects(conn, projects, t["approved_by"], datetime(2024, 9, 1))
     return codes
 
 

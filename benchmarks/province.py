@@ -1,4 +1,4 @@
-"""A synthetic province for the province benchmark (`python -m pool.bench`).
+"""A synthetic province for the province benchmark (`python -m benchmarks`).
 
 What goes through which code path:
 
@@ -27,9 +27,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
-
+from benchmarks.bulk import Move, MovedProject, write_moved_projects
 from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.domain import agreement_values
@@ -39,7 +39,7 @@ from pool.services import actors, actuals, claims, listings, projects, rulesets,
 from pool.services.rulesets import in_force
 from pool.services.runtime import Runtime
 
-LIBRARY = Path(__file__).resolve().parents[1] / "rules" / "library"
+LIBRARY = Path(__file__).resolve().parents[1] / "pool" / "rules" / "library"
 COUNTIES = 24
 CITY = "capital"
 ADMIN = "bench-city"
@@ -229,115 +229,47 @@ def _move(city: Runtime, as_county: dict[str, Runtime], p: Plan, host: str, to: 
 
 
 def _bulk(city: Runtime, plans: list[Plan]) -> None:
-    """Projects, closed listings, approved claims and transfers, set-based, as
-    tests/ledger_support.bulk_transfers writes them."""
-    now = datetime(2024, 12, 1)
-    with city.uow(write=True) as uow:
-        conn = uow.session.connection()
-        actor_id = conn.scalar(text("SELECT id FROM actors WHERE name = :n"), {"n": ADMIN})
-        versions: dict[tuple[str, int], tuple[int, str]] = {}
-
-        def pinned(p: Plan, month: int) -> tuple[int, str]:
-            key = (p.ruleset, month)
-            if key not in versions:
-                versions[key] = in_force(uow, p.ruleset, month)  # type: ignore[assignment]
-            version, rules = versions[key]  # type: ignore[misc]
-            values = resolve_agreement(rules, claims.parse_agreement(p.agreement))
-            return version.id, json.dumps(
-                agreement_values.encode(values),  # type: ignore[attr-defined]
-                ensure_ascii=False,
-            )
-
-        conn.execute(
-            text(
-                "INSERT INTO projects (code, name, investor, lead_investor, lead_name, chain, kind, "
-                "planned_investment, capital_source, origin, host, stage, full_capacity, "
-                "registered_by, registered_at) VALUES (:code, :name, :investor, :lead_investor, "
-                ":lead_name, 'electronics', 'manufacturing', :investment, 'out_of_city', :origin, "
-                ":host, 'planned', :full_capacity, :actor, :at)"
-            ),
-            [
-                {
-                    "code": p.code,
-                    "name": f"{p.code} 项目",
-                    "investor": f"{p.code} 投资方",
-                    "lead_investor": f"{p.code.lower()} 投资方",
-                    "lead_name": f"{p.code.lower()} 项目",
-                    "investment": int(INVESTMENT) * 100,
-                    "origin": p.moves[0][0],
-                    "host": p.moves[-1][1],
-                    "full_capacity": p.full_capacity,
-                    "actor": actor_id,
-                    "at": now,
-                }
-                for p in plans
-            ],
-        )
-        ids = dict(conn.execute(text("SELECT code, id FROM projects")).all())
-        listing = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM listings"))
-        claim = conn.scalar(text("SELECT COALESCE(MAX(id), 0) FROM claims"))
-        rows: dict[str, list[dict[str, object]]] = {"listings": [], "claims": [], "transfers": []}
+    """Every other project with its moves, written set-based (benchmarks.bulk); each move pinned
+    and its agreement resolved by the functions `claim approve` uses."""
+    pinned: dict[tuple[str, int], Any] = {}
+    with city.uow() as uow:
         for p in plans:
-            for host, to, effective in p.moves:
-                listing, claim = listing + 1, claim + 1
-                version, agreement = pinned(p, effective)
-                rows["listings"].append(
-                    {
-                        "id": listing,
-                        "project_id": ids[p.code],
-                        "region": host,
-                        "reason": "bulk",
-                        "needs": "{}",
-                        "status": "transferred",
-                        "opened_by": actor_id,
-                        "opened_at": now,
-                        "closes_at": now,
-                        "closed_at": now,
-                    }
-                )
-                rows["claims"].append(
-                    {
-                        "id": claim,
-                        "listing_id": listing,
-                        "claimant": to,
-                        "note": "",
-                        "status": "approved",
-                        "submitted_by": actor_id,
-                        "submitted_at": now,
-                        "decided_by": actor_id,
-                        "decided_at": now,
-                        "decision_reason": None,
-                    }
-                )
-                rows["transfers"].append(
-                    {
-                        "project_id": ids[p.code],
-                        "listing_id": listing,
-                        "claim_id": claim,
-                        "from_region": host,
-                        "to_region": to,
-                        "effective": effective,
-                        "ruleset_version_id": version,
-                        "agreement": agreement,
-                        "approved_by": actor_id,
-                        "approved_at": now,
-                    }
-                )
-        for table, batch in rows.items():
-            keys = list(batch[0])
-            conn.execute(
-                text(f"INSERT INTO {table} ({', '.join(keys)}) VALUES ({', '.join(':' + k for k in keys)})"),
-                batch,
-            )
-        if conn.dialect.name == "postgresql":
-            for table in ("listings", "claims"):
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT MAX(id) FROM {table}))"
-                    )
-                )
-        uow.commit()
+            for _, _, effective in p.moves:
+                if (p.ruleset, effective) not in pinned:
+                    version, rules = in_force(uow, p.ruleset, effective)
+                    pinned[(p.ruleset, effective)] = (version.id, rules)
+        actor_id = uow.actors.by_name(ADMIN).id  # type: ignore[union-attr]
+
+    def move(p: Plan, host: str, to: str, effective: int) -> Move:
+        version_id, rules = pinned[(p.ruleset, effective)]
+        values = resolve_agreement(rules, claims.parse_agreement(p.agreement))
+        return Move(
+            host, to, effective, version_id, json.dumps(agreement_values.encode(values), ensure_ascii=False)
+        )
+
+    projects_ = [
+        MovedProject(
+            {
+                "code": p.code,
+                "name": f"{p.code} 项目",
+                "investor": f"{p.code} 投资方",
+                "lead_investor": f"{p.code.lower()} 投资方",
+                "lead_name": f"{p.code.lower()} 项目",
+                "chain": "electronics",
+                "kind": "manufacturing",
+                "planned_investment": int(INVESTMENT) * 100,
+                "capital_source": "out_of_city",
+                "origin": p.moves[0][0],
+                "host": p.moves[-1][1],
+                "stage": "planned",
+                "full_capacity": p.full_capacity,
+            },
+            [move(p, *m) for m in p.moves],
+        )
+        for p in plans
+    ]
+    with city.database.engine.begin() as conn:
+        write_moved_projects(conn, projects_, actor_id, datetime(2024, 12, 1))
 
 
 def write_actuals(path: Path, plans: list[Plan], periods: int, amounts: list[int]) -> int:

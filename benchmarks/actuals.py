@@ -1,6 +1,6 @@
 """How fast, and in how much memory, `pool actuals import` takes a large CSV file.
 
-Run: python -m pool.bench.actuals [--rows 1000000] [--projects 3000] [--db URL] [--dir DIR]
+Run: python -m benchmarks.actuals [--rows 1000000] [--projects 3000] [--db URL] [--dir DIR]
 
 Builds a fresh pool (SQLite in DIR unless --db names an empty database), publishes the
 shangluo-default ruleset, registers the projects, writes a CSV of `rows` rows (four metrics a
@@ -16,13 +16,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from pool.bench.memory import peak_rss_mb
+from benchmarks.memory import peak_rss_mb
 from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.services import actors, actuals, rulesets, setup
 from pool.store.models import Project
 
-LIBRARY = Path(__file__).resolve().parents[1] / "rules" / "library"
+LIBRARY = Path(__file__).resolve().parents[1] / "pool" / "rules" / "library"
 METRICS = ("tax_local", "funds_domestic", "fdi", "fai")
 
 

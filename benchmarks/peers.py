@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pool.bench.timing import city, timed, timed_export
+from benchmarks.timing import city, timed, timed_export
 from pool.domain.accounts import SOURCE
 from pool.domain.money import format_amount
 from pool.domain.months import parse_month

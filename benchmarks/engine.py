@@ -1,6 +1,6 @@
 """How many base amounts per second the rules engine turns into targets.
 
-Run: python -m pool.bench.engine [--transfers 10000] [--months 12]
+Run: python -m benchmarks.engine [--transfers 10000] [--months 12]
 
 Each synthetic transfer has three shares (a capped, floored, stepped split; a double count; an
 all-to-origin share), each reading one metric reported every month, so the engine turns

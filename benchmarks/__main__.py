@@ -1,9 +1,9 @@
 """The province benchmark: settlement, reports, verify and export against their floor.
 
-Run: python -m pool.bench [--transfers 10000] [--periods 12] [--db URL] [--dir DIR]
+Run: python -m benchmarks [--transfers 10000] [--periods 12] [--db URL] [--dir DIR]
                           [--format text|json] [--prepare-only] [--profile] [--peers]
 
-Builds a synthetic province (pool.bench.province says which parts go through the services and
+Builds a synthetic province (benchmarks.province says which parts go through the services and
 which are written in bulk), imports one actuals CSV of transfers x periods x 3 rows through
 `pool actuals import`'s code path, then on two copies of the same database times one settlement
 through the last month and month-by-month settlements; on the month-by-month copy it times the
@@ -16,7 +16,7 @@ database is made with CREATE DATABASE … TEMPLATE and dropped at the end). --pr
 the data, stops before any settlement and prints {"actor", "token", "through"}. --profile prints
 the top 15 cumulative entries of a cProfile of the single settlement on stderr. --peers then
 times ledger-cli, hledger and bean-check on the month-by-month copy's journals and checks their
-balances against `pool report balances` (pool.bench.peers; a tool not installed is null). With
+balances against `pool report balances` (benchmarks.peers; a tool not installed is null). With
 --format json the last line of stdout is one JSON object.
 """
 
@@ -30,12 +30,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pool.bench import peers, province, timing
-from pool.bench.memory import peak_rss_mb
+from benchmarks import peers, province, timing
+from benchmarks.memory import peak_rss_mb
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m pool.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--transfers", type=int, default=10_000)
     parser.add_argument("--periods", type=int, default=12)
     parser.add_argument("--db", default=None)
