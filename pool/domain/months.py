@@ -34,16 +34,6 @@ def format_month(month: Month) -> str:
     return f"{year:04d}-{m + 1:02d}"
 
 
-def year_of(month: Month) -> int:
-    """The calendar year of a month number."""
-    return month // 12
-
-
-def month_of_year(month: Month) -> int:
-    """The calendar month (1-12) of a month number."""
-    return month % 12 + 1
-
-
 # The offices keep China Standard Time (UTC+8, no daylight saving); stored times are naive UTC.
 OFFICE_OFFSET = timedelta(hours=8)
 

@@ -1,13 +1,5 @@
 """The business's fixed vocabularies, with their Chinese names for tables."""
 
-CHAINS = {
-    "new_materials": "新材料",
-    "green_food": "绿色食品",
-    "health_medicine": "健康医药",
-    "building_materials": "新型建材",
-    "new_energy": "新能源及储能",
-    "electronics": "电子信息和智能制造",
-}
 LEVELS = ("city", "county")
 KINDS = ("manufacturing", "services", "agriculture", "infrastructure", "real_estate", "other")
 CAPITAL_SOURCES = ("local", "out_of_city", "out_of_province", "foreign")

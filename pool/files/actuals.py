@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -37,31 +36,6 @@ StagedRow = tuple[int, str, int, str, int, str, str | None]
 # the same values, so a row either takes the fast path or is judged by the careful one.
 _FAST_PERIOD = re.compile(r"(19[0-9][0-9]|[2-9][0-9][0-9][0-9])-(0[1-9]|1[0-2])")
 _FAST_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?")
-
-
-@dataclass(frozen=True)
-class Row:
-    row: int  # the row number a spreadsheet shows (the header is row 1)
-    project: str
-    period: int
-    metric: str
-    amount: int
-    note: str
-
-
-@dataclass(frozen=True)
-class BadRow:
-    row: int
-    message: str
-
-
-def read_actuals(path: str | Path) -> Iterator[Row | BadRow]:
-    """Rows of the file in order; a file that cannot be read at all raises InvalidInput."""
-    for number, project, period, metric, amount, note, problem in read_actuals_rows(path):
-        if problem is not None:
-            yield BadRow(number, problem)
-        else:
-            yield Row(number, project, period, metric, amount, note)
 
 
 def read_actuals_rows(path: str | Path) -> Iterator[StagedRow]:

@@ -11,10 +11,3 @@ def list_regions(rt: Runtime) -> list[dict[str, object]]:
         return [{"code": r.code, "name": r.name, "level": r.level} for r in uow.regions.all()]
 
     return commands.read(rt, body)
-
-
-def list_chains(rt: Runtime) -> list[dict[str, object]]:
-    def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:
-        return [{"code": c.code, "name": c.name} for c in uow.regions.chains()]
-
-    return commands.read(rt, body)

@@ -110,12 +110,6 @@ class Ledger:
         )
         return union(changed, moved)  # type: ignore[return-value]
 
-    def count_projects(self, dirty: Select[Any] | None) -> int:
-        stmt = select(func.count(func.distinct(Transfer.project_id)))
-        if dirty is not None:
-            stmt = stmt.where(Transfer.project_id.in_(dirty))
-        return int(self.session.scalar(stmt) or 0)
-
     # -- facts ------------------------------------------------------------------------------
     def transfers(
         self, dirty: Select[Any] | None, through: int, project_id: int | None = None

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pool.files.actuals import _careful, read_actuals, read_actuals_rows
+from pool.files.actuals import _careful, read_actuals_rows
 
 PERIODS = st.one_of(
     st.sampled_from(
@@ -68,11 +68,3 @@ def test_fast_path_agrees_with_the_careful_path(tmp_path_factory: object, rows: 
             assert number not in got
             continue
         assert got[number] == _careful(number, list(values), 5)
-
-
-def test_row_objects(tmp_path: Path) -> None:
-    path = tmp_path / "a.csv"
-    path.write_text("project,period,metric,amount\nP,2024-01,m,1.5\nP,2024-13,m,1\n", encoding="utf-8")
-    good, bad = list(read_actuals(path))
-    assert (good.row, good.period, good.amount) == (2, 2024 * 12, 150)  # type: ignore[union-attr]
-    assert bad.row == 3 and "2024-13" in bad.message  # type: ignore[union-attr]
