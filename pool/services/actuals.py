@@ -54,7 +54,7 @@ def import_file(
         require_role(actor, "city", doing="import actuals")
         if restate and not reason:
             raise InvalidInput("A restatement needs a reason: give --reason TEXT with --restate.")
-        uow.lock_ledger()
+        uow.lock_ledger(f"actuals import by {actor.name}")
         metrics = published_metrics(uow)
         if not metrics:
             raise InvalidInput(

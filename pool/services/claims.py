@@ -133,6 +133,9 @@ def approve(
         require_role(actor, "city", doing="approve claims")
         month = parse_month(effective)
         require_not_future(month, rt.now(), "a transfer's effective month")
+        # A run recomputes the transfers approved since the run before it; an approval that
+        # committed while a run was under way would be seen by neither.
+        uow.lock_ledger(f"claim approve by {actor.name}")
         raw = parse_agreement(agreement)
         claim = _claim(uow, claim_id)
         found = uow.listings.get(claim.listing_id)

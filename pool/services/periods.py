@@ -18,6 +18,7 @@ def close(rt: Runtime, period: str) -> dict[str, Any]:
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
         require_role(actor, "city", doing="close periods")
         require_not_future(through, rt.now(), "the month to close")
+        uow.lock_ledger(f"period close by {actor.name}")
         ledger = uow.ledger
         last = ledger.last_run()
         if last is None or through > last.through:

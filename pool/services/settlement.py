@@ -33,7 +33,7 @@ def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[s
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
         require_role(actor, "city", doing="settle")
         require_not_future(through, rt.now(), "the month to settle")
-        uow.lock_ledger()
+        uow.lock_ledger(f"settle {period} by {actor.name}")
         ledger = uow.ledger
         last = ledger.last_run()
         if last is not None and through < last.through:

@@ -1,16 +1,51 @@
-"""The ledger lock: imports and settlements never interleave, and two settlements never overlap.
+"""The ledger lock: imports, settlements, approvals and period closes never interleave.
 
 On SQLite a write unit of work already holds the database's single write lock from BEGIN
-IMMEDIATE; on PostgreSQL a transaction-scoped advisory lock does the same for these commands.
+IMMEDIATE (waiting at most the busy timeout); on PostgreSQL a transaction-scoped advisory lock
+does the same for these commands, waiting at most LOCK_WAIT_SECONDS as well. The holder names
+itself in `application_name`, so a command that gives up can say what holds the lock.
 """
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from pool.domain.errors import Conflict
+
 LEDGER_LOCK = 727001
+LOCK_WAIT_SECONDS = 60
+
+_HOLDER = text(
+    "SELECT a.application_name, a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted LIMIT 1"
+)
 
 
-def lock_ledger(session: Session) -> None:
-    """Wait for, then hold until the transaction ends, the lock on actuals and the ledger."""
-    if session.get_bind().dialect.name == "postgresql":
+def lock_ledger(session: Session, holder: str) -> None:
+    """Wait for, then hold until the transaction ends, the lock on actuals and the ledger;
+    `holder` says who takes it (e.g. `settle by city-office`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
+    session.execute(text("SELECT set_config('application_name', :name, true)"), {"name": f"pool: {holder}"})
+    savepoint = session.begin_nested()
+    try:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK})
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        savepoint.rollback()
+        raise Conflict(_busy(session)) from None
+    savepoint.commit()
+
+
+def _busy(session: Session) -> str:
+    row = session.execute(_HOLDER, {"key": LEDGER_LOCK}).first()
+    who = ""
+    if row is not None and row[0]:
+        since = f" since {row[1]:%Y-%m-%d %H:%M:%S %Z}".rstrip() if row[1] is not None else ""
+        who = f" ({row[0].removeprefix('pool: ')}{since})"
+    return (
+        f"The ledger is busy: another settlement, import, approval or period close{who} has held it "
+        f"for more than {LOCK_WAIT_SECONDS} s; nothing was changed, try again when it has finished."
+    )

@@ -64,9 +64,10 @@ class UnitOfWork:
         if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
             raise translate(exc) from None
 
-    def lock_ledger(self) -> None:
-        """Hold the ledger lock until the transaction ends (see `pool.store.locks`)."""
-        lock_ledger(self.session)
+    def lock_ledger(self, holder: str) -> None:
+        """Hold the ledger lock until the transaction ends (see `pool.store.locks`); `holder`
+        says who takes it, e.g. `settle by city-office`."""
+        lock_ledger(self.session, holder)
 
     def flush(self) -> None:
         """Write pending changes now; a unique constraint becomes UniqueViolation."""
