@@ -27,7 +27,7 @@ def init(rt: Runtime, *, regions: str, admin: str) -> NewActor:
     """Create or upgrade the schema, load the regions and chains, and create the first city actor."""
     check_actor_name(admin)
     preset = load_preset(regions)
-    rt.database.upgrade()
+    rt.database.create()
     token = new_token()
     with rt.uow(write=True) as uow:
         initialised = uow.actors.count() > 0

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 
 from pool.domain.errors import InvalidInput
+from pool.store.engine import without_credentials
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,8 @@ def _describe(path: Path) -> Copied:
 def pg_dump_command(url: str, dest: Path) -> tuple[str, str, bool]:
     """(the pg_dump command, the matching pg_restore command, whether the URL had a password);
     the password is never part of either: pg_dump reads it from PGPASSWORD or ~/.pgpass."""
-    parsed = make_url(url)
-    has_password = parsed.password is not None
-    plain = URL.create(
-        "postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query
-    )
-    conninfo = plain.render_as_string(hide_password=False)
+    plain, has_password = without_credentials(url)
+    conninfo = make_url(plain).set(drivername="postgresql").render_as_string(hide_password=False)
     dump = shlex.join(["pg_dump", "--format=custom", "--no-owner", f"--file={dest}", f"--dbname={conninfo}"])
     restore = shlex.join(
         [

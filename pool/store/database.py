@@ -19,12 +19,23 @@ class Database:
         self.url = url
         self._factory: UnitOfWorkFactory | None = None
         self._checked = False
+        self._may_create = False
 
     @property
     def engine(self) -> Engine:
         if self._factory is None:
+            self._require_file()
             self._factory = UnitOfWorkFactory(make_engine(self.url))
         return self._factory.engine
+
+    def _require_file(self) -> None:
+        """Only `create` makes a SQLite file: a mistyped path is an error, not a new empty pool."""
+        files = self.files()
+        if files and not files[0].exists() and not self._may_create:
+            raise DatabaseUnavailable(
+                f"There is no database file {files[0]}; check --db or POOL_DATABASE_URL, or create a "
+                "pool there with `pool init --admin NAME`."
+            )
 
     @property
     def backend(self) -> str:
@@ -73,7 +84,12 @@ class Database:
         return migrate.head()
 
     def upgrade(self) -> None:
-        """Create the schema or bring it to the latest revision."""
+        """Bring the schema to the latest revision."""
+        migrate.upgrade(self.engine)
+
+    def create(self) -> None:
+        """Create the database (a new SQLite file may be made) or bring its schema up to date."""
+        self._may_create = True
         migrate.upgrade(self.engine)
 
     # -- files and copies -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from pool.store.engine import writer
+from pool.store.engine import set_wal, writer
 from pool.store.errors import translate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -34,6 +34,10 @@ def current(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    try:
+        set_wal(engine)
+    except DBAPIError as exc:
+        raise translate(exc) from None
     _run(engine, command.upgrade, revision)
 
 

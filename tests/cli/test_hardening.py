@@ -131,3 +131,94 @@ def test_demo_never_overwrites_a_file_in_its_directory(tmp_path: Path) -> None:
     assert f"{tmp_path} already holds actuals-2024-08.csv; the demo never overwrites a file" in refused.stderr
     assert mine.read_text() == "important\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["actuals-2024-08.csv"]
+
+
+# D10: a password given as a query parameter was printed in checkpoints, the pg_dump command
+# and errors.
+
+
+@pytest.mark.postgres
+def test_a_password_in_the_url_query_is_never_written_or_printed(
+    tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> None:
+    secret = "S3CRET-in-query"
+    pool, drop = fresh_pool("postgres", tmp_path / "pool", sqlite_template, pg_schemas)
+    try:
+        joiner = "&" if "?" in pool.url else "?"
+        with_password = Pool(f"{pool.url}{joiner}password={secret}")  # trust authentication ignores it
+        with_password.tokens.update(pool.tokens)
+        out = tmp_path / "checkpoint.json"
+        with_password.ok("audit-bureau", "ledger", "checkpoint", "--out", str(out))
+        assert secret not in out.read_text() and "password=***" in out.read_text()
+        backup = with_password.ok("city-office", "db", "backup", str(tmp_path / "pool.dump"))
+        assert secret not in backup.output and "Give the password in PGPASSWORD" in backup.stdout
+        with_password.close()
+    finally:
+        pool.close()
+        drop()
+
+
+# D20: a mistyped SQLite path created an empty database; a database in a read-only directory
+# could not even be read, because every connection set WAL mode.
+
+
+def test_a_database_file_that_does_not_exist_is_refused_not_created(tmp_path: Path) -> None:
+    typo = tmp_path / "shangluo-typo.db"
+    for args in (["--as", "x", "project", "list"], ["db", "current"], ["db", "upgrade"]):
+        result = Pool(f"sqlite:///{typo}").run(None, *args)
+        assert result.exit_code == 1, result.output
+        assert f"There is no database file {typo}; check --db or POOL_DATABASE_URL" in result.stderr
+        assert not typo.exists()
+    created = Pool(f"sqlite:///{typo}")
+    created.init()
+    assert typo.exists() and created.json("city-office", "region", "list")
+
+
+def test_a_pool_in_a_read_only_directory_can_be_read(pool: Pool, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import stat
+    import subprocess
+    import sys
+
+    import tempfile
+
+    shelf = Path(tempfile.mkdtemp(prefix="pool-shelf-"))  # outside pytest's private directories
+    pool.ok("city-office", "db", "backup", str(shelf / "copy.db"))
+    shelf.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+    (shelf / "copy.db").chmod(0o444)
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    if as_nobody and not shutil.which("setpriv"):
+        pytest.fail("running as root, the test needs setpriv to read as another user")
+    env = {**os.environ, "POOL_TOKEN": pool.tokens["audit-bureau"], "POOL_DATABASE_URL": ""}
+    db = f"sqlite:///{shelf / 'copy.db'}"
+
+    def pool_as_reader(*args: str) -> subprocess.CompletedProcess[str]:
+        code = "from pool.cli import main; main()" if _has_pool_cli() else "from cli import main; main()"
+        return subprocess.run(
+            [*as_nobody, sys.executable, "-c", code, "--db", db, "--as", "audit-bureau", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+
+    kept = sorted(p.name for p in shelf.iterdir())
+    try:
+        read = pool_as_reader("report", "balances", "--format", "json")
+        assert read.returncode == 0, read.stderr
+        assert read.stdout.startswith("[")
+        verified = pool_as_reader("ledger", "verify")
+        assert verified.returncode == 0 and "Ledger verified" in verified.stdout, verified.stderr
+        written = pool_as_reader("ledger", "checkpoint", "--out", str(shelf / "c.json"))
+        assert written.returncode == 1 and "Traceback" not in written.stderr
+        assert sorted(p.name for p in shelf.iterdir()) == kept
+    finally:
+        shelf.chmod(0o755)
+        shutil.rmtree(shelf)
+
+
+def _has_pool_cli() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pool.cli.root") is not None

@@ -319,6 +319,17 @@ def test_ledger_export_csv_keeps_negative_amounts_as_numbers(tmp_path: Path, sql
 SECRET = "s3cr3t-pa55word"
 
 
+# Every form a credential takes in a URL: the password field, and query parameters.
+CREDENTIAL_URLS = {
+    "pool:***@127.0.0.1:1/pool": f"postgresql+psycopg://pool:{SECRET}@127.0.0.1:1/pool",
+    "pool@127.0.0.1:1/pool?password=***": f"postgresql+psycopg://pool@127.0.0.1:1/pool?password={SECRET}",
+    "pool@127.0.0.1:1/pool?sslmode=prefer&sslpassword=***": (
+        f"postgresql+psycopg://pool@127.0.0.1:1/pool?sslmode=prefer&sslpassword={SECRET}"
+    ),
+}
+
+
+@pytest.mark.parametrize("shown", list(CREDENTIAL_URLS))
 @pytest.mark.parametrize(
     "args",
     [
@@ -330,8 +341,8 @@ SECRET = "s3cr3t-pa55word"
         ["db", "backup", "x.dump"],
     ],
 )
-def test_database_password_is_never_printed(args: list[str]) -> None:
-    url = f"postgresql+psycopg://pool:{SECRET}@127.0.0.1:1/pool"  # nothing listens on port 1
+def test_database_password_is_never_printed(args: list[str], shown: str) -> None:
+    url = CREDENTIAL_URLS[shown]  # nothing listens on port 1
     result = Pool(url).runner.invoke(
         main,
         ["--db", url, "--as", "a", *args],
@@ -341,7 +352,7 @@ def test_database_password_is_never_printed(args: list[str]) -> None:
     assert result.exit_code == 1, result.output
     assert SECRET not in result.output and result.stderr.startswith("Error: ")
     if args[0] in ("region", "ledger") or args[:2] == ["db", "backup"]:  # via the schema check
-        assert "pool:***@127.0.0.1:1/pool" in result.stderr, result.stderr
+        assert shown in result.stderr, result.stderr
 
 
 def test_unparseable_url_with_a_password_is_masked() -> None:
