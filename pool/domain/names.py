@@ -1,11 +1,14 @@
-"""Lead identity (SPEC §3): the same investor and project name, however typed, is one lead."""
+"""Lead identity: the same investor and project name, however typed, is one lead."""
 
 import unicodedata
 
+from pool.domain.text import visible
+
 
 def fold(text: str) -> str:
-    """Trim, fold full-width to half-width (NFKC), case-fold, and collapse inner whitespace."""
-    folded = unicodedata.normalize("NFKC", text)
+    """Drop invisible characters, fold full-width to half-width (NFKC), case-fold, trim and
+    collapse inner whitespace."""
+    folded = unicodedata.normalize("NFKC", visible(text))
     folded = unicodedata.normalize("NFKC", folded.casefold())
     return " ".join(folded.split())
 

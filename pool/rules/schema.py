@@ -16,6 +16,7 @@ from pool.domain.errors import PoolError
 from pool.domain.money import parse_amount
 from pool.domain.months import Month, parse_month
 from pool.domain.ratio import parse_ratio
+from pool.domain.text import shown
 from pool.domain.vocab import BASELINE_TO, BOOKS, CAPITAL_SOURCES, CHAIN_POLICIES, KINDS, MILESTONES, MODES
 
 _KEY = r"[a-z][a-z0-9_]*"
@@ -58,8 +59,18 @@ def _month(value: Any) -> Month:
         raise ValueError(str(exc).rstrip(".")) from None
 
 
-def _text_or_number(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
+
+
+def _version(value: Any) -> str:
+    """A version such as 2024.1: visible characters only, so no two versions look alike."""
+    text = value if isinstance(value, str) else None if isinstance(value, bool) else str(value)
+    if text is None or not _VERSION.fullmatch(text):
+        raise ValueError(
+            f"{shown(value)} is not a version; write up to 40 letters, digits, '.', '-' or '_', "
+            'starting with a letter or digit, such as "2024.1"'
+        )
+    return text
 
 
 RatioValue = Annotated[Fraction | AgreementRef, PlainValidator(_exact(parse_ratio))]
@@ -180,7 +191,7 @@ class Share(_Model):
 
 class Ruleset(_Model):
     ruleset: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
-    version: Annotated[str, BeforeValidator(_text_or_number), Field(min_length=1)]
+    version: Annotated[str, PlainValidator(_version)]
     title: str
     reference: str | None = None
     effective_from: MonthValue

@@ -12,13 +12,14 @@ from typing import Any
 from pool.domain.errors import InvalidInput
 from pool.domain.money import format_amount
 from pool.domain.months import format_month, parse_month
-from pool.domain.text import shown
+from pool.domain.text import shown, typed_text
 from pool.files.actuals import read_actuals_rows
 from pool.rules.loader import load_ruleset_text
 from pool.rules.schema import Metric
 from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
+from pool.services.listings import MAX_TEXT
 from pool.services.runtime import Runtime
 from pool.store.actuals_store import StagedProblem
 from pool.store.models import Actor
@@ -47,12 +48,13 @@ def import_file(
 ) -> dict[str, Any]:
     """Import an actuals file, all or nothing; the same values again change nothing."""
     name = Path(path).name
-    reason = reason.strip() if reason is not None else None
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
         note.detail = {"file": name, "restate": restate, "reason": reason}
         require_role(actor, "city", doing="import actuals")
-        if restate and not reason:
+        why = None if reason is None else typed_text(reason, "reason", multiline=True, limit=MAX_TEXT).strip()
+        note.detail["reason"] = why
+        if restate and not why:
             raise InvalidInput("A restatement needs a reason: give --reason TEXT with --restate.")
         uow.lock_ledger(f"actuals import by {actor.name}")
         metrics = published_metrics(uow)
@@ -83,12 +85,12 @@ def import_file(
             "added": 0,
             "restated": 0,
             "unchanged": count,
-            "reason": reason,
+            "reason": why,
             "changed": False,
         }
         if staging.changes_anything():
             record = staging.add_import(
-                actor_id=actor.id, at=rt.now(), file_name=name[:255], sha256=digest, rows=count, reason=reason
+                actor_id=actor.id, at=rt.now(), file_name=name[:255], sha256=digest, rows=count, reason=why
             )
             staging.merge(record)
             summary.update(

@@ -5,11 +5,13 @@ import json
 from pool.domain import agreement_values
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied
 from pool.domain.months import format_month, parse_month, require_not_future
+from pool.domain.text import typed_text
 from pool.domain.workflow import check_claim_pending, check_listing_open
 from pool.rules.agreement import resolve_agreement
 from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
+from pool.services.listings import MAX_TEXT
 from pool.services.rulesets import DEFAULT_RULESET, in_force
 from pool.services.runtime import Runtime
 from pool.store.errors import UniqueViolation
@@ -36,7 +38,7 @@ def submit(rt: Runtime, listing_id: int, *, note_text: str = "") -> dict[str, ob
         claim = Claim(
             listing_id=item.id,
             claimant=region,
-            note=note_text.strip(),
+            note=typed_text(note_text, "note", multiline=True, limit=MAX_TEXT).strip(),
             status="pending",
             submitted_by=actor.id,
             submitted_at=rt.now(),
@@ -87,12 +89,13 @@ def reject(rt: Runtime, claim_id: int, *, reason: str) -> dict[str, object]:
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
         note.detail = {"reason": reason}
         require_role(actor, "city", doing="reject claims")
-        if not reason.strip():
+        text = typed_text(reason, "reason", multiline=True, limit=MAX_TEXT).strip()
+        if not text:
             raise InvalidInput("A rejection needs a --reason.")
         claim = _claim(uow, claim_id, lock=True)
         check_claim_pending(claim.id, claim.status, "rejected")
         claim.status, claim.decided_at, claim.decided_by = "rejected", rt.now(), actor.id
-        claim.decision_reason = reason.strip()
+        claim.decision_reason = text
         return views.claim(claim, views.names_of(uow))
 
     return commands.write(rt, "claim.reject", body, target=f"claim:{claim_id}")

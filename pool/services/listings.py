@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from pool.domain.errors import Conflict, InvalidInput
 from pool.domain.money import parse_amount
+from pool.domain.text import typed_text
 from pool.domain.workflow import check_can_list, check_listing_open
 from pool.services import commands, views
 from pool.services.auth import require_region, require_role
@@ -19,6 +20,7 @@ from pool.store.uow import UnitOfWork
 KNOWN_NEEDS = ("land_mu", "power_kw", "water_t_per_day", "energy_tce")
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+MAX_TEXT = 2000  # characters of a reason or a note
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _NUMBER = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
 
@@ -28,7 +30,7 @@ def parse_needs(pairs: list[str]) -> dict[str, str]:
     needs: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        key, value = key.strip(), value.strip()
+        key, value = key.strip(), typed_text(value, f"need {key.strip()}", limit=200).strip()
         if not sep or not _KEY.fullmatch(key) or not value:
             raise InvalidInput(f"{pair!r} is not a need; write KEY=VALUE, e.g. land_mu=120.")
         if key in needs:
@@ -60,7 +62,7 @@ def open_listing(
             raise InvalidInput(f"There is no project {code!r}.")
         require_region(actor, p.host, doing=f"list {code}, hosted by {p.host}")
         check_can_list(p.stage)
-        text = reason.strip()
+        text = typed_text(reason, "reason", multiline=True, limit=MAX_TEXT).strip()
         if not text:
             raise InvalidInput("A listing needs a --reason: why the host cannot keep the project.")
         if not 1 <= days <= MAX_DAYS:

@@ -7,6 +7,7 @@ from pool.domain.errors import InvalidInput, PermissionDenied
 from pool.domain.money import parse_amount
 from pool.domain.months import parse_month
 from pool.domain.names import lead_key
+from pool.domain.text import typed_text
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGES
 from pool.domain.workflow import STAGE_MILESTONE, check_milestone, check_stage_change
 from pool.services import commands, views
@@ -41,7 +42,7 @@ def check_code(code: str) -> None:
 
 
 def _text(value: str, what: str) -> str:
-    text = value.strip()
+    text = typed_text(value, what).strip()
     if not text:
         raise InvalidInput(f"The {what} may not be empty.")
     if len(text) > 200:

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from pool.domain.text import bounded
 from pool.store.models import (
     Actor,
     AuditEntry,
@@ -213,6 +214,10 @@ class Rulesets(_Repository):
         self.session.add(version)
 
 
+# The audit columns' widths: what an attempt claims is kept, cut to fit and marked as cut.
+AUDIT_ACTOR, AUDIT_TARGET = 100, 200
+
+
 class Audit(_Repository):
     """Append and read; the database refuses anything else."""
 
@@ -230,7 +235,13 @@ class Audit(_Repository):
         text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, sort_keys=True)
         self.session.add(
             AuditEntry(
-                at=at, actor=actor, role=role, action=action, target=target, outcome=outcome, detail=text
+                at=at,
+                actor=None if actor is None else bounded(actor, AUDIT_ACTOR),
+                role=role,
+                action=action,
+                target=None if target is None else bounded(target, AUDIT_TARGET),
+                outcome=outcome,
+                detail=text,
             )
         )
 

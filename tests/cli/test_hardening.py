@@ -180,7 +180,6 @@ def test_a_pool_in_a_read_only_directory_can_be_read(pool: Pool, tmp_path: Path)
     import stat
     import subprocess
     import sys
-
     import tempfile
 
     shelf = Path(tempfile.mkdtemp(prefix="pool-shelf-"))  # outside pytest's private directories
@@ -222,3 +221,122 @@ def _has_pool_cli() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("pool.cli.root") is not None
+
+
+# D9: invisible characters made a second registration of another county's lead look new, and
+# made look-alike ruleset versions.
+
+INVISIBLE = ["\u200b", "\u00ad", "\u2060", "\u200e", "\ufe0f", "\ufeff", "\U000e0100"]
+
+
+@pytest.mark.parametrize("mark", INVISIBLE)
+def test_invisible_characters_do_not_make_a_lead_new(pool: Pool, mark: str) -> None:
+    """ZS-001 is zhashui's lead (`ZS-001 投资方`, `ZS-001 项目`); shangzhou retypes it with an
+    invisible character inside the investor and the name."""
+    before = pool.snapshot()
+    refused = pool.run(
+        "shangzhou-bureau",
+        "project",
+        "add",
+        "SZ-STEAL",
+        "--name",
+        f"ZS-00{mark}1 项目",
+        "--investor",
+        f"ZS-0{mark}01 投资方",
+        "--chain",
+        "new_materials",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "300000000",
+        "--capital-source",
+        "out_of_city",
+    )
+    assert refused.exit_code == 1, refused.output
+    assert "already registered as project ZS-001 by zhashui" in refused.stderr
+    assert pool.snapshot() == before
+
+
+def test_typed_names_are_stored_without_invisible_characters(pool: Pool) -> None:
+    made = pool.json(
+        "shangzhou-bureau",
+        "project",
+        "add",
+        "SZ-NEW",
+        "--name",
+        "新\u200b项目",
+        "--investor",
+        "某\u2060公司",
+        "--chain",
+        "new_materials",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "1",
+        "--capital-source",
+        "out_of_city",
+    )
+    assert (made["name"], made["investor"]) == ("新项目", "某公司")
+
+
+@pytest.mark.parametrize("version", ["2024.1 ", " 2024.1", "2024.1\u200b", "2024 .1", "", "x" * 41])
+def test_a_ruleset_version_is_visible_characters_only(tmp_path: Path, version: str) -> None:
+    from support.ledger import LIBRARY
+
+    text = (LIBRARY / "shangluo-default.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "v.yaml"
+    path.write_text(text.replace('version: "2024.1"', f'version: "{version}"'), encoding="utf-8")
+    checked = Pool("sqlite://").run(None, "rules", "check", str(path))
+    assert checked.exit_code == 1
+    assert "is not a version; write up to 40 letters, digits, '.', '-' or '_'" in checked.output
+    line = text.splitlines().index('version: "2024.1"') + 1
+    assert f"{path}:{line}: version:" in checked.output
+
+
+# D17: control characters, terminal escapes and bidirectional overrides were stored and printed
+# raw, and an unauthenticated caller could write a 100 KB escape-laden name into the audit log.
+
+CONTROLS = ["\x1b[31m", "\x07", "\u202e", "\x1b]0;pwned\x07", "\x00", "\u2066", "\r"]
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+def test_control_characters_in_typed_text_are_refused(pool: Pool, control: str) -> None:
+    before = pool.snapshot()
+    for args in (
+        [
+            "project",
+            "add",
+            "SZ-X",
+            "--name",
+            f"厂{control}房",
+            "--investor",
+            "某公司",
+            "--chain",
+            "new_materials",
+            "--kind",
+            "manufacturing",
+            "--investment",
+            "1",
+            "--capital-source",
+            "local",
+        ],
+        ["listing", "open", "SZ-003", "--reason", f"用地{control}不足"],
+        ["listing", "open", "SZ-003", "--reason", "用地不足", "--need", f"water=1{control}"],
+    ):
+        refused = pool.run("shangzhou-bureau" if args[0] == "project" else "danfeng-bureau", *args)
+        assert refused.exit_code == 1, (args, refused.output)
+        assert "contains the control character U+" in refused.stderr
+        assert "retype it without it" in refused.stderr
+        assert pool.snapshot() == before
+        assert pool.last_audit()["outcome"] == "invalid"
+
+
+def test_an_unauthenticated_name_is_audited_cut_and_printable(pool: Pool) -> None:
+    claimed = "city2\u202e\x07\x1b[31mFAKE-ok-row" + "A" * 100_000
+    refused = pool.run(claimed, "settle", "2024-09", token="x")
+    assert refused.exit_code == 3
+    row = pool.last_audit()
+    assert row["outcome"] == "denied" and row["action"] == "settle"
+    assert len(row["actor"]) <= 100 and row["actor"].startswith("city2\\u202e\\u0007\\u001b[31m")
+    assert row["actor"].endswith("…[100023 characters]")
+    assert "\x1b" not in row["actor"] and "\u202e" not in row["actor"]
