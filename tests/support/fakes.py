@@ -231,7 +231,7 @@ class FakeUnitOfWork:
         if not self._committed:
             self.rows.restore(self._saved)
 
-    def lock_ledger(self) -> None:
+    def lock_ledger(self, holder: str) -> None:
         """One process, one unit of work at a time: nothing to wait for."""
 
     def flush(self) -> None:
