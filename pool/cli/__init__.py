@@ -7,7 +7,6 @@ import click
 # Each module defines click commands or groups and a `COMMANDS` list of them.
 _MODULES = (
     "pool.cli.rules",
-    "pool.cli.publish",
     "pool.cli.setup",
     "pool.cli.actors",
     "pool.cli.projects",
