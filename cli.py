@@ -5,8 +5,20 @@ import sys
 
 import click
 
-from pool.cli import register
+from pool.cli.actors import actor, region
+from pool.cli.actuals import actuals
+from pool.cli.audit import audit
+from pool.cli.claims import claim
 from pool.cli.common import FORMATS, AppContext
+from pool.cli.explain import explain
+from pool.cli.ledger import ledger
+from pool.cli.listings import listing
+from pool.cli.projects import project
+from pool.cli.reports import report
+from pool.cli.rules import rules
+from pool.cli.settlement import period, settle
+from pool.cli.setup import db, demo, init
+from pool.cli.transfers import transfer
 from pool.config import Settings
 from pool.domain.errors import PoolError
 
@@ -67,7 +79,26 @@ def main(ctx: click.Context, db_url: str | None, actor: str | None, fmt: str) ->
     ctx.obj = AppContext(Settings.load(db_url, actor), fmt)
 
 
-register(main)
+for command in (
+    rules,
+    init,
+    db,
+    demo,
+    actor,
+    region,
+    project,
+    listing,
+    claim,
+    transfer,
+    audit,
+    actuals,
+    settle,
+    period,
+    ledger,
+    report,
+    explain,
+):
+    main.add_command(command)
 
 if __name__ == "__main__":
     main()

@@ -132,6 +132,3 @@ def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if fmt() == "table":
         return [{**r, "metric": f"{r['metric_name']} {r['metric']}".strip()} for r in rows]
     return [{k: v for k, v in r.items() if k != "metric_name"} for r in rows]
-
-
-COMMANDS = [actuals]

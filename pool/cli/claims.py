@@ -105,6 +105,3 @@ def reject(claim_id: int, reason: str) -> None:
       pool --as city-office claim reject 6 --reason 用地指标不足
     """
     show_claim(service.reject(runtime(), claim_id, reason=reason))
-
-
-COMMANDS = [claim]

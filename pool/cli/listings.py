@@ -128,6 +128,3 @@ def withdraw(listing_id: int) -> None:
       pool --as zhashui-bureau listing withdraw 3
     """
     show_listing(service.withdraw(runtime(), listing_id))
-
-
-COMMANDS = [listing]

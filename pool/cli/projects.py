@@ -162,6 +162,3 @@ def stage(code: str, stage: str | None, month: str | None, milestones: tuple[str
             raise click.BadParameter(f"{item!r} is not NAME=YYYY-MM.", param_hint="--milestone")
         pairs[name.strip()] = value.strip()
     show_project(service.stage(runtime(), code, stage, month=month, milestones=pairs))
-
-
-COMMANDS = [project]

@@ -140,6 +140,3 @@ def list_(ruleset: str | None) -> None:
             ("published_at", "published (UTC)"),
         ],
     )
-
-
-COMMANDS = [rules]
