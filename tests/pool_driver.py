@@ -7,7 +7,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 from sqlalchemy import MetaData, select
 
-from cli import main
+from pool.cli import main
 from pool.store.engine import make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -122,7 +122,7 @@ def test_export_never_overwrites_a_file_unless_forced_and_never_the_database(
 def test_demo_never_overwrites_a_file_in_its_directory(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from cli import main
+    from pool.cli import main
 
     mine = tmp_path / "actuals-2024-08.csv"
     mine.write_text("important\n")

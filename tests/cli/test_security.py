@@ -16,7 +16,7 @@ from ledger_support import MONTHS, actual_rows, fresh_pool, ledger_pool, write_c
 from pool_driver import Pool, seeded
 from sqlalchemy import MetaData, select
 
-from cli import main
+from pool.cli import main
 from pool.cli.common import csv_cell
 from pool.config import Settings
 from pool.domain import tokens
