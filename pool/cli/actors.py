@@ -105,6 +105,3 @@ def region_list() -> None:
     """
     rows = region_service.list_regions(runtime())
     render(rows, [("code", "code"), ("name", "名称 name"), ("level", "level")])
-
-
-COMMANDS = [actor, region]

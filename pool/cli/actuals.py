@@ -1,15 +1,15 @@
 """`pool actuals import|list`."""
 
-import sys
 from typing import Any
 
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.progress import progress
 from pool.cli.wiring import fmt, runtime
 from pool.services import actuals as service
 
-PROGRESS_EVERY = 50_000
+PROGRESS_EVERY = 50_000  # rows between redraws of the counter
 COLUMNS = [
     ("id", "id"),
     ("project", "project"),
@@ -67,7 +67,7 @@ def import_(file: str, restate: bool, reason: str | None) -> None:
         raise click.BadParameter("the reason may not be empty.", param_hint="--reason")
     if restate and reason is None:
         raise click.UsageError("--restate needs --reason TEXT saying why the values change.")
-    counter = RowCounter() if sys.stderr.isatty() else None
+    counter = progress("rows read", every=PROGRESS_EVERY)
     try:
         result = service.import_file(runtime(), file, restate=restate, reason=reason, progress=counter)
     finally:
@@ -87,22 +87,6 @@ def import_(file: str, restate: bool, reason: str | None) -> None:
         f"{result['added']:,} added, {result['restated']:,} restated, "
         f"{result['unchanged']:,} unchanged."
     )
-
-
-class RowCounter:
-    """Rows read so far, shown in place on stderr every PROGRESS_EVERY rows (terminals only)."""
-
-    def __init__(self) -> None:
-        self.shown = 0
-
-    def __call__(self, count: int) -> None:
-        if count - self.shown >= PROGRESS_EVERY:
-            self.shown = count
-            click.echo(f"\rrows read: {count:,}", err=True, nl=False)
-
-    def finish(self) -> None:
-        if self.shown:
-            click.echo("", err=True)
 
 
 @actuals.command("list")
@@ -132,6 +116,3 @@ def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if fmt() == "table":
         return [{**r, "metric": f"{r['metric_name']} {r['metric']}".strip()} for r in rows]
     return [{k: v for k, v in r.items() if k != "metric_name"} for r in rows]
-
-
-COMMANDS = [actuals]

@@ -36,6 +36,3 @@ def audit(actor: str | None, since: str | None) -> None:
             ("detail", "detail"),
         ],
     )
-
-
-COMMANDS = [audit]

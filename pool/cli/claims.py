@@ -3,6 +3,7 @@
 import click
 
 from pool.cli.common import format_option, render_object
+from pool.cli.params import KeyValue, Pair, texts
 from pool.cli.transfers import show_transfer
 from pool.cli.wiring import fmt, label, runtime
 from pool.services import claims as service
@@ -68,8 +69,8 @@ def withdraw(claim_id: int) -> None:
 @click.option(
     "--agreement",
     "agreement",
+    type=KeyValue(),
     multiple=True,
-    metavar="KEY=VALUE",
     help="A value the ruleset declares (baselines, ratios, flags); repeatable.",
 )
 @click.option(
@@ -79,7 +80,7 @@ def withdraw(claim_id: int) -> None:
     help="The published ruleset whose version in force is pinned.",
 )
 @format_option
-def approve(claim_id: int, effective: str, agreement: tuple[str, ...], ruleset: str) -> None:
+def approve(claim_id: int, effective: str, agreement: tuple[Pair, ...], ruleset: str) -> None:
     """Approve a pending claim (city): the project moves to the claimant, the listing closes
     and the other pending claims are rejected.
 
@@ -89,7 +90,7 @@ def approve(claim_id: int, effective: str, agreement: tuple[str, ...], ruleset: 
            --agreement pre_move_tax_3y=1800000 --agreement origin_share=40%
     """
     show_transfer(
-        service.approve(runtime(), claim_id, effective=effective, agreement=list(agreement), ruleset=ruleset)
+        service.approve(runtime(), claim_id, effective=effective, agreement=texts(agreement), ruleset=ruleset)
     )
 
 
@@ -105,6 +106,3 @@ def reject(claim_id: int, reason: str) -> None:
       pool --as city-office claim reject 6 --reason 用地指标不足
     """
     show_claim(service.reject(runtime(), claim_id, reason=reason))
-
-
-COMMANDS = [claim]

@@ -77,6 +77,3 @@ def simulate(file: str, through: str | None) -> None:
             f"{format_month(result['through'])}: {result['projects']} projects resettled."
         )
     render(rows, COLUMNS)
-
-
-COMMANDS = [explain]

@@ -154,6 +154,3 @@ def _sink(out: Path | None, force: bool, database: list[Path]) -> Iterator[expor
         return
     with new_file(out, force=force, protected=database) as handle:
         yield handle.write
-
-
-COMMANDS = [ledger]

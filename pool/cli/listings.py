@@ -1,8 +1,11 @@
 """`pool listing open|list|show|withdraw`."""
 
+from typing import cast
+
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.params import KeyValue, Pair, texts
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.workflow import LISTING_STATES
 from pool.services import listings as service
@@ -45,8 +48,8 @@ def listing() -> None:
 @click.option(
     "--need",
     "needs",
+    type=KeyValue(),
     multiple=True,
-    metavar="KEY=VALUE",
     help="What the project needs: land_mu, power_kw, water_t_per_day, energy_tce, or "
     "any other key; repeatable.",
 )
@@ -54,7 +57,7 @@ def listing() -> None:
     "--days", type=int, default=service.DEFAULT_DAYS, show_default=True, help="Claim window in days."
 )
 @format_option
-def open_(code: str, reason: str, needs: tuple[str, ...], days: int) -> None:
+def open_(code: str, reason: str, needs: tuple[Pair, ...], days: int) -> None:
     """Put a project into the pool (its host county, or the city).
 
     \b
@@ -62,21 +65,21 @@ def open_(code: str, reason: str, needs: tuple[str, ...], days: int) -> None:
       pool --as zhashui-bureau listing open ZS-2024-003 --reason 园区能耗指标不足 \\
            --need energy_tce=8000 --need power_kw=20000 --days 45
     """
-    show_listing(service.open_listing(runtime(), code, reason=reason, needs=list(needs), days=days))
+    show_listing(service.open_listing(runtime(), code, reason=reason, needs=texts(needs), days=days))
 
 
 def show_listing(row: dict[str, object]) -> None:
     if fmt() == "json":
         render_object(row)
         return
-    claims = row.get("claims")
+    claims = cast(list[dict[str, object]] | None, row.get("claims"))
     shown = {k: v for k, v in row.items() if k != "claims" and not k.endswith("_name") or k == "project_name"}
     shown["chain"], shown["region"] = label(row, "chain"), label(row, "region")
     render_object(shown)
     if claims is not None:
         click.echo("")
         if claims:
-            render(labelled(list(claims), "claimant"), CLAIM_COLUMNS)  # type: ignore[arg-type]
+            render(labelled(claims, "claimant"), CLAIM_COLUMNS)
         else:
             click.echo("No claims yet.")
 
@@ -128,6 +131,3 @@ def withdraw(listing_id: int) -> None:
       pool --as zhashui-bureau listing withdraw 3
     """
     show_listing(service.withdraw(runtime(), listing_id))
-
-
-COMMANDS = [listing]

@@ -3,6 +3,7 @@
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.params import KeyValue, Pair
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGE_NAMES, STAGES
 from pool.services import projects as service
@@ -138,13 +139,13 @@ def show(code: str) -> None:
 @click.option(
     "--milestone",
     "milestones",
+    type=KeyValue("NAME=YYYY-MM", refuse_malformed=True),
     multiple=True,
-    metavar="NAME=YYYY-MM",
     help="Set a milestone month by hand (signed, construction_start, operation_start, "
     "full_capacity); repeatable.",
 )
 @format_option
-def stage(code: str, stage: str | None, month: str | None, milestones: tuple[str, ...]) -> None:
+def stage(code: str, stage: str | None, month: str | None, milestones: tuple[Pair, ...]) -> None:
     """Advance a project's stage (host county or city); stages only move forward.
 
     signed sets the `signed` milestone, started sets `construction_start`, operating sets
@@ -155,13 +156,5 @@ def stage(code: str, stage: str | None, month: str | None, milestones: tuple[str
       pool project stage SL-2024-001 started --month 2024-08
       pool project stage SL-2024-001 --milestone full_capacity=2025-06
     """
-    pairs: dict[str, str] = {}
-    for item in milestones:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not NAME=YYYY-MM.", param_hint="--milestone")
-        pairs[name.strip()] = value.strip()
+    pairs = {pair.key: pair.value for pair in milestones}
     show_project(service.stage(runtime(), code, stage, month=month, milestones=pairs))
-
-
-COMMANDS = [project]

@@ -142,6 +142,3 @@ def statement(region: str, year: int) -> None:
     )
     click.echo()
     render(result["totals"], [("book", "book"), ("unit", "unit")] + amounts + [("net", "net 净额")])
-
-
-COMMANDS = [report]

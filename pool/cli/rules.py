@@ -1,12 +1,16 @@
-"""`pool rules check` and `pool rules test`: rule files and rule tests, no database needed."""
+"""`pool rules check|test|publish|list`: rule files and rule tests, which need no database, and
+the published rulesets, stored immutably."""
 
 import sys
 
 import click
 
+from pool.cli.common import format_option, render, render_object
+from pool.cli.wiring import fmt, runtime
 from pool.domain.errors import PoolError
 from pool.rules.cases import run_case_file
 from pool.rules.loader import load_ruleset_file
+from pool.services import rulesets as service
 
 
 @click.group()
@@ -91,4 +95,48 @@ def test(files: tuple[str, ...], rules_file: str | None) -> None:
         sys.exit(1)
 
 
-COMMANDS = [rules]
+@rules.command("publish")
+@click.argument("file", type=click.Path(dir_okay=False))
+@format_option
+def publish(file: str) -> None:
+    """Validate a rule file and store its text and hash for good (policy only).
+
+    Publishing the same text again changes nothing; the same version with other text is refused.
+
+    \b
+    Example:
+      pool --as policy-desk rules publish pool/rules/library/shangluo-default.yaml
+    """
+    row = service.publish(runtime(), file)
+    if fmt() == "json":
+        render_object(row)
+    elif row["published"]:
+        click.echo(f"Published {row['ruleset']} {row['version']} (sha256 {row['sha256']}).")
+    else:
+        click.echo(f"{row['ruleset']} {row['version']} is already published with this text; nothing changed.")
+
+
+@rules.command("list")
+@click.option("--ruleset", default=None, help="Only this ruleset's versions.")
+@format_option
+def list_(ruleset: str | None) -> None:
+    """List published ruleset versions.
+
+    \b
+    Example:
+      pool rules list --format json
+    """
+    rows = service.list_versions(runtime(), ruleset)
+    render(
+        rows,
+        [
+            ("id", "id"),
+            ("ruleset", "ruleset"),
+            ("version", "version"),
+            ("title", "title"),
+            ("effective_from", "from"),
+            ("effective_until", "until"),
+            ("sha256", "sha256"),
+            ("published_at", "published (UTC)"),
+        ],
+    )

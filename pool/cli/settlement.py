@@ -61,6 +61,3 @@ def close(through: str) -> None:
     """
     result = periods.close(runtime(), through)
     click.echo(f"Periods up to {result['through']} are closed.")
-
-
-COMMANDS = [settle, period]

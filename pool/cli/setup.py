@@ -132,6 +132,3 @@ def demo(directory: str | None) -> None:
     """
     for line in demo_service.run(directory):
         click.echo(line)
-
-
-COMMANDS = [init, db, demo]

@@ -70,6 +70,3 @@ def show(transfer_id: int) -> None:
       pool transfer show 1 --format json
     """
     show_transfer(service.show(runtime(), transfer_id))
-
-
-COMMANDS = [transfer]

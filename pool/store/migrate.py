@@ -1,6 +1,6 @@
-"""Run the Alembic history programmatically, from the package's own migrations directory."""
+"""Run the Alembic history programmatically, from the installed package `pool.migrations`."""
 
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
@@ -12,12 +12,15 @@ from sqlalchemy.exc import DBAPIError
 from pool.store.engine import set_wal, writer
 from pool.store.errors import translate
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+def scripts() -> str:
+    """The directory holding env.py, script.py.mako and versions/, wherever pool is installed."""
+    return str(files("pool.migrations"))
 
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", scripts())
     return config
 
 

@@ -122,7 +122,7 @@ def test_export_never_overwrites_a_file_unless_forced_and_never_the_database(
 def test_demo_never_overwrites_a_file_in_its_directory(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from cli import main
+    from pool.cli import main
 
     mine = tmp_path / "actuals-2024-08.csv"
     mine.write_text("important\n")
@@ -193,7 +193,7 @@ def test_a_pool_in_a_read_only_directory_can_be_read(pool: Pool, tmp_path: Path)
     db = f"sqlite:///{shelf / 'copy.db'}"
 
     def pool_as_reader(*args: str) -> subprocess.CompletedProcess[str]:
-        code = "from pool.cli import main; main()" if _has_pool_cli() else "from cli import main; main()"
+        code = "from pool.cli import main; main()"
         return subprocess.run(
             [*as_nobody, sys.executable, "-c", code, "--db", db, "--as", "audit-bureau", *args],
             capture_output=True,
@@ -215,12 +215,6 @@ def test_a_pool_in_a_read_only_directory_can_be_read(pool: Pool, tmp_path: Path)
     finally:
         shelf.chmod(0o755)
         shutil.rmtree(shelf)
-
-
-def _has_pool_cli() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("pool.cli.root") is not None
 
 
 # D9: invisible characters made a second registration of another county's lead look new, and

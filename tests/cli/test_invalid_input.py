@@ -399,7 +399,7 @@ def test_every_command_has_help_with_an_example() -> None:
     import click
     from click.testing import CliRunner
 
-    from cli import main
+    from pool.cli import main
 
     def walk(group: click.Group, path: list[str]):  # type: ignore[no-untyped-def]
         for name, command in group.commands.items():

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from pool.cli import main
 
 LIBRARY = Path(__file__).resolve().parents[2] / "pool" / "rules" / "library"
 CASE_FILES = sorted(LIBRARY.glob("*.cases.yaml"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from pool.cli import main
 
 LIBRARY = Path(__file__).resolve().parents[2] / "pool" / "rules" / "library"
 

@@ -265,7 +265,7 @@ def test_listing_window_expires(db_url: str) -> None:
 def test_demo_runs_in_a_fresh_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from cli import main
+    from pool.cli import main
 
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output

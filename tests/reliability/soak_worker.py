@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from cli import main  # noqa: E402
+from pool.cli import main  # noqa: E402
 
 COUNTIES = ("zhashui", "shangzhou", "danfeng", "luonan")
 MONTHS = [f"2024-{m:02d}" for m in range(7, 13)] + [f"2025-{m:02d}" for m in range(1, 7)]

@@ -7,8 +7,8 @@ from typing import Any
 from click.testing import CliRunner, Result
 from sqlalchemy import MetaData, select
 
-from cli import main
 from pool.bootstrap import Adapters
+from pool.cli import main
 from pool.store.engine import make_engine
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -1,5 +1,6 @@
 """The layering of DESIGN.md holds (import-linter), and the code passes the linter."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,22 @@ def test_import_layers_are_kept() -> None:
 
 def test_code_passes_the_linter() -> None:
     result = subprocess.run(
-        [_tool("ruff"), "check", "cli.py", "pool", "tests"], cwd=ROOT, capture_output=True, text=True
+        [_tool("ruff"), "check", "cli.py", "pool", "migrations", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_revisions_import_only_alembic_and_sqlalchemy() -> None:
+    """A revision keeps doing what it did when it was written: it uses nothing from pool."""
+    revisions = sorted((ROOT / "migrations" / "versions").glob("*.py"))
+    assert revisions
+    for path in revisions:
+        tree = ast.parse(path.read_text("utf-8"))
+        imported = {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        }
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert {name.split(".")[0] for name in imported} <= {"alembic", "sqlalchemy"}, (path.name, imported)

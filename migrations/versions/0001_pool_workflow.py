@@ -7,21 +7,41 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from pool.store.triggers import (
-    create_refuse_function,
-    drop_append_only,
-    drop_refuse_function,
-    make_append_only,
-)
-
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-
-# Tables the database itself keeps append-only: UPDATE, DELETE (and TRUNCATE) are refused.
-APPEND_ONLY = ("audit_log", "ruleset_versions")
+# The append-only tables: the database itself refuses UPDATE and DELETE (and, on PostgreSQL,
+# TRUNCATE). The SQL is written out here, as this revision runs it, so that it never changes.
+# SQLite raises from a trigger per event; PostgreSQL calls one function, created here, from
+# a row trigger and a statement trigger per table.
+SQLITE_CREATE = (
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END",
+    "CREATE TRIGGER ruleset_versions_no_update BEFORE UPDATE ON ruleset_versions BEGIN SELECT RAISE(ABORT, 'ruleset_versions is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER ruleset_versions_no_delete BEFORE DELETE ON ruleset_versions BEGIN SELECT RAISE(ABORT, 'ruleset_versions is append-only: DELETE refused'); END",
+)
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS audit_log_no_update",
+    "DROP TRIGGER IF EXISTS audit_log_no_delete",
+    "DROP TRIGGER IF EXISTS ruleset_versions_no_update",
+    "DROP TRIGGER IF EXISTS ruleset_versions_no_delete",
+)
+POSTGRES_CREATE = (
+    "CREATE OR REPLACE FUNCTION pool_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER ruleset_versions_append_only BEFORE UPDATE OR DELETE ON ruleset_versions FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER ruleset_versions_no_truncate BEFORE TRUNCATE ON ruleset_versions FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()",
+)
+POSTGRES_DROP = (
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+    "DROP TRIGGER IF EXISTS ruleset_versions_append_only ON ruleset_versions",
+    "DROP TRIGGER IF EXISTS ruleset_versions_no_truncate ON ruleset_versions",
+    "DROP FUNCTION IF EXISTS pool_refuse_change()",
+)
 
 
 def upgrade() -> None:
@@ -235,15 +255,11 @@ def upgrade() -> None:
     with op.batch_alter_table("transfers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_transfers_project_id"), ["project_id"], unique=False)
 
-    create_refuse_function()
-    for table in APPEND_ONLY:
-        make_append_only(table)
+    _run_for_dialect(POSTGRES_CREATE, SQLITE_CREATE)
 
 
 def downgrade() -> None:
-    for table in APPEND_ONLY:
-        drop_append_only(table)
-    drop_refuse_function()
+    _run_for_dialect(POSTGRES_DROP, SQLITE_DROP)
     with op.batch_alter_table("transfers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transfers_project_id"))
 
@@ -276,3 +292,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_log_actor"))
 
     op.drop_table("audit_log")
+
+
+def _run_for_dialect(postgres: tuple[str, ...], sqlite: tuple[str, ...]) -> None:
+    for statement in postgres if op.get_bind().dialect.name == "postgresql" else sqlite:
+        op.execute(statement)

@@ -7,15 +7,63 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from pool.store.triggers import drop_append_only, make_append_only
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# Tables the database itself keeps append-only: UPDATE, DELETE (and TRUNCATE) are refused.
-APPEND_ONLY = ("actual_revisions", "settlement_runs", "ledger_entries", "ledger_postings", "period_closes")
+# The append-only tables: the database itself refuses UPDATE and DELETE (and, on PostgreSQL,
+# TRUNCATE). The SQL is written out here, as this revision runs it, so that it never changes.
+# SQLite raises from a trigger per event; PostgreSQL calls pool_refuse_change(), created by
+# revision 0001, from a row trigger and a statement trigger per table.
+SQLITE_CREATE = (
+    "CREATE TRIGGER actual_revisions_no_update BEFORE UPDATE ON actual_revisions BEGIN SELECT RAISE(ABORT, 'actual_revisions is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER actual_revisions_no_delete BEFORE DELETE ON actual_revisions BEGIN SELECT RAISE(ABORT, 'actual_revisions is append-only: DELETE refused'); END",
+    "CREATE TRIGGER settlement_runs_no_update BEFORE UPDATE ON settlement_runs BEGIN SELECT RAISE(ABORT, 'settlement_runs is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER settlement_runs_no_delete BEFORE DELETE ON settlement_runs BEGIN SELECT RAISE(ABORT, 'settlement_runs is append-only: DELETE refused'); END",
+    "CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only: DELETE refused'); END",
+    "CREATE TRIGGER ledger_postings_no_update BEFORE UPDATE ON ledger_postings BEGIN SELECT RAISE(ABORT, 'ledger_postings is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER ledger_postings_no_delete BEFORE DELETE ON ledger_postings BEGIN SELECT RAISE(ABORT, 'ledger_postings is append-only: DELETE refused'); END",
+    "CREATE TRIGGER period_closes_no_update BEFORE UPDATE ON period_closes BEGIN SELECT RAISE(ABORT, 'period_closes is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER period_closes_no_delete BEFORE DELETE ON period_closes BEGIN SELECT RAISE(ABORT, 'period_closes is append-only: DELETE refused'); END",
+)
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS actual_revisions_no_update",
+    "DROP TRIGGER IF EXISTS actual_revisions_no_delete",
+    "DROP TRIGGER IF EXISTS settlement_runs_no_update",
+    "DROP TRIGGER IF EXISTS settlement_runs_no_delete",
+    "DROP TRIGGER IF EXISTS ledger_entries_no_update",
+    "DROP TRIGGER IF EXISTS ledger_entries_no_delete",
+    "DROP TRIGGER IF EXISTS ledger_postings_no_update",
+    "DROP TRIGGER IF EXISTS ledger_postings_no_delete",
+    "DROP TRIGGER IF EXISTS period_closes_no_update",
+    "DROP TRIGGER IF EXISTS period_closes_no_delete",
+)
+POSTGRES_CREATE = (
+    "CREATE TRIGGER actual_revisions_append_only BEFORE UPDATE OR DELETE ON actual_revisions FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER actual_revisions_no_truncate BEFORE TRUNCATE ON actual_revisions FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER settlement_runs_append_only BEFORE UPDATE OR DELETE ON settlement_runs FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER settlement_runs_no_truncate BEFORE TRUNCATE ON settlement_runs FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER ledger_postings_append_only BEFORE UPDATE OR DELETE ON ledger_postings FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER ledger_postings_no_truncate BEFORE TRUNCATE ON ledger_postings FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER period_closes_append_only BEFORE UPDATE OR DELETE ON period_closes FOR EACH ROW EXECUTE FUNCTION pool_refuse_change()",
+    "CREATE TRIGGER period_closes_no_truncate BEFORE TRUNCATE ON period_closes FOR EACH STATEMENT EXECUTE FUNCTION pool_refuse_change()",
+)
+POSTGRES_DROP = (
+    "DROP TRIGGER IF EXISTS actual_revisions_append_only ON actual_revisions",
+    "DROP TRIGGER IF EXISTS actual_revisions_no_truncate ON actual_revisions",
+    "DROP TRIGGER IF EXISTS settlement_runs_append_only ON settlement_runs",
+    "DROP TRIGGER IF EXISTS settlement_runs_no_truncate ON settlement_runs",
+    "DROP TRIGGER IF EXISTS ledger_entries_append_only ON ledger_entries",
+    "DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON ledger_entries",
+    "DROP TRIGGER IF EXISTS ledger_postings_append_only ON ledger_postings",
+    "DROP TRIGGER IF EXISTS ledger_postings_no_truncate ON ledger_postings",
+    "DROP TRIGGER IF EXISTS period_closes_append_only ON period_closes",
+    "DROP TRIGGER IF EXISTS period_closes_no_truncate ON period_closes",
+)
 
 
 def upgrade() -> None:
@@ -168,13 +216,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ledger_postings_account_id"), ["account_id"], unique=False)
         batch_op.create_index("ix_ledger_postings_entry_seq", ["entry_seq"], unique=False)
 
-    for table in APPEND_ONLY:
-        make_append_only(table)
+    _run_for_dialect(POSTGRES_CREATE, SQLITE_CREATE)
 
 
 def downgrade() -> None:
-    for table in APPEND_ONLY:
-        drop_append_only(table)
+    _run_for_dialect(POSTGRES_DROP, SQLITE_DROP)
     with op.batch_alter_table("ledger_postings", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_postings_entry_seq")
         batch_op.drop_index(batch_op.f("ix_ledger_postings_account_id"))
@@ -198,3 +244,8 @@ def downgrade() -> None:
     op.drop_table("period_closes")
     op.drop_table("actual_imports")
     op.drop_table("ledger_accounts")
+
+
+def _run_for_dialect(postgres: tuple[str, ...], sqlite: tuple[str, ...]) -> None:
+    for statement in postgres if op.get_bind().dialect.name == "postgresql" else sqlite:
+        op.execute(statement)
