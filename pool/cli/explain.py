@@ -1,14 +1,10 @@
-"""`pool explain TRANSFER` and `pool rules simulate FILE`."""
+"""`pool explain TRANSFER`: the derivation of a transfer's targets."""
 
 import click
 
-from pool.cli.common import format_option, render, render_object
-from pool.cli.rules import rules
+from pool.cli.common import format_option, render_object
 from pool.cli.wiring import fmt, runtime
-from pool.domain.money import format_amount
-from pool.domain.months import format_month
 from pool.services import explain as explain_service
-from pool.services import simulate as simulate_service
 
 
 @click.command("explain")
@@ -38,42 +34,3 @@ def explain(transfer_id: int, through: str | None, share: str | None) -> None:
         render_object(explain_service.as_data(result))
     else:
         click.echo(explain_service.as_text(result))
-
-
-COLUMNS = [
-    ("book", "book"),
-    ("region", "region"),
-    ("share", "share"),
-    ("current", "current"),
-    ("simulated", "simulated"),
-    ("difference", "difference"),
-]
-
-
-@rules.command("simulate")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--through", metavar="YYYY-MM", default=None, help="Settle-through month (default: the last settled one)."
-)
-@format_option
-def simulate(file: str, through: str | None) -> None:
-    """What if: settle a draft ruleset in place of the published versions of the same id.
-
-    Reports, per book, region and share, the current balance, the simulated one and the
-    difference. Writes nothing. Policy staff and the city office.
-
-    \b
-    Example:
-      pool --as policy-staff rules simulate drafts/shangluo-default-2025.yaml --through 2024-12
-    """
-    result = simulate_service.simulate(runtime(), file, through)
-    rows = [
-        {**r, **{k: format_amount(r[k]) for k in ("current", "simulated", "difference")}}
-        for r in result["rows"]
-    ]
-    if fmt() == "table":
-        click.echo(
-            f"Draft {result['ruleset']} {result['version']} through "
-            f"{format_month(result['through'])}: {result['projects']} projects resettled."
-        )
-    render(rows, COLUMNS)

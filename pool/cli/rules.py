@@ -1,5 +1,5 @@
-"""`pool rules check|test|publish|list`: rule files and rule tests, which need no database, and
-the published rulesets, stored immutably."""
+"""`pool rules check|test|publish|list|simulate`: rule files and rule tests, which need no
+database; the published rulesets, stored immutably; and a draft settled in place of them."""
 
 import sys
 
@@ -8,9 +8,12 @@ import click
 from pool.cli.common import format_option, render, render_object
 from pool.cli.wiring import fmt, runtime
 from pool.domain.errors import PoolError
+from pool.domain.money import format_amount
+from pool.domain.months import format_month
 from pool.rules.cases import run_case_file
 from pool.rules.loader import load_ruleset_file
 from pool.services import rulesets as service
+from pool.services import simulate as simulate_service
 
 
 @click.group()
@@ -140,3 +143,42 @@ def list_(ruleset: str | None) -> None:
             ("published_at", "published (UTC)"),
         ],
     )
+
+
+SIMULATION_COLUMNS = [
+    ("book", "book"),
+    ("region", "region"),
+    ("share", "share"),
+    ("current", "current"),
+    ("simulated", "simulated"),
+    ("difference", "difference"),
+]
+
+
+@rules.command("simulate")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--through", metavar="YYYY-MM", default=None, help="Settle-through month (default: the last settled one)."
+)
+@format_option
+def simulate(file: str, through: str | None) -> None:
+    """What if: settle a draft ruleset in place of the published versions of the same id.
+
+    Reports, per book, region and share, the current balance, the simulated one and the
+    difference. Writes nothing. Policy staff and the city office.
+
+    \b
+    Example:
+      pool --as policy-staff rules simulate drafts/shangluo-default-2025.yaml --through 2024-12
+    """
+    result = simulate_service.simulate(runtime(), file, through)
+    rows = [
+        {**r, **{k: format_amount(r[k]) for k in ("current", "simulated", "difference")}}
+        for r in result["rows"]
+    ]
+    if fmt() == "table":
+        click.echo(
+            f"Draft {result['ruleset']} {result['version']} through "
+            f"{format_month(result['through'])}: {result['projects']} projects resettled."
+        )
+    render(rows, SIMULATION_COLUMNS)
