@@ -1,4 +1,5 @@
-"""The largest-remainder allocation of SPEC §4.2 step 6."""
+"""The largest-remainder allocation: each party the floor of its exact share, the leftover
+minor units to the largest remainders."""
 
 import math
 from collections.abc import Sequence

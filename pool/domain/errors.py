@@ -1,4 +1,4 @@
-"""Errors the product reports to its users, each with the exit code of SPEC §6."""
+"""Errors the product reports to its users, each with its exit code."""
 
 
 class PoolError(Exception):

@@ -1,4 +1,4 @@
-"""Workflow states and transitions of SPEC §3: project stages, listings, claims. Pure functions."""
+"""Workflow states and transitions: project stages, listings, claims. Pure functions."""
 
 from pool.domain.errors import Conflict, InvalidInput
 from pool.domain.vocab import MILESTONES, STAGES

@@ -1,7 +1,7 @@
 """Entries from target deltas, and the hash chain that makes the ledger tamper-evident.
 
 An entry moves one share of one transfer by the difference between its cumulative targets and
-what is already posted (SPEC §4.2 step 10). Its postings sum to zero: each party account gets its
+what is already posted. Its postings sum to zero: each party account gets its
 delta and the share's source account takes the opposite of their sum. Each entry's hash covers its
 content and the previous entry's hash.
 """

@@ -1,4 +1,4 @@
-"""Recompute the hash chain, the balance of every entry and every stored balance (SPEC §5)."""
+"""Recompute the hash chain, the balance of every entry and every stored balance."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence

@@ -1,4 +1,4 @@
-"""The rule-file format of SPEC §4.1 as pydantic models; unknown keys are refused everywhere.
+"""The rule-file format as pydantic models; unknown keys are refused everywhere.
 
 Values that may come from an agreement are either a literal (an exact ratio or an amount in
 minor units) or an `AgreementRef` naming a declared agreement value.

@@ -1,4 +1,4 @@
-"""Actors (SPEC §2): the city adds county, city, policy and auditor actors; tokens shown once."""
+"""Actors: the city adds county, city, policy and auditor actors; tokens shown once."""
 
 import re
 

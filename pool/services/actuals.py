@@ -1,4 +1,4 @@
-"""Actuals (SPEC §3 "Actual", §6 actuals files): importing a file all-or-nothing, and listing.
+"""Actuals: importing a file all-or-nothing, and listing.
 
 The import streams the file into a staging table and judges every row there, set-based; one bad
 row refuses the whole file, and every bad row is named with its row number.

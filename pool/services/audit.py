@@ -1,4 +1,4 @@
-"""The audit log (SPEC §2): every state-changing attempt, read by the city and auditors."""
+"""The audit log: every state-changing attempt, read by the city and auditors."""
 
 import json
 from datetime import datetime

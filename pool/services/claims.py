@@ -1,4 +1,4 @@
-"""Claims (SPEC §3): counties bid for open listings; the city approves one or rejects them."""
+"""Claims: counties bid for open listings; the city approves one or rejects them."""
 
 import json
 
@@ -114,8 +114,8 @@ def parse_agreement(pairs: list[str]) -> dict[str, str]:
 
 
 def _check_after_last_move(uow: UnitOfWork, project_id: int, code: str, month: int) -> None:
-    """A project's transfers, ordered by effective month, must be its chain of hosts (SPEC
-    §4.2 step 1), so a move cannot take effect before the project's last one did."""
+    """A project's transfers, ordered by effective month, must be its chain of hosts, so a move
+    cannot take effect before the project's last one did."""
     moves = uow.transfers.search(project_id=project_id)
     latest = max((t.effective for t in moves), default=None)
     if latest is not None and month < latest:

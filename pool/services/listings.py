@@ -1,4 +1,4 @@
-"""Listings (SPEC §3): a host puts a project into the pool for a window; it can withdraw it."""
+"""Listings: a host puts a project into the pool for a window; it can withdraw it."""
 
 import json
 import re

@@ -1,4 +1,4 @@
-"""Region presets (SPEC §3): the built-in `shangluo`, or a YAML file of the same shape."""
+"""Region presets: the built-in `shangluo`, or a YAML file of the same shape."""
 
 from importlib import resources
 from pathlib import Path

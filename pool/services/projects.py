@@ -1,4 +1,4 @@
-"""Projects (SPEC §3): registering a lead, listing and showing projects, advancing stages."""
+"""Projects: registering a lead, listing and showing projects, advancing stages."""
 
 import re
 from dataclasses import dataclass

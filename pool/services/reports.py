@@ -1,4 +1,4 @@
-"""`pool report balances|payables|statement`: what the ledger holds, for any role (SPEC §6).
+"""`pool report balances|payables|statement`: what the ledger holds, for any role.
 
 Balances come from the running balances of the party accounts; payables and statements from one
 grouped query each over a year's postings. Amounts leave here as decimal strings with two places.

@@ -1,4 +1,4 @@
-"""Published rulesets (SPEC §4): immutable text and hash; the version in force in a month."""
+"""Published rulesets: immutable text and hash; the version in force in a month."""
 
 import hashlib
 from pathlib import Path

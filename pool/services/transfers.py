@@ -1,4 +1,4 @@
-"""Transfers (SPEC §3): read-only views of approved moves, with their pinned ruleset version."""
+"""Transfers: read-only views of approved moves, with their pinned ruleset version."""
 
 from pool.domain.errors import InvalidInput
 from pool.services import commands, views

@@ -1,4 +1,4 @@
-"""The objects services hand to the command line: the JSON shapes of SPEC §6."""
+"""The objects services hand to the command line: the JSON shapes of docs/spec.md."""
 
 import json
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Set-based import and reads of actuals (SPEC §3 "Actual", §6 actuals files).
+"""Set-based import and reads of actuals.
 
 An import streams the file's rows into a TEMP staging table in batches (executemany on SQLite,
 COPY on PostgreSQL), resolves project codes to ids in SQL, finds every bad row with one query

@@ -1,4 +1,4 @@
-"""Tables of actuals and of the ledger (SPEC §3 actuals, §5). Written set-based, never per object.
+"""Tables of actuals and of the ledger. Written set-based, never per object.
 
 Append-only: actual_revisions, settlement_runs, ledger_entries, ledger_postings, period_closes.
 Kept in the same transaction as the postings they summarise: ledger_accounts.balance and

@@ -1,4 +1,4 @@
-"""`pool actuals import|list` through the command line (SPEC §3 "Actual", §6 actuals files), on
+"""`pool actuals import|list` through the command line, on
 SQLite and PostgreSQL, asserting on the stored rows: valid files are stored, every invalid file is
 refused whole with its row-numbered messages and leaves every table as it was."""
 

@@ -1,4 +1,4 @@
-"""Every command of the workflow under every role, a wrong token and no actor (SPEC §2, §6).
+"""Every command of the workflow under every role, a wrong token and no actor.
 
 Each case runs on its own copy of a seeded pool: zhashui hosts and has listed ZS-001 (listing
 1), shangzhou has claimed it (claim 1), and zhashui also hosts the unlisted ZS-002.

@@ -1,4 +1,4 @@
-"""`pool rules check` and `pool rules test` (SPEC §4.1, §4.3, §6): no database involved."""
+"""`pool rules check` and `pool rules test`: no database involved."""
 
 import re
 import shutil

@@ -1,4 +1,4 @@
-"""Security behaviours (issue item 5): revocation, token hygiene, equal work for a wrong token,
+"""Security behaviours: revocation, token hygiene, equal work for a wrong token,
 spreadsheet formula cells in CSV outputs, and database passwords never printed."""
 
 import csv

@@ -1,4 +1,4 @@
-"""Settlement through the command line (SPEC §4.2 step 10, §5, §6): idempotent re-runs, only
+"""Settlement through the command line: idempotent re-runs, only
 forward, month by month equal to once, restatements adjusted by the next run, period close,
 who may do what, explain's numbers and a simulation that writes nothing."""
 
@@ -223,7 +223,7 @@ def test_who_may_settle_close_verify_explain_and_simulate(pool: Pool, tmp_path: 
 
 def _largest_remainder(base: int, origin: Fraction) -> tuple[int, int]:
     """(origin, host) of a two-party split: floors, the leftover fen to the larger remainder,
-    a tie to the host (SPEC §4.2 step 6)."""
+    a tie to the host."""
     o_exact, h_exact = base * origin, base * (1 - origin)
     o, h = int(o_exact), int(h_exact)
     if base - o - h:

@@ -1,4 +1,4 @@
-"""End to end, by hand (SPEC §4.2, §5, §6): four transfers under three library rulesets
+"""End to end, by hand: four transfers under three library rulesets
 (shangluo-default, chuanzhe, kunming-2024, one of them a chain), actuals imported with
 `pool actuals import`, settled month by month with a restatement in between. The final
 `pool report balances` equals numbers computed by hand below — never by running the engine —

@@ -1,4 +1,4 @@
-"""Settlement as a state machine (SPEC §3 "Actual", §4.2 step 10, §5): imports, restatements,
+"""Settlement as a state machine: imports, restatements,
 no-op re-imports, settlements (forward, re-runs and refused backward ones) and period closes in
 random orders and periods, through the command line on SQLite.
 

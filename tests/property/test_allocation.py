@@ -1,4 +1,4 @@
-"""Largest remainder (SPEC §4.2 step 6): pool.domain.allocation."""
+"""Largest remainder: pool.domain.allocation."""
 
 from fractions import Fraction
 

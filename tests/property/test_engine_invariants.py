@@ -1,4 +1,4 @@
-"""The invariants at the end of SPEC §4.2, over whole random valid rulesets, chains and actuals.
+"""The settlement invariants, over whole random valid rulesets, chains and actuals.
 
 Each test reads the semantics independently (strategies.coverage / term_start / ...) where it can,
 and uses the engine's trace only for per-year figures that cannot be seen in the cumulative targets.
@@ -135,7 +135,7 @@ MANY_ORIGINS = Opts(modes=("split", "origin"), cap="never", floor="never", chain
 def test_each_party_is_within_one_unit_of_its_exact_share(sc: Scenario):
     """Per term year (from the trace, whose C_y and years are checked independently), each party
     is within one minor unit of B_y x its ratio, and gets exactly the largest-remainder division
-    of SPEC step 6 (ties host first, then origins in chain order, then the city)."""
+    of the largest-remainder step (ties host first, then origins in chain order, then the city)."""
     targets, traces = sc.settle(trace=True)
     got = by_share(targets)
     covs = coverage(sc)
@@ -508,7 +508,8 @@ def test_every_entry_balances_and_the_entries_add_up_to_the_targets(sc: Scenario
 
 
 # ---------------------------------------------------------------------------------------------
-# 4b. Cap with term extension: the whole result, read independently from SPEC steps 4, 6, 8
+# 4b. Cap with term extension: the whole result, read independently from the term, split and
+# cap rules
 # ---------------------------------------------------------------------------------------------
 
 CAP_EXTENDED = Opts(

@@ -1,4 +1,4 @@
-"""Hostile input (issue item 4): hypothesis-generated rule files (mutations of the shipped ones:
+"""Hostile input: hypothesis-generated rule files (mutations of the shipped ones:
 wrong types, deep nesting, huge numbers, unicode, anchors and aliases, alias expansion bombs) and
 actuals files (random bytes, wrong encodings, huge and tiny numbers, formula-looking cells, very
 long lines, 100 MB of junk). Never a traceback, never a partial write, bounded time and memory.

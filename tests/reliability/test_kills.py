@@ -1,4 +1,4 @@
-"""Fault injection (issue item 2): real `pool` processes killed with SIGKILL at random moments
+"""Fault injection: real `pool` processes killed with SIGKILL at random moments
 during actuals imports (new values and restatements), claim approvals and settlements, many times,
 on SQLite and PostgreSQL.
 

@@ -1,4 +1,4 @@
-"""A model-based test of the whole product (issue item 1): a hypothesis RuleBasedStateMachine over
+"""A model-based test of the whole product: a hypothesis RuleBasedStateMachine over
 the real services on SQLite and PostgreSQL. Random actors of every role register, stage, list,
 withdraw, claim, withdraw claims, approve (with random agreements and rulesets), reject, let
 listings expire (the clock moves), import and restate actuals, settle and close periods.
@@ -9,7 +9,7 @@ balances and positions equal the engine's targets recomputed from scratch at the
 every state-changing attempt has exactly one audit row with the right outcome.
 
 Each step's expected outcome comes from an oracle read from the state before the step: the role
-and region rules of SPEC §2, listing windows on the test clock, agreement bounds, closed periods.
+and region rules, listing windows on the test clock, agreement bounds, closed periods.
 """
 
 import csv

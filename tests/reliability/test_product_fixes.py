@@ -18,7 +18,7 @@ pytestmark = pytest.mark.reliability
 def test_a_transfer_cannot_take_effect_before_the_projects_last_move(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
-    """The engine orders a project's transfers by effective month (SPEC §4.2 step 1); approving a
+    """The engine orders a project's transfers by effective month; approving a
     move dated before the last one would make that order differ from the chain of hosts."""
     pool, drop = fresh_pool("sqlite", tmp_path / "pool", sqlite_template, None)
     try:

@@ -1,4 +1,4 @@
-"""Concurrency soak on PostgreSQL (issue item 3): 8 processes run random workflow and settlement
+"""Concurrency soak on PostgreSQL: 8 processes run random workflow and settlement
 commands through the real command line against one database for a bounded time.
 
 Afterwards every invariant of the model test holds (one host and one chain per project,

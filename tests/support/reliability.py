@@ -1,7 +1,7 @@
 """Shared helpers of the reliability tests: runtimes per actor, snapshots of every state table,
 and the product's invariants checked straight on the database.
 
-The invariants (issue items 1 and 3):
+The invariants:
 - every project has exactly one host and its transfers (in approval order) form one chain from
   its origin to its host;
 - listings and claims are in consistent states (one open listing per project, an approved claim

@@ -1,4 +1,4 @@
-"""Agreement resolution: an approval's values checked against the ruleset's declarations (SPEC §3, §4.1)."""
+"""Agreement resolution: an approval's values checked against the ruleset's declarations."""
 
 from fractions import Fraction
 

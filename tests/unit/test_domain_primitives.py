@@ -1,4 +1,4 @@
-"""Exact primitives: amounts, months, ratios and the largest-remainder step (SPEC §3, §4.1, §4.2.6)."""
+"""Exact primitives: amounts, months, ratios and the largest-remainder step."""
 
 from decimal import Decimal
 from fractions import Fraction

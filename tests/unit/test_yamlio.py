@@ -1,4 +1,4 @@
-"""Exact YAML reading (SPEC §4.1: numbers are never read through binary floating point)."""
+"""Exact YAML reading: numbers are never read through binary floating point."""
 
 import sys
 
