@@ -11,7 +11,7 @@ import click
 
 from pool.bootstrap import Adapters
 from pool.config import Settings
-from pool.domain.text import spreadsheet_safe
+from pool.domain.text import printable, spreadsheet_safe
 
 FORMATS = ("table", "json", "csv")
 
@@ -90,12 +90,13 @@ def render_object(obj: dict[str, Any], *, fmt: str | None = None) -> None:
 
 
 def cell(value: Any) -> str:
-    return "" if value is None else str(value)
+    """A value for a terminal: escapes and control characters shown, never acted on."""
+    return "" if value is None else printable(str(value))
 
 
 def csv_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula."""
-    return spreadsheet_safe(cell(value))
+    return spreadsheet_safe("" if value is None else str(value))
 
 
 def display_width(text: str) -> int:

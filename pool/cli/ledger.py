@@ -10,6 +10,7 @@ import click
 from pool.cli.common import format_option, render_object
 from pool.cli.wiring import fmt, runtime
 from pool.files.output import new_file
+from pool.ledger import checkpoint as checkpoint_file
 from pool.services import export as export_service
 from pool.services import verify as verify_service
 
@@ -105,12 +106,12 @@ def checkpoint(out: Path | None) -> None:
     )
 
 
-def _read_checkpoint(path: Path) -> verify_service.Checkpoint:
+def _read_checkpoint(path: Path) -> checkpoint_file.Checkpoint:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise click.FileError(str(path), hint=str(exc)) from None
-    return verify_service.load_checkpoint(text, str(path))
+    return checkpoint_file.parse(text, str(path))
 
 
 @ledger.command("export")

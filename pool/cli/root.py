@@ -23,6 +23,7 @@ from pool.cli.setup import db, demo, init
 from pool.cli.transfers import transfer
 from pool.config import Settings
 from pool.domain.errors import PoolError
+from pool.domain.text import printable
 
 
 class PoolGroup(click.Group):
@@ -30,9 +31,16 @@ class PoolGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except BrokenPipeError:
+            # The reader stopped reading (`pool … | head`): what the command did is done, and a
+            # script must not take it for a failure and do it again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except PoolError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {printable(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise

@@ -13,6 +13,7 @@ from pool.domain.text import shown
 _AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*|[0-9]+)(?:\.[0-9]{1,2})?")
 _MAX_DIGITS = 30
 MAX_AMOUNT = 10**15  # minor units: ten trillion yuan, far above any single reported figure
+LEDGER_MAX = 2**63 - 1  # minor units: the largest amount, posting or balance the database holds
 
 
 class AmountError(InvalidInput):

@@ -36,4 +36,8 @@ def verify_token(token: str, stored: str | None) -> bool:
 
 
 def _scrypt(token: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(token.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 2**20, dklen=32)
+    # A token from an environment that is not UTF-8 arrives with its bytes as surrogates: hash
+    # those bytes, so it is simply a wrong token, checked like any other.
+    return hashlib.scrypt(
+        token.encode("utf-8", "surrogateescape"), salt=salt, n=n, r=r, p=p, maxmem=64 * 2**20, dklen=32
+    )

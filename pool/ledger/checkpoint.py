@@ -34,7 +34,7 @@ def parse(text: str, source: str) -> Checkpoint:
     """A checkpoint from its JSON text; InvalidInput naming `source` if it is not one."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than any checkpoint
         raise InvalidInput(f"{source} is not a checkpoint: it is not JSON.") from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{source} is not a checkpoint: it is not a JSON object.")

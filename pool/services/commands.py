@@ -13,7 +13,7 @@ from typing import TypeVar
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied, PoolError
 from pool.services.auth import acting, authenticate
 from pool.services.runtime import Runtime
-from pool.store.errors import DatabaseUnavailable, Retryable, UniqueViolation
+from pool.store.errors import Retryable, UniqueViolation
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
@@ -28,7 +28,7 @@ class Note:
     detail: dict[str, object] = field(default_factory=dict)
 
 
-def outcome_of(exc: PoolError) -> str:
+def outcome_of(exc: Exception) -> str:
     if isinstance(exc, PermissionDenied):
         return "denied"
     if isinstance(exc, Conflict):
@@ -90,14 +90,17 @@ def _attempt(
     except PoolError as exc:
         record_failure(rt, _claimed(rt), role, action, note, exc)
         raise
+    except Exception as exc:  # a defect or an input nothing foresaw: on record all the same
+        record_failure(rt, _claimed(rt), role, action, note, exc)
+        raise
 
 
 def record_failure(
-    rt: Runtime, actor: str | None, role: str | None, action: str, note: Note, exc: PoolError
+    rt: Runtime, actor: str | None, role: str | None, action: str, note: Note, exc: Exception
 ) -> None:
-    """Audit a failed attempt in its own transaction; an unusable database records nothing."""
-    if isinstance(exc, DatabaseUnavailable):
-        return
+    """Audit a failed attempt in its own transaction; a database that cannot be written (it is
+    unreachable, or holds no pool) records nothing, and that failure is not the one to report."""
+    error = str(exc) if isinstance(exc, PoolError) else f"internal error ({type(exc).__name__}: {exc})"
     try:
         with rt.uow(write=True) as uow:
             uow.audit.append(
@@ -107,10 +110,10 @@ def record_failure(
                 action=action,
                 target=note.target,
                 outcome=outcome_of(exc),
-                detail={**note.detail, "error": str(exc)},
+                detail={**note.detail, "error": error},
             )
             uow.commit()
-    except PoolError:
+    except Exception:
         pass
 
 

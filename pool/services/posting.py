@@ -8,6 +8,8 @@ the same transaction.
 from collections import defaultdict
 
 from pool.domain.accounts import split_account
+from pool.domain.errors import InvalidInput
+from pool.domain.money import LEDGER_MAX, format_amount
 from pool.domain.months import format_month
 from pool.ledger.entries import GENESIS, deltas, drafts, entry_hash
 from pool.rules.facts import Target
@@ -37,6 +39,8 @@ class EntryWriter:
     def post(self, targets: list[Target], posted: dict[PositionKey, int], units: dict[str, str]) -> None:
         """Post target − posted for one project's transfers. `units` maps share -> unit."""
         wanted = {(t.transfer, t.share, t.book, t.region): t.amount for t in targets}
+        for (transfer, share, _book, region), amount in wanted.items():
+            _check(amount, f"transfer {transfer}'s {share} for {region}")
         changes = deltas(wanted, posted)
         if not changes:
             return
@@ -96,4 +100,18 @@ class EntryWriter:
 
     def finish(self) -> None:
         self.flush()
-        self.ledger.add_to_balances({self.accounts[a]: d for a, d in self.balance.items()})
+        changes = {self.accounts[a]: d for a, d in self.balance.items()}
+        names = {i: a for a, i in self.accounts.items()}
+        for account, before in self.ledger.balances_of(list(changes)).items():
+            _check(before + changes[account], f"the balance of {names[account]}")
+        self.ledger.add_to_balances(changes)
+
+
+def _check(amount: int, what: str) -> None:
+    """Refuse, with a sentence, an amount the database cannot hold (a settlement run is then
+    refused whole: nothing is posted)."""
+    if not -LEDGER_MAX <= amount <= LEDGER_MAX:
+        raise InvalidInput(
+            f"Settling would make {what} {format_amount(amount)}, beyond the "
+            f"{format_amount(LEDGER_MAX)} the ledger can hold; check the actuals behind it."
+        )

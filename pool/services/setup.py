@@ -30,6 +30,7 @@ def init(rt: Runtime, *, regions: str, admin: str) -> NewActor:
     rt.database.create()
     token = new_token()
     with rt.uow(write=True) as uow:
+        uow.lock_ledger(f"init by {admin}")  # a second `pool init` at once waits, then finds this one
         initialised = uow.actors.count() > 0
         if not initialised:
             city = _load(uow, rt, preset, admin, token)

@@ -4,7 +4,7 @@ checkpoint, that it extends that checkpoint unchanged), or name the first entry 
 from typing import Any
 
 from pool.domain.errors import InvalidInput
-from pool.ledger.checkpoint import Checkpoint, parse
+from pool.ledger.checkpoint import Checkpoint
 from pool.ledger.verify import Report, check_balances, check_chain, check_checkpoint, check_positions
 from pool.services import commands
 from pool.services.auth import require_role
@@ -53,11 +53,6 @@ def checkpoint(rt: Runtime) -> Checkpoint:
         return Checkpoint(report.entries, report.head, rt.now().isoformat() + "Z", rt.database.shown_url())
 
     return commands.read(rt, body)
-
-
-def load_checkpoint(text: str, source: str) -> Checkpoint:
-    """A checkpoint file's content; InvalidInput (exit 1) naming `source` if it is not one."""
-    return parse(text, source)
 
 
 def _recompute(uow: UnitOfWork, watch: int | None) -> Report:

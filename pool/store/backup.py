@@ -39,6 +39,10 @@ def sqlite_backup(engine: Engine, dest: Path) -> Copied:
         target = sqlite3.connect(partial)
         try:
             source.driver_connection.backup(target)  # type: ignore[union-attr]
+        except sqlite3.Error as exc:  # a full disk, a device that went away
+            raise InvalidInput(
+                f"The backup could not be written to {dest} ({exc}); nothing was left there."
+            ) from None
         finally:
             target.close()
         try:

@@ -219,6 +219,15 @@ class Ledger:
         raw.insert(self.session, "ledger_entries", ENTRY_COLUMNS, entries)
         raw.insert(self.session, "ledger_postings", ("entry_seq", "account_id", "amount"), postings)
 
+    def balances_of(self, ids: list[int]) -> dict[int, int]:
+        """The stored balance of each account in `ids`."""
+        found: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            stmt = select(LedgerAccount.id, LedgerAccount.balance).where(LedgerAccount.id.in_(chunk))
+            found.update({i: b for i, b in self.session.execute(stmt)})
+        return found
+
     def add_to_balances(self, deltas: dict[int, int]) -> None:
         raw.execute_many(
             self.session,

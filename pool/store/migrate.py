@@ -18,6 +18,9 @@ def scripts() -> str:
     return str(files("pool.migrations"))
 
 
+MIGRATION_LOCK = 727002
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", scripts())
@@ -52,6 +55,8 @@ def _run(engine: Engine, action: object, revision: str) -> None:
     config = alembic_config()
     try:
         with writer(engine).begin() as connection:
+            if connection.dialect.name == "postgresql":  # two `pool init` at once: one migrates
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config.attributes["connection"] = connection
             action(config, revision)  # type: ignore[operator]
     except DBAPIError as exc:

@@ -19,6 +19,13 @@ from pool.store.models import (
     Transfer,
 )
 
+MAX_ID = 2**63 - 1
+
+
+def _no_such(row_id: int) -> bool:
+    """An id no row can have (the database's integers stop at 2^63 - 1): looked up, it is absent."""
+    return not 0 < row_id <= MAX_ID
+
 
 class _Repository:
     def __init__(self, session: Session) -> None:
@@ -62,6 +69,8 @@ class Regions(_Repository):
 
 class Actors(_Repository):
     def get(self, actor_id: int) -> Actor | None:
+        if _no_such(actor_id):
+            return None
         return self.session.get(Actor, actor_id)
 
     def by_name(self, name: str) -> Actor | None:
@@ -88,6 +97,8 @@ class Projects(_Repository):
         return self.session.scalars(stmt).first()
 
     def by_id(self, project_id: int, *, lock: bool = False) -> Project | None:
+        if _no_such(project_id):
+            return None
         stmt = self._locked(select(Project).where(Project.id == project_id), lock=lock)
         return self.session.scalars(stmt).first()
 
@@ -113,10 +124,14 @@ class Projects(_Repository):
 
 class Listings(_Repository):
     def get(self, listing_id: int, *, lock: bool = False) -> Listing | None:
+        if _no_such(listing_id):
+            return None
         stmt = self._locked(select(Listing).where(Listing.id == listing_id), lock=lock)
         return self.session.scalars(stmt).first()
 
     def lock_shared(self, listing_id: int) -> Listing | None:
+        if _no_such(listing_id):
+            return None
         stmt = self._locked(select(Listing).where(Listing.id == listing_id), lock=True, read=True)
         return self.session.scalars(stmt).first()
 
@@ -158,6 +173,8 @@ class Claims(_Repository):
     def get(self, claim_id: int, *, fresh: bool = False, lock: bool = False) -> Claim | None:
         """With `lock`, the claim as its last writer left it, locked until the transaction ends
         (a concurrent withdraw, reject or approve of it waits, then sees the new status)."""
+        if _no_such(claim_id):
+            return None
         if lock:
             return self.session.scalars(
                 self._locked(select(Claim).where(Claim.id == claim_id), lock=True)
@@ -180,6 +197,8 @@ class Claims(_Repository):
 
 class Transfers(_Repository):
     def get(self, transfer_id: int) -> Transfer | None:
+        if _no_such(transfer_id):
+            return None
         return self.session.get(Transfer, transfer_id)
 
     def search(self, *, project_id: int | None = None) -> list[Transfer]:
@@ -194,6 +213,8 @@ class Transfers(_Repository):
 
 class Rulesets(_Repository):
     def get(self, version_id: int) -> RulesetVersion | None:
+        if _no_such(version_id):
+            return None
         return self.session.get(RulesetVersion, version_id)
 
     def find(self, ruleset: str, version: str) -> RulesetVersion | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.databases import BACKENDS
 from support.driver import Pool
 from support.ledger import LEDGER_TABLES, actual_rows, fresh_pool, import_actuals
 
@@ -334,3 +335,309 @@ def test_an_unauthenticated_name_is_audited_cut_and_printable(pool: Pool) -> Non
     assert len(row["actor"]) <= 100 and row["actor"].startswith("city2\\u202e\\u0007\\u001b[31m")
     assert row["actor"].endswith("…[100023 characters]")
     assert "\x1b" not in row["actor"] and "\u202e" not in row["actor"]
+
+
+# D7: attempts that ended in an internal error or a database refusal left no audit row, and on
+# PostgreSQL an argument longer than the audit column kept a denied attempt out of the log.
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_attempt_is_audited_even_a_refusal_by_the_database(
+    backend: str, tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> None:
+    pool, drop = fresh_pool(backend, tmp_path / "pool", sqlite_template, pg_schemas)
+    try:
+        long_code = "Z" * 300
+        denied = pool.run(
+            "shangzhou-bureau",
+            "project",
+            "add",
+            long_code,
+            "--name",
+            "a",
+            "--investor",
+            "b",
+            "--chain",
+            "electronics",
+            "--kind",
+            "manufacturing",
+            "--investment",
+            "1",
+            "--capital-source",
+            "local",
+            "--origin",
+            "zhashui",
+        )
+        assert denied.exit_code == 3, denied.output
+        row = pool.last_audit()
+        assert (row["action"], row["outcome"]) == ("project.add", "denied")
+        assert len(row["target"]) <= 200 and row["target"].endswith("…[308 characters]")
+
+        import_actuals(pool, tmp_path / "a.csv", actual_rows(["2024-08"]))
+        refuse = (
+            [
+                "CREATE TRIGGER refuse_entries BEFORE INSERT ON ledger_entries "
+                "BEGIN SELECT RAISE(ABORT, 'entries refused by the database'); END"
+            ]
+            if backend == "sqlite"
+            else [
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'entries refused by the database'; END $$",
+                "CREATE TRIGGER refuse_entries BEFORE INSERT ON ledger_entries FOR EACH ROW "
+                "EXECUTE FUNCTION refuse()",
+            ]
+        )
+        with pool.engine.begin() as conn:
+            for statement in refuse:
+                conn.exec_driver_sql(statement)
+        before = ledger_rows(pool)
+        refused = pool.run("city-office", "settle", "2024-08")
+        assert refused.exit_code == 1 and "entries refused by the database" in refused.stderr
+        assert ledger_rows(pool) == before
+        row = pool.last_audit()
+        assert (row["action"], row["outcome"]) == ("settle", "failed")
+        assert "entries refused by the database" in row["detail"]
+    finally:
+        pool.close()
+        drop()
+
+
+def test_an_internal_error_is_audited(pool: Pool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pool.services import periods
+
+    def broken(*args: Any) -> None:
+        raise ZeroDivisionError("a defect")
+
+    monkeypatch.setattr(periods, "require_not_future", broken)
+    failed = pool.run("city-office", "period", "close", "2024-09")
+    assert failed.exit_code == 1 and "internal error stopped the command (ZeroDivisionError" in failed.stderr
+    row = pool.last_audit()
+    assert (row["action"], row["outcome"]) == ("period.close", "failed")
+    assert "internal error (ZeroDivisionError: a defect)" in row["detail"]
+
+
+# D16: a token that is not UTF-8 told known actors from unknown ones, and was not audited.
+
+
+def test_a_token_that_is_not_utf8_is_a_wrong_token_for_any_actor(pool: Pool) -> None:
+    import os
+    import subprocess
+    import sys
+
+    results = {}
+    for actor in ("shangzhou-bureau", "no-such-actor"):
+        env = {k.encode(): v.encode() for k, v in os.environ.items() if k != "POOL_TOKEN"}
+        env[b"POOL_TOKEN"] = b"\xff\xfe"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from pool.cli import main; main()",
+                "--db",
+                pool.url,
+                "--as",
+                actor,
+                "listing",
+                "withdraw",
+                "1",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        results[actor] = (done.returncode, done.stderr.strip())
+        row = pool.last_audit()
+        assert (row["actor"], row["action"], row["outcome"]) == (actor, "listing.withdraw", "denied")
+    assert results == {
+        actor: (3, f"Error: Actor '{actor}' is unknown or the token does not match.") for actor in results
+    }
+
+
+# D18: a settlement that committed exited 1 with an internal error when its output pipe closed.
+
+
+def test_a_committed_command_whose_reader_went_away_exits_0(pool: Pool, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import_actuals(pool, tmp_path / "a.csv", actual_rows(["2024-08", "2024-09"]))
+    runs = len(pool.rows("settlement_runs"))
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line is written
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from pool.cli import main; main()",
+            "--db",
+            pool.url,
+            "--as",
+            "city-office",
+            "settle",
+            "2024-09",
+        ],
+        env={**os.environ, "POOL_TOKEN": pool.tokens["city-office"]},
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write)
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr
+    assert len(pool.rows("settlement_runs")) == runs + 1
+
+
+# D23: odd input ended in "internal error" instead of a sentence.
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["listing", "show", str(10**20)],
+        ["transfer", "show", str(10**20)],
+        ["explain", str(10**20)],
+        ["claim", "approve", str(10**20), "--effective", "2024-09"],
+        ["listing", "withdraw", str(10**20)],
+    ],
+)
+def test_an_id_beyond_any_row_is_not_there(pool: Pool, args: list[str]) -> None:
+    state = pool.snapshot()
+    result = pool.run("city-office", *args)
+    assert result.exit_code == 1, result.output
+    assert f"There is no {args[0]} {10**20}" in result.stderr or f"no transfer {10**20}" in result.stderr
+    assert "internal error" not in result.stderr
+    assert pool.snapshot() == state
+
+
+def test_a_deeply_nested_checkpoint_file_is_refused_with_a_sentence(pool: Pool, tmp_path: Path) -> None:
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 100_000)
+    result = pool.run("audit-bureau", "ledger", "verify", "--checkpoint", str(nested))
+    assert result.exit_code == 1
+    assert f"{nested} is not a checkpoint: it is not JSON." in result.stderr
+
+
+def test_a_backup_onto_a_full_disk_is_refused_with_a_sentence(pool: Pool, tmp_path: Path) -> None:
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def small_files() -> None:  # as if the disk filled after 64 KB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+
+    dest = tmp_path / "copy.db"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from pool.cli import main; main()",
+            "--db",
+            pool.url,
+            "--as",
+            "city-office",
+            "db",
+            "backup",
+            str(dest),
+        ],
+        env={**os.environ, "POOL_TOKEN": pool.tokens["city-office"]},
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 1, done.stderr
+    assert (
+        f"The backup could not be written to {dest}" in done.stderr
+        and "nothing was left there" in done.stderr
+    )
+    assert not dest.exists() and not list(tmp_path.glob(".copy.db*"))
+
+
+@pytest.mark.postgres
+def test_pool_init_three_times_at_once_makes_one_pool(empty_url_postgres: str) -> None:
+    import threading
+
+    from pool.bootstrap import bootstrap
+    from pool.config import Settings
+    from pool.domain.errors import PoolError
+    from pool.services import setup
+
+    outcomes: list[object] = [None] * 3
+    barrier = threading.Barrier(3)
+
+    def init(i: int) -> None:
+        rt = bootstrap(Settings(empty_url_postgres, None, None))
+        barrier.wait()
+        try:
+            outcomes[i] = setup.init(rt, regions="shangluo", admin=f"office-{i}")
+        except PoolError as exc:
+            outcomes[i] = exc
+        finally:
+            rt.close()
+
+    threads = [threading.Thread(target=init, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    made = [o for o in outcomes if isinstance(o, setup.NewActor)]
+    refused = [o for o in outcomes if isinstance(o, PoolError)]
+    assert len(made) == 1 and len(refused) == 2, outcomes
+    assert all("already initialised" in str(e) and e.exit_code == 1 for e in refused)
+    assert len(Pool(empty_url_postgres).rows("actors")) == 1
+
+
+@pytest.fixture
+def empty_url_postgres(pg_schemas: Any) -> Iterator[str]:
+    assert pg_schemas is not None
+    schema, url = pg_schemas.create()
+    yield url
+    pg_schemas.drop(schema)
+
+
+# D24: amounts summing past 2^63 fen made settlement crash; the run is refused with a sentence.
+
+
+class _Ledger:
+    """The ledger as the entry writer sees it, with one account near the largest balance."""
+
+    def __init__(self, balance: int) -> None:
+        self.balance = balance
+
+    def head(self) -> tuple[int, None]:
+        return 0, None
+
+    def accounts(self) -> dict[str, int]:
+        return {"fiscal:zhashui:tax": 1, "fiscal:@source:tax": 2}
+
+    def balances_of(self, ids: list[int]) -> dict[int, int]:
+        return {1: self.balance, 2: -self.balance}
+
+    def add_accounts(self, rows: Any) -> None: ...
+
+    def add_entries(self, entries: Any, postings: Any) -> None: ...
+
+    def set_positions(self, changed: Any) -> None: ...
+
+    def add_to_balances(self, deltas: Any) -> None:
+        raise AssertionError("an overflowing balance was written")
+
+
+def test_an_amount_the_ledger_cannot_hold_refuses_the_run() -> None:
+    from pool.domain.errors import InvalidInput
+    from pool.domain.money import LEDGER_MAX
+    from pool.rules.facts import Target
+    from pool.services.posting import EntryWriter
+
+    writer = EntryWriter(_Ledger(0), 1, 2024 * 12)  # type: ignore[arg-type]
+    too_much = [Target(1, "tax", "fiscal", "zhashui", LEDGER_MAX + 1)]
+    with pytest.raises(InvalidInput, match="beyond the 92233720368547758.07 the ledger can hold"):
+        writer.post(too_much, {}, {"tax": "CNY"})
+
+    writer = EntryWriter(_Ledger(LEDGER_MAX - 100), 1, 2024 * 12)  # type: ignore[arg-type]
+    writer.post([Target(1, "tax", "fiscal", "zhashui", 101)], {}, {"tax": "CNY"})
+    with pytest.raises(InvalidInput, match="the balance of fiscal:zhashui:tax 92233720368547758.08"):
+        writer.finish()
