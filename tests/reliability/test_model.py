@@ -17,6 +17,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -107,12 +108,39 @@ SQLISH = st.sampled_from(
         "a\tb\nc",
     ]
 )
+ANY_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40
+)
+# Characters that look like nothing or act on a terminal: dropped (invisible) or refused (controls).
+INVISIBLE = ["\u200b", "\u00ad", "\u2060", "\u200e", "\ufe0f", "\ufeff", "\U000e0100", "\u200d"]
+CONTROLS = ["\x1b[31m", "\x07", "\u202e", "\u2066", "\r", "\t", "\n", "\x0b", "\u2028", "\x85"]
 FREE_TEXT = st.one_of(
     SQLISH,
-    st.text(
-        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=40
-    ),
+    ANY_TEXT,
+    st.builds(lambda a, mark, b: a + mark + b, ANY_TEXT, st.sampled_from(INVISIBLE + CONTROLS), ANY_TEXT),
+    st.text("商洛xyz ", min_size=195, max_size=260),  # around the 200 characters a name may have
 )
+FAR_FUTURE = st.sampled_from([month_int("2205-08"), month_int("9999-12")])
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def typed(text: str, multiline: bool = False) -> str | None:
+    """What the pool stores of typed text, read independently of the product: None when a
+    control character refuses it, else the text without invisible characters, trimmed."""
+    for ch in text:
+        if ch in BIDI or ch in "\u2028\u2029":
+            return None
+        if unicodedata.category(ch) == "Cc" and not (multiline and ch in "\n\t"):
+            return None
+    kept = "".join(
+        ch
+        for ch in text
+        if unicodedata.category(ch) != "Cf"
+        and not (0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF)
+    )
+    return kept.strip()
+
+
 fen = st.one_of(st.integers(0, 1000), st.integers(0, 10**11), st.just(0))
 
 
@@ -210,7 +238,8 @@ class PoolMachine(RuleBasedStateMachine):
         kind = data.draw(st.sampled_from(["manufacturing", "services", "real_estate", "bogus"]))
         new = NewProject(code, name, investor, "new_materials", kind, investment, "out_of_city", origin)
         role = ROLE[actor]
-        folded = lead_key(investor.strip(), name.strip())
+        kept_name, kept_investor = typed(name), typed(investor)
+        folded = lead_key(kept_investor or "", kept_name or "")
         dup = bool(
             self.rows(
                 "SELECT 1 FROM projects WHERE lead_investor = :i AND lead_name = :n", i=folded[0], n=folded[1]
@@ -224,10 +253,10 @@ class PoolMachine(RuleBasedStateMachine):
             (role == "city" and origin in (None, "shangluo"))
             or kind == "bogus"
             or investment in ("12.345", "-5")
-            or not name.strip()
-            or not investor.strip()
-            or len(name.strip()) > 200
-            or len(investor.strip()) > 200
+            or not kept_name
+            or not kept_investor
+            or len(kept_name) > 200
+            or len(kept_investor) > 200
         ):
             expect = 1
         else:
@@ -235,7 +264,7 @@ class PoolMachine(RuleBasedStateMachine):
         result = self.attempt("project.add", lambda: projects.add(self.rts[actor], new), expect)
         if isinstance(result, dict):
             stored = self.rows("SELECT name, investor FROM projects WHERE code = :c", c=code)
-            assert [tuple(r) for r in stored] == [(name.strip(), investor.strip())]
+            assert [tuple(r) for r in stored] == [(kept_name, kept_investor)]
 
     @rule(
         actor=ACTOR,
@@ -283,9 +312,14 @@ class PoolMachine(RuleBasedStateMachine):
             if when(r.closes_at) > self.now
         ]
         role = ROLE[actor]
+        kept = typed(reason, multiline=True)
+        need = reason[:10]
+        needs = ["land_mu=120", "note=" + need] if need.strip() else ["land_mu=120"]
         if role not in ("county", "city") or (role == "county" and REGION[actor] != host):
             expect: int | None = 3
-        elif stage == "terminated" or not reason.strip() or days not in range(1, 367):
+        elif stage == "terminated" or not kept or days not in range(1, 367):
+            expect = 1
+        elif need.strip() and typed(need) is None:
             expect = 1
         elif live:
             expect = 4
@@ -297,14 +331,14 @@ class PoolMachine(RuleBasedStateMachine):
                 self.rts[actor],
                 code,
                 reason=reason,
-                needs=["land_mu=120", "note=" + reason[:10]] if reason[:10].strip() else ["land_mu=120"],
+                needs=needs,
                 days=days,
             ),
             expect,
         )
         if isinstance(result, dict):
             stored = self.rows("SELECT reason FROM listings WHERE id = :i", i=result["id"])
-            assert stored[0].reason == reason.strip()
+            assert stored[0].reason == kept
 
     @rule(actor=ACTOR)
     def list_listings(self, actor: str) -> None:
@@ -353,7 +387,7 @@ class PoolMachine(RuleBasedStateMachine):
             expect = 1
         elif shown != "open":
             expect = 4
-        elif pending:
+        elif pending or typed(note, multiline=True) is None:
             expect = 1
         else:
             expect = 0
@@ -361,7 +395,8 @@ class PoolMachine(RuleBasedStateMachine):
             "claim.submit", lambda: claims.submit(self.rts[actor], lid, note_text=note), expect
         )
         if isinstance(result, dict):
-            assert self.rows("SELECT note FROM claims WHERE id = :i", i=result["id"])[0].note == note.strip()
+            stored = self.rows("SELECT note FROM claims WHERE id = :i", i=result["id"])[0].note
+            assert stored == typed(note, multiline=True)
 
     def _claim(self, data: st.DataObject, *, approvable: bool = False) -> Any:
         found = self.rows(
@@ -400,7 +435,7 @@ class PoolMachine(RuleBasedStateMachine):
             0
         ].m
         low = max(month_int("2024-07"), last or 0)
-        effective = data.draw(st.integers(low - 2, low + 6))
+        effective = data.draw(st.one_of(st.integers(low - 2, low + 6), FAR_FUTURE))
         shown = "expired" if c.lstatus == "open" and when(c.closes_at) <= self.now else c.lstatus
         start = {
             "shangluo-default": month_int("2024-07"),
@@ -443,9 +478,10 @@ class PoolMachine(RuleBasedStateMachine):
     @rule(actor=CITYISH, data=st.data(), reason=FREE_TEXT)
     def reject(self, actor: str, data: st.DataObject, reason: str) -> None:
         c = self._claim(data)
+        kept = typed(reason, multiline=True)
         if ROLE[actor] != "city":
             expect = 3
-        elif not reason.strip():
+        elif not kept:
             expect = 1
         elif c.status != "pending":
             expect = 4
@@ -455,7 +491,7 @@ class PoolMachine(RuleBasedStateMachine):
         if expect == 0:
             assert (
                 self.rows("SELECT decision_reason FROM claims WHERE id = :i", i=c.id)[0].decision_reason
-                == reason.strip()
+                == kept
             )
 
     @rule(days=st.integers(1, 20))
@@ -535,7 +571,7 @@ class PoolMachine(RuleBasedStateMachine):
     def settle(self, actor: str, data: st.DataObject) -> None:
         last = last_settled(self.engine)
         low = month_int(PERIODS[0]) if last is None else last
-        period = data.draw(st.integers(low - 1, min(low + 3, month_int(PERIODS[-1]))))
+        period = data.draw(st.one_of(st.integers(low - 1, min(low + 3, month_int(PERIODS[-1]))), FAR_FUTURE))
         if ROLE[actor] != "city":
             expect = 3
         elif period > month_int(self.city_month()) or (last is not None and period < last):
@@ -550,7 +586,7 @@ class PoolMachine(RuleBasedStateMachine):
     @rule(actor=CITYISH, data=st.data())
     def close(self, actor: str, data: st.DataObject) -> None:
         last = last_settled(self.engine)
-        period = data.draw(st.sampled_from(PERIODS))
+        period = data.draw(st.one_of(st.sampled_from(PERIODS), FAR_FUTURE.map(format_month)))
         if ROLE[actor] != "city":
             expect = 3
         elif month_int(period) > month_int(self.city_month()) or last is None or month_int(period) > last:
