@@ -144,17 +144,28 @@ def show(code: str) -> None:
     help="Set a milestone month by hand (signed, construction_start, operation_start, "
     "full_capacity); repeatable.",
 )
+@click.option(
+    "--reason",
+    default=None,
+    help="Why a milestone moves; needed (city office only) when it starts a settled sharing term.",
+)
 @format_option
-def stage(code: str, stage: str | None, month: str | None, milestones: tuple[Pair, ...]) -> None:
+def stage(
+    code: str, stage: str | None, month: str | None, milestones: tuple[Pair, ...], reason: str | None
+) -> None:
     """Advance a project's stage (host county or city); stages only move forward.
 
     signed sets the `signed` milestone, started sets `construction_start`, operating sets
-    `operation_start`; `full_capacity` is set with --milestone.
+    `operation_start`; `full_capacity` is set with --milestone. No milestone month is after the
+    current month. A milestone that starts the sharing term of a settled transfer moves only by
+    the city office, with --reason.
 
     \b
     Examples:
       pool project stage SL-2024-001 started --month 2024-08
       pool project stage SL-2024-001 --milestone full_capacity=2025-06
+      pool --as city-office project stage SL-2024-001 --milestone full_capacity=2025-09 \\
+          --reason "投产验收推迟至9月"
     """
     pairs = {pair.key: pair.value for pair in milestones}
-    show_project(service.stage(runtime(), code, stage, month=month, milestones=pairs))
+    show_project(service.stage(runtime(), code, stage, month=month, milestones=pairs, reason=reason))

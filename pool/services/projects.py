@@ -5,14 +5,15 @@ from dataclasses import dataclass
 
 from pool.domain.errors import InvalidInput, PermissionDenied
 from pool.domain.money import parse_amount
-from pool.domain.months import parse_month
+from pool.domain.months import current_month, parse_month, require_not_future
 from pool.domain.names import lead_key
 from pool.domain.text import typed_text
-from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGES
+from pool.domain.vocab import CAPITAL_SOURCES, KINDS, MILESTONES, STAGES
 from pool.domain.workflow import STAGE_MILESTONE, check_milestone, check_stage_change
 from pool.services import commands, views
 from pool.services.auth import require_region, require_role
 from pool.services.commands import Note
+from pool.services.facts import Rulesets
 from pool.services.runtime import Runtime
 from pool.store.errors import UniqueViolation
 from pool.store.models import Actor, Project
@@ -175,11 +176,15 @@ def stage(
     *,
     month: str | None = None,
     milestones: dict[str, str] | None = None,
+    reason: str | None = None,
 ) -> dict[str, object]:
-    """Advance the stage (setting its milestone month), and/or set milestone months by hand."""
+    """Advance the stage (setting its milestone month), and/or set milestone months by hand.
+
+    A milestone month that starts the sharing term of a transfer already settled moves only by
+    the city office, with a reason: the host county owes the origin from that month on."""
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
-        note.detail = {"stage": new_stage, "month": month, "milestones": milestones or {}}
+        note.detail = {"stage": new_stage, "month": month, "milestones": milestones or {}, "reason": reason}
         require_role(actor, "county", "city", doing="change a project's stage")
         p = uow.projects.by_code(code, lock=True)
         if p is None:
@@ -188,17 +193,44 @@ def stage(
         if new_stage is None and not milestones:
             raise InvalidInput("Give a stage, a --milestone NAME=YYYY-MM, or both.")
         months = {name: parse_month(value) for name, value in (milestones or {}).items()}
-        for name in months:
+        for name, value in months.items():
             check_milestone(name)
+            require_not_future(value, rt.now(), f"the {name} month")
+        before = {name: getattr(p, name) for name in MILESTONES}
         if new_stage is not None:
             _advance(uow, p, new_stage, month, rt)
         elif month is not None:
             raise InvalidInput("--month goes with a stage; use --milestone NAME=YYYY-MM alone.")
         for name, value in months.items():
             setattr(p, name, value)
+        moved = [n for n in MILESTONES if before[n] is not None and getattr(p, n) != before[n]]
+        _check_settled_terms(uow, actor, p, moved, reason)
         return views.project(p, views.names_of(uow))
 
     return commands.write(rt, "project.stage", body, target=f"project:{code}")
+
+
+def _check_settled_terms(
+    uow: UnitOfWork, actor: Actor, p: Project, moved: list[str], reason: str | None
+) -> None:
+    """Moving a milestone that starts a settled transfer's sharing term is the city's, with a reason."""
+    if not moved:
+        return
+    transfers = uow.transfers.search(project_id=p.id)
+    posted = uow.ledger.posted_transfers([t.id for t in transfers])
+    rulesets = Rulesets(uow)
+    for t in transfers:
+        starts = {s.term.milestone for s in rulesets.get(t.ruleset_version_id).shares if s.term}
+        hit = [name for name in moved if name in starts]
+        if not hit or t.id not in posted:
+            continue
+        what = f"The {hit[0]} month of {p.code} starts the sharing term of transfer {t.id}, which is settled"
+        if actor.role != "city":
+            raise PermissionDenied(
+                f"{what}; only the city office may move it, with a reason. Ask the city office to change it."
+            )
+        if not (reason or "").strip():
+            raise InvalidInput(f"{what}; give the --reason for moving it.")
 
 
 def _advance(uow: UnitOfWork, p: Project, new_stage: str, month: str | None, rt: Runtime) -> None:
@@ -212,7 +244,9 @@ def _advance(uow: UnitOfWork, p: Project, new_stage: str, month: str | None, rt:
     milestone = STAGE_MILESTONE.get(new_stage)
     if milestone is not None:
         now = rt.now()
-        setattr(p, milestone, parse_month(month) if month else now.year * 12 + now.month - 1)
+        chosen = parse_month(month) if month else current_month(now)
+        require_not_future(chosen, now, f"the {milestone} month")
+        setattr(p, milestone, chosen)
     elif month is not None:
         raise InvalidInput(f"The stage {new_stage} has no milestone month; drop --month.")
     p.stage = new_stage

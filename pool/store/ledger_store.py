@@ -142,6 +142,11 @@ class Ledger:
             stmt = stmt.where(Transfer.project_id == project_id)
         return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
 
+    def posted_transfers(self, transfer_ids: list[int]) -> set[int]:
+        """Those of `transfer_ids` that a settlement has posted anything for."""
+        stmt = select(TransferPosition.transfer_id).where(TransferPosition.transfer_id.in_(transfer_ids))
+        return set(self.session.scalars(stmt.distinct()))
+
     def positions(
         self, dirty: Select[Any] | None, transfer_id: int | None = None
     ) -> dict[int, dict[PositionKey, int]]:

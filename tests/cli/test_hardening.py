@@ -641,3 +641,75 @@ def test_an_amount_the_ledger_cannot_hold_refuses_the_run() -> None:
     writer.post([Target(1, "tax", "fiscal", "zhashui", 101)], {}, {"tax": "CNY"})
     with pytest.raises(InvalidInput, match="the balance of fiscal:zhashui:tax 92233720368547758.08"):
         writer.finish()
+
+
+# D8: the host county, which owes the origin, moved the milestone that starts its own sharing
+# term (to 2099-01) after settlement, and the next run took the origin's share back.
+
+
+def test_a_settled_term_milestone_moves_only_by_the_city_with_a_reason(pool: Pool, tmp_path: Path) -> None:
+    from support.ledger import LIBRARY, move, write_csv
+
+    pool.ok("policy-desk", "rules", "publish", str(LIBRARY / "jjj-2015.yaml"))
+    pool.ok(
+        "zhashui-bureau",
+        "project",
+        "add",
+        "ZS-J",
+        "--name",
+        "迁建项目",
+        "--investor",
+        "某集团",
+        "--chain",
+        "new_materials",
+        "--kind",
+        "manufacturing",
+        "--investment",
+        "300000000",
+        "--capital-source",
+        "out_of_city",
+    )
+    move(
+        pool,
+        "ZS-J",
+        "zhashui",
+        "shangzhou",
+        "2024-08",
+        "jjj-2015",
+        ["pre_move_tax_3y=60000000", "government_led=true"],
+    )
+    # Before any settlement the host may still set and correct its milestones.
+    pool.ok("shangzhou-bureau", "project", "stage", "ZS-J", "--milestone", "full_capacity=2024-09")
+    pool.ok("shangzhou-bureau", "project", "stage", "ZS-J", "--milestone", "full_capacity=2024-08")
+    rows = [("ZS-J", m, "tax_three_local", "1000000.00") for m in ("2024-08", "2024-09", "2024-10")]
+    pool.ok("city-office", "actuals", "import", str(write_csv(tmp_path / "t.csv", rows)))
+    pool.ok("city-office", "settle", "2024-10")
+    balances_before = {r["name"]: r["balance"] for r in pool.rows("ledger_accounts")}
+    state = pool.snapshot()
+
+    far = pool.run("shangzhou-bureau", "project", "stage", "ZS-J", "--milestone", "full_capacity=2099-01")
+    assert far.exit_code == 1 and "2099-01 is after the current month" in far.stderr
+    host = pool.run("shangzhou-bureau", "project", "stage", "ZS-J", "--milestone", "full_capacity=2024-10")
+    assert host.exit_code == 3
+    assert "The full_capacity month of ZS-J starts the sharing term of transfer" in host.stderr
+    assert "only the city office may move it, with a reason" in host.stderr
+    assert (pool.last_audit()["actor"], pool.last_audit()["outcome"]) == ("shangzhou-bureau", "denied")
+    bare = pool.run("city-office", "project", "stage", "ZS-J", "--milestone", "full_capacity=2024-10")
+    assert bare.exit_code == 1 and "give the --reason for moving it" in bare.stderr
+    assert pool.snapshot() == state
+    pool.ok("city-office", "settle", "2024-10")
+    assert {r["name"]: r["balance"] for r in pool.rows("ledger_accounts")} == balances_before
+
+    pool.ok(
+        "city-office",
+        "project",
+        "stage",
+        "ZS-J",
+        "--milestone",
+        "full_capacity=2024-10",
+        "--reason",
+        "投产验收推迟至10月",
+    )
+    assert pool.one("projects", code="ZS-J")["full_capacity"] == 2024 * 12 + 9
+    audited = pool.last_audit()
+    assert audited["outcome"] == "ok" and "投产验收推迟至10月" in audited["detail"]
