@@ -122,8 +122,11 @@ def _located(
 
 
 def dotted(loc: Iterable[Any]) -> str:
+    """`shares[0].base.plus[1]`; pydantic's `[key]` (the problem is the key itself) is left out."""
     out = ""
     for part in loc:
+        if part == "[key]":
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 

@@ -5,13 +5,15 @@ minor units) or an `AgreementRef` naming a declared agreement value.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
 
+from pool.domain import lengths
 from pool.domain.errors import PoolError
 from pool.domain.money import parse_amount
 from pool.domain.months import Month, parse_month
@@ -59,7 +61,7 @@ def _month(value: Any) -> Month:
         raise ValueError(str(exc).rstrip(".")) from None
 
 
-_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
+_VERSION = re.compile(rf"[0-9A-Za-z][0-9A-Za-z._-]{{0,{lengths.VERSION - 1}}}")
 
 
 def _version(value: Any) -> str:
@@ -67,10 +69,46 @@ def _version(value: Any) -> str:
     text = value if isinstance(value, str) else None if isinstance(value, bool) else str(value)
     if text is None or not _VERSION.fullmatch(text):
         raise ValueError(
-            f"{shown(value)} is not a version; write up to 40 letters, digits, '.', '-' or '_', "
-            'starting with a letter or digit, such as "2024.1"'
+            f"{shown(value)} is not a version; write up to {lengths.VERSION} letters, digits, '.', "
+            "'-' or '_', starting with a letter or digit, such as \"2024.1\""
         )
     return text
+
+
+def _at_most(limit: int, what: str, example: str = "") -> AfterValidator:
+    """Refuse text longer than the column it is stored in, saying so in words."""
+
+    def validate(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(
+                f"{shown(value)} is {len(value)} characters long; {what} is at most {limit} "
+                f"characters{example}"
+            )
+        return value
+
+    return AfterValidator(validate)
+
+
+_UNIT_EXAMPLE = ", such as CNY or USD"
+
+
+def _unit(value: str) -> str:
+    """A unit is a short code: what an account holds, compared exactly between rulesets."""
+    if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError(f"{shown(value)} is not a unit; write a code without spaces{_UNIT_EXAMPLE}")
+    return value
+
+
+def _title(value: str) -> str:
+    """A title is stored and listed as one line of text: a control character (a line break, a
+    terminal escape, a NUL, which PostgreSQL cannot store) is refused."""
+    for position, ch in enumerate(value, start=1):
+        if unicodedata.category(ch) == "Cc":
+            raise ValueError(
+                f"the title contains the control character U+{ord(ch):04X} at position {position}; "
+                "write it without it"
+            )
+    return value
 
 
 RatioValue = Annotated[Fraction | AgreementRef, PlainValidator(_exact(parse_ratio))]
@@ -78,6 +116,10 @@ AmountValue = Annotated[int | AgreementRef, PlainValidator(_exact(parse_amount))
 MonthValue = Annotated[int, PlainValidator(_month)]
 LiteralAmount = Annotated[int, PlainValidator(_exact(parse_amount, refs=False))]
 Key = Annotated[str, Field(pattern=rf"^{_KEY}$")]
+MetricName = Annotated[Key, _at_most(lengths.METRIC, "a metric name")]
+ShareName = Annotated[Key, _at_most(lengths.SHARE, "a share name")]
+RegionCode = Annotated[Key, _at_most(lengths.REGION_CODE, "a region code")]
+Unit = Annotated[str, AfterValidator(_unit), _at_most(lengths.UNIT, "a unit", _UNIT_EXAMPLE)]
 
 
 class _Model(BaseModel):
@@ -85,7 +127,7 @@ class _Model(BaseModel):
 
 
 class Metric(_Model):
-    unit: str = "CNY"
+    unit: Unit = "CNY"
     label: str = ""
 
 
@@ -163,7 +205,7 @@ class Floor(_Model):
 
 
 class Share(_Model):
-    name: Key
+    name: ShareName
     book: Literal[BOOKS]  # type: ignore[valid-type]
     base: Annotated[Base, BeforeValidator(_base)]
     baseline: AmountValue | None = None
@@ -190,14 +232,14 @@ class Share(_Model):
 
 
 class Ruleset(_Model):
-    ruleset: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    ruleset: Annotated[str, Field(pattern=r"^[a-z0-9-]+$"), _at_most(lengths.RULESET_ID, "a ruleset id")]
     version: Annotated[str, PlainValidator(_version)]
-    title: str
+    title: Annotated[str, AfterValidator(_title)]
     reference: str | None = None
     effective_from: MonthValue
     effective_until: MonthValue | None = None
-    city: Key | None = None
-    metrics: dict[Key, Metric] = Field(min_length=1)
+    city: RegionCode | None = None
+    metrics: dict[MetricName, Metric] = Field(min_length=1)
     agreement: dict[Key, AgreementDecl] = {}
     eligibility: Eligibility | None = None
     chain: Literal[CHAIN_POLICIES] = "first_origin"  # type: ignore[valid-type]

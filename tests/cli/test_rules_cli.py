@@ -141,6 +141,28 @@ def test_missing_required_top_level_key(tmp_path):
     check_refused(tmp_path, text, "ruleset: demo", "version", "missing")
 
 
+def test_unit_longer_than_the_ledger_column(tmp_path):
+    text = VALID.replace("  tax: {unit: CNY, label: tax}\n", "  tax: {unit: USD-THOUSANDS, label: tax}\n")
+    check_refused(
+        tmp_path,
+        text,
+        "unit: USD-THOUSANDS",
+        "metrics.tax.unit",
+        "'USD-THOUSANDS' is 13 characters long; a unit is at most 10 characters, such as CNY or USD",
+    )
+
+
+@pytest.mark.parametrize("unit", ['""', '"US D"', '"USD\\t"'])
+def test_unit_that_is_not_a_code(tmp_path, unit):
+    text = VALID.replace("  tax: {unit: CNY, label: tax}\n", f"  tax: {{unit: {unit}, label: tax}}\n")
+    check_refused(tmp_path, text, f"unit: {unit}", "metrics.tax.unit", "is not a unit", "such as CNY or USD")
+
+
+def test_title_with_a_control_character(tmp_path):
+    text = VALID.replace("title: 演示 demo\n", 'title: "演示\\0demo"\n')
+    check_refused(tmp_path, text, "title:", "title", "control character U+0000 at position 3")
+
+
 def test_bad_ratio_syntax(tmp_path):
     text = VALID.replace(ORIGIN, "        origin: fifty percent\n")
     check_refused(tmp_path, text, "origin: fifty percent", "shares[0].schedule[0].origin", "fifty percent")
