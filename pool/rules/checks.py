@@ -106,10 +106,7 @@ def _check_references(rs: Ruleset) -> Iterator[Problem]:
 
 
 def _check_share(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
-    for j, metric in enumerate(share.base.plus + share.base.minus):
-        if metric not in rs.metrics:
-            part = ("plus", j) if j < len(share.base.plus) else ("minus", j - len(share.base.plus))
-            yield loc + ("base",) + part, f"base metric {metric!r} is not declared under metrics"
+    yield from _check_base(rs, share, loc)
     for key, modes in _ALLOWED.items():
         if getattr(share, key) is not None and share.mode not in modes:
             yield loc + (key,), f"{key} cannot be used with mode {share.mode}"
@@ -128,6 +125,42 @@ def _check_share(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
             yield loc + ("term", "extend_years_if_cap_unmet"), "an extension needs a cap"
     if share.mode == "split" and share.schedule:
         yield from _check_schedule(rs, share, loc + ("schedule",))
+
+
+def _check_base(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
+    """Each base metric declared, named once (in plus, in minus, or across both), all in one unit."""
+    parts = [("plus", j, m) for j, m in enumerate(share.base.plus)]
+    parts += [("minus", j, m) for j, m in enumerate(share.base.minus)]
+    seen: dict[str, tuple[str, int]] = {}
+    first: tuple[str, str] | None = None  # the first declared metric and its unit
+    for side, j, metric in parts:
+        where = loc + ("base", side, j)
+        if metric not in rs.metrics:
+            yield where, f"base metric {metric!r} is not declared under metrics"
+        elif metric in seen:
+            other, k = seen[metric]
+            if other == side:
+                yield (
+                    where,
+                    f"base metric {metric!r} is already in {side}[{k}]; a base counts each metric once",
+                )
+            else:
+                yield (
+                    where,
+                    f"base metric {metric!r} is both added and subtracted (also {other}[{k}]), so it "
+                    "cancels out; a base names each metric once",
+                )
+        else:
+            unit = rs.metrics[metric].unit
+            if first is None:
+                first = metric, unit
+            elif unit != first[1]:
+                yield (
+                    where,
+                    f"base metric {metric!r} is in {unit}, but {first[0]!r} is in {first[1]}; a base "
+                    "adds and subtracts metrics of one unit only",
+                )
+        seen.setdefault(metric, (side, j))
 
 
 def _lowest(rs: Ruleset, ratio: Fraction | AgreementRef) -> Fraction:

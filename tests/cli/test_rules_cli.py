@@ -256,6 +256,61 @@ def test_minus_names_an_undeclared_metric(tmp_path):
     check_refused(tmp_path, text, "- rebates", "shares[0].base.minus[1]", "rebates", "not declared")
 
 
+def _base(plus, minus=()):
+    """VALID with the first share's base written out, one metric a line."""
+    lines = "    base:\n      plus:\n" + "".join(f"        - {m}\n" for m in plus)
+    if minus:
+        lines += "      minus:\n" + "".join(f"        - {m}\n" for m in minus)
+    incentives = "  incentives: {unit: CNY, label: incentives}\n"
+    usd = incentives + "  fdi: {unit: USD, label: fdi}\n"
+    return VALID.replace("    base: tax\n", lines).replace(incentives, usd)
+
+
+def test_base_repeats_a_plus_metric(tmp_path):
+    check_refused(
+        tmp_path,
+        _base(["tax", "tax"]),
+        "        - tax",
+        "shares[0].base.plus[1]",
+        "'tax' is already in plus[0]; a base counts each metric once",
+        occurrence=2,
+    )
+
+
+def test_base_repeats_a_minus_metric(tmp_path):
+    check_refused(
+        tmp_path,
+        _base(["tax"], ["incentives", "incentives"]),
+        "        - incentives",
+        "shares[0].base.minus[1]",
+        "'incentives' is already in minus[0]",
+        occurrence=2,
+    )
+
+
+def test_base_adds_and_subtracts_the_same_metric(tmp_path):
+    check_refused(
+        tmp_path,
+        _base(["tax"], ["tax"]),
+        "        - tax",
+        "shares[0].base.minus[0]",
+        "'tax' is both added and subtracted (also plus[0]), so it cancels out",
+        occurrence=2,
+    )
+
+
+@pytest.mark.parametrize(("plus", "minus"), [(["tax", "fdi"], []), (["tax"], ["fdi"])])
+def test_base_mixes_units(tmp_path, plus, minus):
+    side = "plus[1]" if len(plus) == 2 else "minus[0]"
+    check_refused(
+        tmp_path,
+        _base(plus, minus),
+        "        - fdi",
+        f"shares[0].base.{side}",
+        "'fdi' is in USD, but 'tax' is in CNY; a base adds and subtracts metrics of one unit only",
+    )
+
+
 def test_agreement_reference_to_an_undeclared_value(tmp_path):
     text = VALID.replace(ORIGIN, "        origin: agreement.orign_share\n")
     check_refused(
