@@ -34,20 +34,28 @@ def load_ruleset_file(path: str | Path, today: date | None = None) -> Loaded:
 
 
 def load_ruleset_text(text: str, source: str) -> schema.Ruleset:
-    """Load and check rule-file text; raise RuleFileError listing every problem."""
-    return load_ruleset(text, source).ruleset
+    """Load the stored text of a published version; raise RuleFileError listing every problem.
+
+    The limits only new rule files must meet (the lengths of codes and units, a base's repeated
+    metrics and units) are not applied: a version published before they existed is immutable and
+    goes on settling as it did. A file to check or publish is loaded by `load_ruleset`.
+    """
+    return load_ruleset(text, source, published=True).ruleset
 
 
-def load_ruleset(text: str, source: str, today: date | None = None) -> Loaded:
+def load_ruleset(text: str, source: str, today: date | None = None, *, published: bool = False) -> Loaded:
+    """Load and check rule-file text; raise RuleFileError listing every problem, each located."""
     data = parse_yaml(text, source)
     if not isinstance(data, dict):
         raise RuleFileError([f"{source}:1: a rule file is a mapping of keys such as ruleset, shares"])
+    context = {"published": published}
     try:
-        ruleset = schema.Ruleset.model_validate(data)
+        ruleset = schema.Ruleset.model_validate(data, context=context)
     except ValidationError as exc:
         found = [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
-        raise RuleFileError(_located(source, data, found + _checks_of_valid_shares(data, found))) from None
-    found = list(checks.check_ruleset(ruleset))
+        partial = _checks_of_valid_shares(data, found, published)
+        raise RuleFileError(_located(source, data, found + partial)) from None
+    found = list(checks.check_ruleset(ruleset, published))
     if found:
         raise RuleFileError(_located(source, data, found))
     notes = _located(source, data, checks.warnings(ruleset, today or date.today()))
@@ -58,7 +66,7 @@ _PLACEHOLDERS = {"ruleset": "x", "version": "0", "title": "", "effective_from": 
 
 
 def _checks_of_valid_shares(
-    data: dict[str, Any], found: list[tuple[tuple[Any, ...], str]]
+    data: dict[str, Any], found: list[tuple[tuple[Any, ...], str]], published: bool
 ) -> list[tuple[tuple[Any, ...], str]]:
     """Check what did validate, so that a malformed part does not hide problems elsewhere.
 
@@ -76,12 +84,14 @@ def _checks_of_valid_shares(
     cleaned = {k: v for k, v in data.items() if k not in bad_top}
     cleaned.update({k: v for k, v in _PLACEHOLDERS.items() if k not in cleaned})
     try:
-        partial = schema.Ruleset.model_validate({**cleaned, "shares": [shares[i] for i in kept]})
+        partial = schema.Ruleset.model_validate(
+            {**cleaned, "shares": [shares[i] for i in kept]}, context={"published": published}
+        )
     except ValidationError:
         return []
     return [
         ((loc[0], kept[loc[1]], *loc[2:]) if loc[:1] == ("shares",) and len(loc) > 1 else loc, msg)
-        for loc, msg in checks.check_ruleset(partial)
+        for loc, msg in checks.check_ruleset(partial, published)
     ]
 
 

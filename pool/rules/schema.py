@@ -6,12 +6,21 @@ minor units) or an `AgreementRef` naming a declared agreement value.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+)
 
 from pool.domain import lengths
 from pool.domain.errors import PoolError
@@ -75,10 +84,21 @@ def _version(value: Any) -> str:
     return text
 
 
+def _for_new_files(check: Callable[[str], str]) -> AfterValidator:
+    """A limit new rule files must meet. It is not applied to the stored text of a version
+    published before the limit existed (validation context {"published": True}): a published
+    version is immutable, and must go on settling as it did."""
+
+    def validate(value: str, info: ValidationInfo) -> str:
+        return value if info.context and info.context.get("published") else check(value)
+
+    return AfterValidator(validate)
+
+
 def _at_most(limit: int, what: str, example: str = "") -> AfterValidator:
     """Refuse text longer than the column it is stored in, saying so in words."""
 
-    def validate(value: str) -> str:
+    def check(value: str) -> str:
         if len(value) > limit:
             raise ValueError(
                 f"{shown(value)} is {len(value)} characters long; {what} is at most {limit} "
@@ -86,12 +106,13 @@ def _at_most(limit: int, what: str, example: str = "") -> AfterValidator:
             )
         return value
 
-    return AfterValidator(validate)
+    return _for_new_files(check)
 
 
 _UNIT_EXAMPLE = ", such as CNY or USD"
 
 
+@_for_new_files
 def _unit(value: str) -> str:
     """A unit is a short code: what an account holds, compared exactly between rulesets."""
     if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
@@ -99,6 +120,7 @@ def _unit(value: str) -> str:
     return value
 
 
+@_for_new_files
 def _title(value: str) -> str:
     """A title is stored and listed as one line of text: a control character (a line break, a
     terminal escape, a NUL, which PostgreSQL cannot store) is refused."""
@@ -119,7 +141,7 @@ Key = Annotated[str, Field(pattern=rf"^{_KEY}$")]
 MetricName = Annotated[Key, _at_most(lengths.METRIC, "a metric name")]
 ShareName = Annotated[Key, _at_most(lengths.SHARE, "a share name")]
 RegionCode = Annotated[Key, _at_most(lengths.REGION_CODE, "a region code")]
-Unit = Annotated[str, AfterValidator(_unit), _at_most(lengths.UNIT, "a unit", _UNIT_EXAMPLE)]
+Unit = Annotated[str, _unit, _at_most(lengths.UNIT, "a unit", _UNIT_EXAMPLE)]
 
 
 class _Model(BaseModel):
@@ -234,7 +256,7 @@ class Share(_Model):
 class Ruleset(_Model):
     ruleset: Annotated[str, Field(pattern=r"^[a-z0-9-]+$"), _at_most(lengths.RULESET_ID, "a ruleset id")]
     version: Annotated[str, PlainValidator(_version)]
-    title: Annotated[str, AfterValidator(_title)]
+    title: Annotated[str, _title]
     reference: str | None = None
     effective_from: MonthValue
     effective_until: MonthValue | None = None

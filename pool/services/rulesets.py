@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pool.domain.errors import InvalidInput
 from pool.domain.months import Month, format_month
-from pool.rules.loader import load_ruleset_text
+from pool.rules.loader import load_ruleset, load_ruleset_text
 from pool.rules.schema import Ruleset
 from pool.services import commands, views
 from pool.services.auth import require_role
@@ -32,7 +32,7 @@ def publish(rt: Runtime, path: str) -> dict[str, object]:
         note.detail = {"file": path}
         require_role(actor, "policy", doing="publish rulesets")
         text = read_rule_file(path)
-        ruleset = load_ruleset_text(text, path)
+        ruleset = load_ruleset(text, path).ruleset
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         note.target = f"ruleset:{ruleset.ruleset}@{ruleset.version}"
         note.detail["sha256"] = digest
