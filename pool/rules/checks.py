@@ -3,7 +3,7 @@
 Each check yields (location, message) pairs, so the loader reports every problem at once.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -210,6 +210,42 @@ def _check_schedule(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
         if not any(step.covers(year) for step in share.schedule):
             yield loc, f"term year {year} is not covered by any schedule step"
             break
+
+
+def check_units_against(rs: Ruleset, published: Iterable[tuple[str, Ruleset]]) -> Iterator[Problem]:
+    """A metric keeps one unit across the pool, and so does a share of one name and book (it
+    posts into the accounts `book:region:share`, which hold one unit). `published` is every
+    published version, as (its name, such as `shangluo-default 2024.1`, its ruleset), in the
+    order they were published: the first to declare a metric or share fixed its unit."""
+    metric_units: dict[str, tuple[str, str]] = {}
+    share_units: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, other in published:
+        for metric, decl in other.metrics.items():
+            metric_units.setdefault(metric, (decl.unit, name))
+        for share in other.shares:
+            share_units.setdefault((share.name, share.book), (other.unit_of(share), name))
+    for metric, decl in rs.metrics.items():
+        unit, name = metric_units.get(metric, (decl.unit, ""))
+        if unit != decl.unit:
+            yield (
+                ("metrics", metric, "unit"),
+                (
+                    f"metric {metric!r} is in {decl.unit} here, but published ruleset {name} has it "
+                    f"in {unit}; a metric keeps one unit across the pool, so write unit: {unit} or "
+                    "name the metric differently"
+                ),
+            )
+    for i, share in enumerate(rs.shares):
+        unit, name = share_units.get((share.name, share.book), (rs.unit_of(share), ""))
+        if unit != rs.unit_of(share):
+            yield (
+                ("shares", i, "base"),
+                (
+                    f"share {share.name!r} of the {share.book} book would post in {rs.unit_of(share)}, "
+                    f"but published ruleset {name} posts it in {unit}; a share of one name and book "
+                    "posts into the same accounts, so keep its unit or name the share differently"
+                ),
+            )
 
 
 def warnings(rs: Ruleset, today: date) -> Iterator[Problem]:

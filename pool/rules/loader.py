@@ -62,6 +62,11 @@ def load_ruleset(text: str, source: str, today: date | None = None, *, published
     return Loaded(ruleset, notes)
 
 
+def refusal(text: str, source: str, found: Iterable[tuple[tuple[Any, ...], str]]) -> RuleFileError:
+    """The problems a caller found in a valid rule file (`load_ruleset` read it), located."""
+    return RuleFileError(_located(source, load_yaml(text), found))
+
+
 _PLACEHOLDERS = {"ruleset": "x", "version": "0", "title": "", "effective_from": "2000-01"}
 
 

@@ -267,6 +267,10 @@ class Ruleset(_Model):
     chain: Literal[CHAIN_POLICIES] = "first_origin"  # type: ignore[valid-type]
     shares: list[Share] = Field(min_length=1)
 
+    def unit_of(self, share: Share) -> str:
+        """The unit a share's amounts carry, and its ledger accounts hold: its first plus metric's."""
+        return self.metrics[share.base.plus[0]].unit
+
     def share(self, name: str) -> Share:
         for share in self.shares:
             if share.name == name:
