@@ -3,8 +3,9 @@
 Each check yields (location, message) pairs, so the loader reports every problem at once.
 """
 
+from calendar import monthrange
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -62,9 +63,10 @@ def _check_agreement(rs: Ruleset) -> Iterator[Problem]:
                 parsed[field] = parse_value(decl, raw)
             except PoolError as exc:
                 yield loc + (field,), str(exc).rstrip(".")
+        bounds = [f for f in ("min", "max") if getattr(decl, f) is not None]
         if "min" in parsed and "max" in parsed and parsed["min"] > parsed["max"]:
             yield loc + ("min",), "min is above max"
-        elif "default" in parsed:
+        elif "default" in parsed and all(f in parsed for f in bounds):  # a bad bound is reported above
             why = bounds_problem(decl, parsed["default"])
             if why:
                 yield loc + ("default",), f"the default {why}"
@@ -252,8 +254,8 @@ def warnings(rs: Ruleset, today: date) -> Iterator[Problem]:
     """Warnings that do not make a file invalid: a ruleset expired or about to expire."""
     if rs.effective_until is None:
         return
-    year, month = divmod(rs.effective_until + 1, 12)
-    end = date(year, month + 1, 1) - timedelta(days=1)
+    year, month = divmod(rs.effective_until, 12)
+    end = date(year, month + 1, monthrange(year, month + 1)[1])  # 9999-12 has no next month
     until = format_month(rs.effective_until)
     if today > end:
         yield ("effective_until",), f"this ruleset expired after {until}"

@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pool.domain.errors import InvalidInput
+from pool.domain.errors import InvalidInput, PoolError
+from pool.domain.text import shown
 from pool.rules import checks, schema
 from pool.rules.yamlio import LineDict, YamlError, line_of, load_yaml
 
@@ -47,7 +48,10 @@ def load_ruleset(text: str, source: str, today: date | None = None, *, published
     """Load and check rule-file text; raise RuleFileError listing every problem, each located."""
     data = parse_yaml(text, source)
     if not isinstance(data, dict):
-        raise RuleFileError([f"{source}:1: a rule file is a mapping of keys such as ruleset, shares"])
+        line = _first_line(data, text)
+        if line is None:
+            raise RuleFileError([f"{source}: the file is empty; {_MAPPING}"])
+        raise RuleFileError([f"{source}:{line}: {_MAPPING}, not {'null' if data is None else shown(data)}"])
     context = {"published": published}
     try:
         ruleset = schema.Ruleset.model_validate(data, context=context)
@@ -55,11 +59,29 @@ def load_ruleset(text: str, source: str, today: date | None = None, *, published
         found = [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
         partial = _checks_of_valid_shares(data, found, published)
         raise RuleFileError(_located(source, data, found + partial)) from None
-    found = list(checks.check_ruleset(ruleset, published))
+    try:
+        found = list(checks.check_ruleset(ruleset, published))
+        notes = list(checks.warnings(ruleset, today or date.today()))
+    except PoolError as exc:  # a check that cannot judge a value: still the file's problem
+        raise RuleFileError([f"{source}: {str(exc).rstrip('.')}"]) from None
     if found:
         raise RuleFileError(_located(source, data, found))
-    notes = _located(source, data, checks.warnings(ruleset, today or date.today()))
-    return Loaded(ruleset, notes)
+    return Loaded(ruleset, _located(source, data, notes))
+
+
+_MAPPING = "a rule file is a mapping of keys such as ruleset, shares"
+
+
+def _first_line(data: Any, text: str) -> int | None:
+    """The line a document that is not a mapping starts on, or None if the file holds nothing
+    but blank lines, comments and document markers."""
+    line = getattr(data, "line", 0)
+    if line:
+        return int(line)
+    for number, written in enumerate(text.splitlines(), start=1):
+        if written.strip() and not written.lstrip().startswith(("#", "%", "---", "...")):
+            return number
+    return None
 
 
 def refusal(text: str, source: str, found: Iterable[tuple[tuple[Any, ...], str]]) -> RuleFileError:
@@ -101,21 +123,24 @@ def _checks_of_valid_shares(
 
 
 def read_text(path: Path) -> str:
+    """The file's text; a file that cannot be read is a RuleFileError naming it (`FILE: …`)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}.") from None
+        raise RuleFileError([f"{path}: cannot read the file: {exc.strerror or exc}."]) from None
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text.") from None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RuleFileError([f"{path}:{line}: the file is not UTF-8 text; save it as UTF-8."]) from None
 
 
 def parse_yaml(text: str, source: str) -> Any:
     try:
         return load_yaml(text)
     except YamlError as exc:
-        raise RuleFileError([f"{source}:{exc.line}: {exc}"]) from None
+        where = source if exc.line is None else f"{source}:{exc.line}"
+        raise RuleFileError([f"{where}: {exc}"]) from None
 
 
 def validate(model: type[BaseModel], data: Any, source: str, prefix: tuple[Any, ...] = ()) -> Any:
@@ -137,12 +162,17 @@ def _located(
 
 
 def dotted(loc: Iterable[Any]) -> str:
-    """`shares[0].base.plus[1]`; pydantic's `[key]` (the problem is the key itself) is left out."""
+    """`shares[0].base.plus[1]`; pydantic's `[key]` (the problem is the key itself) is left out,
+    and a key with a control character, a space at an end or an invisible one is quoted."""
     out = ""
     for part in loc:
         if part == "[key]":
             continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        name = str(part) if str(part).isprintable() and str(part).strip() == str(part) else repr(part)
+        out += f".{name}" if out else name
     return out
 
 

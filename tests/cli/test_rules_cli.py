@@ -527,8 +527,7 @@ def test_missing_file(tmp_path):
     path = tmp_path / "nope.yaml"
     result = run("rules", "check", str(path))
     assert result.exit_code == 1
-    assert "nope.yaml" in result.output
-    assert "cannot read" in result.output
+    assert result.stderr.splitlines()[0] == f"{path}: cannot read the file: No such file or directory."
 
 
 def test_non_utf8_file(tmp_path):
@@ -536,8 +535,82 @@ def test_non_utf8_file(tmp_path):
     path.write_bytes(VALID.replace("演示 demo", "café").encode("latin-1"))
     result = run("rules", "check", str(path))
     assert result.exit_code == 1
-    assert "latin1.yaml" in result.output
-    assert "UTF-8" in result.output
+    line = line_no(write(tmp_path, VALID, "utf8.yaml"), "title:")  # where café is
+    assert result.stderr.splitlines()[0] == f"{path}:{line}: the file is not UTF-8 text; save it as UTF-8."
+
+
+# Every problem `check` prints names its file, and its line where the file has one.
+
+
+def only_located(result, *paths: Path) -> None:
+    summary = re.compile(r"\d+ of \d+ files have problems\.")
+    for problem in result.stderr.splitlines():
+        if not summary.fullmatch(problem):
+            assert any(re.match(rf"{re.escape(str(p))}:\d+: ", problem) for p in paths), problem
+
+
+def test_bounds_that_are_not_ratios_are_located(tmp_path):
+    """A bound written `.nan`, or far above 100%, beside a valid default."""
+    share = "  origin_share: {type: ratio, default: 50%, min: 30%, max: 60%}\n"
+    nan = write(tmp_path, VALID.replace(share, share.replace("max: 60%", "max: .nan")), "nan.yaml")
+    big = "min: 99999999999999999999999999999999999/3"
+    ratio_big = write(tmp_path, VALID.replace(share, share.replace("min: 30%", big)), "ratio_big.yaml")
+    result = run("rules", "check", str(nan), str(ratio_big))
+    assert result.exit_code == 1
+    only_located(result, nan, ratio_big)
+    line = line_no(nan, "origin_share:")
+    assert f"{nan}:{line}: agreement.origin_share.max: '.nan' is not a ratio" in result.stderr
+    assert (
+        f"{ratio_big}:{line}: agreement.origin_share.min: 99999999999999999999999999999999999/3 is not "
+        in (result.stderr)
+    )
+    assert result.stderr.splitlines()[-1] == "2 of 2 files have problems."
+
+
+def test_a_flag_with_a_bound_is_located(tmp_path):
+    text = VALID.replace(
+        "  origin_share: {type: ratio, default: 50%, min: 30%, max: 60%}\n",
+        "  origin_share: {type: ratio, default: 50%}\n  moved: {type: flag, default: true, min: 5}\n",
+    )
+    result = check_refused(tmp_path, text, "moved:", "agreement.moved.min", "a flag cannot have a min")
+    only_located(result, tmp_path / "rules.yaml")
+
+
+def test_the_last_month_there_is_may_end_a_ruleset(tmp_path):
+    text = VALID.replace("effective_from: 2020-01\n", "effective_from: 2020-01\neffective_until: 9999-12\n")
+    result = run("rules", "check", str(write(tmp_path, text)))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+
+
+@pytest.mark.parametrize("text", ["", "# nothing but a comment\n\n"])
+def test_an_empty_file_is_named(tmp_path, text):
+    path = write(tmp_path, text)
+    result = run("rules", "check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: the file is empty; a rule file is a mapping of keys such as ruleset, shares"
+    )
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b"])
+def test_a_control_character_is_located_on_its_line(tmp_path, character):
+    path = write(tmp_path, VALID.replace("title: 演示 demo", f"title: 演示{character}demo"))
+    result = run("rules", "check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{path}:{line_no(path, 'title:')}: not valid YAML: the character U+00"
+    ), result.stderr
+
+
+def test_a_key_with_a_control_character_is_quoted_on_its_line(tmp_path):
+    path = write(tmp_path, VALID + '"odd\\rkey": 1\n')
+    result = run("rules", "check", str(path))
+    assert result.exit_code == 1
+    assert (
+        result.stderr.splitlines()[0]
+        == f"{path}:{line_no(path, 'odd')}: 'odd\\rkey': unknown key 'odd\\rkey'"
+    )
 
 
 def test_utf8_bom_is_accepted(tmp_path):
