@@ -3,8 +3,9 @@
 Each check yields (location, message) pairs, so the loader reports every problem at once.
 """
 
-from collections.abc import Iterator
-from datetime import date, timedelta
+from calendar import monthrange
+from collections.abc import Iterable, Iterator
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -24,7 +25,10 @@ _ALLOWED = {  # which modes may carry each optional key
 }
 
 
-def check_ruleset(rs: Ruleset) -> Iterator[Problem]:
+def check_ruleset(rs: Ruleset, published: bool = False) -> Iterator[Problem]:
+    """Every problem of a ruleset. With `published`, the stored text of a published version:
+    the checks added since it may have been published (a base's repeated metrics and units) are
+    left out, so it goes on settling as it did."""
     if rs.effective_until is not None and rs.effective_until < rs.effective_from:
         yield (
             ("effective_until",),
@@ -41,7 +45,7 @@ def check_ruleset(rs: Ruleset) -> Iterator[Problem]:
         if share.name in seen:
             yield loc + ("name",), f"duplicate share name {share.name!r} (also shares[{seen[share.name]}])"
         seen.setdefault(share.name, i)
-        yield from _check_share(rs, share, loc)
+        yield from _check_share(rs, share, loc, published)
 
 
 def _check_agreement(rs: Ruleset) -> Iterator[Problem]:
@@ -59,9 +63,10 @@ def _check_agreement(rs: Ruleset) -> Iterator[Problem]:
                 parsed[field] = parse_value(decl, raw)
             except PoolError as exc:
                 yield loc + (field,), str(exc).rstrip(".")
+        bounds = [f for f in ("min", "max") if getattr(decl, f) is not None]
         if "min" in parsed and "max" in parsed and parsed["min"] > parsed["max"]:
             yield loc + ("min",), "min is above max"
-        elif "default" in parsed:
+        elif "default" in parsed and all(f in parsed for f in bounds):  # a bad bound is reported above
             why = bounds_problem(decl, parsed["default"])
             if why:
                 yield loc + ("default",), f"the default {why}"
@@ -105,11 +110,8 @@ def _check_references(rs: Ruleset) -> Iterator[Problem]:
                 )
 
 
-def _check_share(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
-    for j, metric in enumerate(share.base.plus + share.base.minus):
-        if metric not in rs.metrics:
-            part = ("plus", j) if j < len(share.base.plus) else ("minus", j - len(share.base.plus))
-            yield loc + ("base",) + part, f"base metric {metric!r} is not declared under metrics"
+def _check_share(rs: Ruleset, share: Share, loc: Loc, published: bool) -> Iterator[Problem]:
+    yield from _check_base(rs, share, loc, published)
     for key, modes in _ALLOWED.items():
         if getattr(share, key) is not None and share.mode not in modes:
             yield loc + (key,), f"{key} cannot be used with mode {share.mode}"
@@ -128,6 +130,44 @@ def _check_share(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
             yield loc + ("term", "extend_years_if_cap_unmet"), "an extension needs a cap"
     if share.mode == "split" and share.schedule:
         yield from _check_schedule(rs, share, loc + ("schedule",))
+
+
+def _check_base(rs: Ruleset, share: Share, loc: Loc, published: bool) -> Iterator[Problem]:
+    """Each base metric declared, named once (in plus, in minus, or across both), all in one unit."""
+    parts = [("plus", j, m) for j, m in enumerate(share.base.plus)]
+    parts += [("minus", j, m) for j, m in enumerate(share.base.minus)]
+    seen: dict[str, tuple[str, int]] = {}
+    first: tuple[str, str] | None = None  # the first declared metric and its unit
+    for side, j, metric in parts:
+        where = loc + ("base", side, j)
+        if metric not in rs.metrics:
+            yield where, f"base metric {metric!r} is not declared under metrics"
+        elif published:
+            continue
+        elif metric in seen:
+            other, k = seen[metric]
+            if other == side:
+                yield (
+                    where,
+                    f"base metric {metric!r} is already in {side}[{k}]; a base counts each metric once",
+                )
+            else:
+                yield (
+                    where,
+                    f"base metric {metric!r} is both added and subtracted (also {other}[{k}]), so it "
+                    "cancels out; a base names each metric once",
+                )
+        else:
+            unit = rs.metrics[metric].unit
+            if first is None:
+                first = metric, unit
+            elif unit != first[1]:
+                yield (
+                    where,
+                    f"base metric {metric!r} is in {unit}, but {first[0]!r} is in {first[1]}; a base "
+                    "adds and subtracts metrics of one unit only",
+                )
+        seen.setdefault(metric, (side, j))
 
 
 def _lowest(rs: Ruleset, ratio: Fraction | AgreementRef) -> Fraction:
@@ -174,12 +214,48 @@ def _check_schedule(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
             break
 
 
+def check_units_against(rs: Ruleset, published: Iterable[tuple[str, Ruleset]]) -> Iterator[Problem]:
+    """A metric keeps one unit across the pool, and so does a share of one name and book (it
+    posts into the accounts `book:region:share`, which hold one unit). `published` is every
+    published version, as (its name, such as `shangluo-default 2024.1`, its ruleset), in the
+    order they were published: the first to declare a metric or share fixed its unit."""
+    metric_units: dict[str, tuple[str, str]] = {}
+    share_units: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, other in published:
+        for metric, decl in other.metrics.items():
+            metric_units.setdefault(metric, (decl.unit, name))
+        for share in other.shares:
+            share_units.setdefault((share.name, share.book), (other.unit_of(share), name))
+    for metric, decl in rs.metrics.items():
+        unit, name = metric_units.get(metric, (decl.unit, ""))
+        if unit != decl.unit:
+            yield (
+                ("metrics", metric, "unit"),
+                (
+                    f"metric {metric!r} is in {decl.unit} here, but published ruleset {name} has it "
+                    f"in {unit}; a metric keeps one unit across the pool, so write unit: {unit} or "
+                    "name the metric differently"
+                ),
+            )
+    for i, share in enumerate(rs.shares):
+        unit, name = share_units.get((share.name, share.book), (rs.unit_of(share), ""))
+        if unit != rs.unit_of(share):
+            yield (
+                ("shares", i, "base"),
+                (
+                    f"share {share.name!r} of the {share.book} book would post in {rs.unit_of(share)}, "
+                    f"but published ruleset {name} posts it in {unit}; a share of one name and book "
+                    "posts into the same accounts, so keep its unit or name the share differently"
+                ),
+            )
+
+
 def warnings(rs: Ruleset, today: date) -> Iterator[Problem]:
     """Warnings that do not make a file invalid: a ruleset expired or about to expire."""
     if rs.effective_until is None:
         return
-    year, month = divmod(rs.effective_until + 1, 12)
-    end = date(year, month + 1, 1) - timedelta(days=1)
+    year, month = divmod(rs.effective_until, 12)
+    end = date(year, month + 1, monthrange(year, month + 1)[1])  # 9999-12 has no next month
     until = format_month(rs.effective_until)
     if today > end:
         yield ("effective_until",), f"this ruleset expired after {until}"

@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pool.domain.errors import InvalidInput
+from pool.domain.errors import InvalidInput, PoolError
+from pool.domain.text import shown
 from pool.rules import checks, schema
 from pool.rules.yamlio import LineDict, YamlError, line_of, load_yaml
 
@@ -34,31 +35,65 @@ def load_ruleset_file(path: str | Path, today: date | None = None) -> Loaded:
 
 
 def load_ruleset_text(text: str, source: str) -> schema.Ruleset:
-    """Load and check rule-file text; raise RuleFileError listing every problem."""
-    return load_ruleset(text, source).ruleset
+    """Load the stored text of a published version; raise RuleFileError listing every problem.
+
+    The limits only new rule files must meet (the lengths of codes and units, a base's repeated
+    metrics and units) are not applied: a version published before they existed is immutable and
+    goes on settling as it did. A file to check or publish is loaded by `load_ruleset`.
+    """
+    return load_ruleset(text, source, published=True).ruleset
 
 
-def load_ruleset(text: str, source: str, today: date | None = None) -> Loaded:
+def load_ruleset(text: str, source: str, today: date | None = None, *, published: bool = False) -> Loaded:
+    """Load and check rule-file text; raise RuleFileError listing every problem, each located."""
     data = parse_yaml(text, source)
     if not isinstance(data, dict):
-        raise RuleFileError([f"{source}:1: a rule file is a mapping of keys such as ruleset, shares"])
+        line = _first_line(data, text)
+        if line is None:
+            raise RuleFileError([f"{source}: the file is empty; {_MAPPING}"])
+        raise RuleFileError([f"{source}:{line}: {_MAPPING}, not {'null' if data is None else shown(data)}"])
+    context = {"published": published}
     try:
-        ruleset = schema.Ruleset.model_validate(data)
+        ruleset = schema.Ruleset.model_validate(data, context=context)
     except ValidationError as exc:
         found = [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
-        raise RuleFileError(_located(source, data, found + _checks_of_valid_shares(data, found))) from None
-    found = list(checks.check_ruleset(ruleset))
+        partial = _checks_of_valid_shares(data, found, published)
+        raise RuleFileError(_located(source, data, found + partial)) from None
+    try:
+        found = list(checks.check_ruleset(ruleset, published))
+        notes = list(checks.warnings(ruleset, today or date.today()))
+    except PoolError as exc:  # a check that cannot judge a value: still the file's problem
+        raise RuleFileError([f"{source}: {str(exc).rstrip('.')}"]) from None
     if found:
         raise RuleFileError(_located(source, data, found))
-    notes = _located(source, data, checks.warnings(ruleset, today or date.today()))
-    return Loaded(ruleset, notes)
+    return Loaded(ruleset, _located(source, data, notes))
+
+
+_MAPPING = "a rule file is a mapping of keys such as ruleset, shares"
+
+
+def _first_line(data: Any, text: str) -> int | None:
+    """The line a document that is not a mapping starts on, or None if the file holds nothing
+    but blank lines, comments and document markers."""
+    line = getattr(data, "line", 0)
+    if line:
+        return int(line)
+    for number, written in enumerate(text.splitlines(), start=1):
+        if written.strip() and not written.lstrip().startswith(("#", "%", "---", "...")):
+            return number
+    return None
+
+
+def refusal(text: str, source: str, found: Iterable[tuple[tuple[Any, ...], str]]) -> RuleFileError:
+    """The problems a caller found in a valid rule file (`load_ruleset` read it), located."""
+    return RuleFileError(_located(source, load_yaml(text), found))
 
 
 _PLACEHOLDERS = {"ruleset": "x", "version": "0", "title": "", "effective_from": "2000-01"}
 
 
 def _checks_of_valid_shares(
-    data: dict[str, Any], found: list[tuple[tuple[Any, ...], str]]
+    data: dict[str, Any], found: list[tuple[tuple[Any, ...], str]], published: bool
 ) -> list[tuple[tuple[Any, ...], str]]:
     """Check what did validate, so that a malformed part does not hide problems elsewhere.
 
@@ -76,31 +111,36 @@ def _checks_of_valid_shares(
     cleaned = {k: v for k, v in data.items() if k not in bad_top}
     cleaned.update({k: v for k, v in _PLACEHOLDERS.items() if k not in cleaned})
     try:
-        partial = schema.Ruleset.model_validate({**cleaned, "shares": [shares[i] for i in kept]})
+        partial = schema.Ruleset.model_validate(
+            {**cleaned, "shares": [shares[i] for i in kept]}, context={"published": published}
+        )
     except ValidationError:
         return []
     return [
         ((loc[0], kept[loc[1]], *loc[2:]) if loc[:1] == ("shares",) and len(loc) > 1 else loc, msg)
-        for loc, msg in checks.check_ruleset(partial)
+        for loc, msg in checks.check_ruleset(partial, published)
     ]
 
 
 def read_text(path: Path) -> str:
+    """The file's text; a file that cannot be read is a RuleFileError naming it (`FILE: …`)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}.") from None
+        raise RuleFileError([f"{path}: cannot read the file: {exc.strerror or exc}."]) from None
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text.") from None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RuleFileError([f"{path}:{line}: the file is not UTF-8 text; save it as UTF-8."]) from None
 
 
 def parse_yaml(text: str, source: str) -> Any:
     try:
         return load_yaml(text)
     except YamlError as exc:
-        raise RuleFileError([f"{source}:{exc.line}: {exc}"]) from None
+        where = source if exc.line is None else f"{source}:{exc.line}"
+        raise RuleFileError([f"{where}: {exc}"]) from None
 
 
 def validate(model: type[BaseModel], data: Any, source: str, prefix: tuple[Any, ...] = ()) -> Any:
@@ -122,9 +162,17 @@ def _located(
 
 
 def dotted(loc: Iterable[Any]) -> str:
+    """`shares[0].base.plus[1]`; pydantic's `[key]` (the problem is the key itself) is left out,
+    and a key with a control character, a space at an end or an invisible one is quoted."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        name = str(part) if str(part).isprintable() and str(part).strip() == str(part) else repr(part)
+        out += f".{name}" if out else name
     return out
 
 

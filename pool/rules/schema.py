@@ -5,13 +5,24 @@ minor units) or an `AgreementRef` naming a declared agreement value.
 """
 
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+)
 
+from pool.domain import lengths
 from pool.domain.errors import PoolError
 from pool.domain.money import parse_amount
 from pool.domain.months import Month, parse_month
@@ -59,7 +70,7 @@ def _month(value: Any) -> Month:
         raise ValueError(str(exc).rstrip(".")) from None
 
 
-_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
+_VERSION = re.compile(rf"[0-9A-Za-z][0-9A-Za-z._-]{{0,{lengths.VERSION - 1}}}")
 
 
 def _version(value: Any) -> str:
@@ -67,10 +78,59 @@ def _version(value: Any) -> str:
     text = value if isinstance(value, str) else None if isinstance(value, bool) else str(value)
     if text is None or not _VERSION.fullmatch(text):
         raise ValueError(
-            f"{shown(value)} is not a version; write up to 40 letters, digits, '.', '-' or '_', "
-            'starting with a letter or digit, such as "2024.1"'
+            f"{shown(value)} is not a version; write up to {lengths.VERSION} letters, digits, '.', "
+            "'-' or '_', starting with a letter or digit, such as \"2024.1\""
         )
     return text
+
+
+def _for_new_files(check: Callable[[str], str]) -> AfterValidator:
+    """A limit new rule files must meet. It is not applied to the stored text of a version
+    published before the limit existed (validation context {"published": True}): a published
+    version is immutable, and must go on settling as it did."""
+
+    def validate(value: str, info: ValidationInfo) -> str:
+        return value if info.context and info.context.get("published") else check(value)
+
+    return AfterValidator(validate)
+
+
+def _at_most(limit: int, what: str, example: str = "") -> AfterValidator:
+    """Refuse text longer than the column it is stored in, saying so in words."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(
+                f"{shown(value)} is {len(value)} characters long; {what} is at most {limit} "
+                f"characters{example}"
+            )
+        return value
+
+    return _for_new_files(check)
+
+
+_UNIT_EXAMPLE = ", such as CNY or USD"
+
+
+@_for_new_files
+def _unit(value: str) -> str:
+    """A unit is a short code: what an account holds, compared exactly between rulesets."""
+    if not value or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError(f"{shown(value)} is not a unit; write a code without spaces{_UNIT_EXAMPLE}")
+    return value
+
+
+@_for_new_files
+def _title(value: str) -> str:
+    """A title is stored and listed as one line of text: a control character (a line break, a
+    terminal escape, a NUL, which PostgreSQL cannot store) is refused."""
+    for position, ch in enumerate(value, start=1):
+        if unicodedata.category(ch) == "Cc":
+            raise ValueError(
+                f"the title contains the control character U+{ord(ch):04X} at position {position}; "
+                "write it without it"
+            )
+    return value
 
 
 RatioValue = Annotated[Fraction | AgreementRef, PlainValidator(_exact(parse_ratio))]
@@ -78,6 +138,10 @@ AmountValue = Annotated[int | AgreementRef, PlainValidator(_exact(parse_amount))
 MonthValue = Annotated[int, PlainValidator(_month)]
 LiteralAmount = Annotated[int, PlainValidator(_exact(parse_amount, refs=False))]
 Key = Annotated[str, Field(pattern=rf"^{_KEY}$")]
+MetricName = Annotated[Key, _at_most(lengths.METRIC, "a metric name")]
+ShareName = Annotated[Key, _at_most(lengths.SHARE, "a share name")]
+RegionCode = Annotated[Key, _at_most(lengths.REGION_CODE, "a region code")]
+Unit = Annotated[str, _unit, _at_most(lengths.UNIT, "a unit", _UNIT_EXAMPLE)]
 
 
 class _Model(BaseModel):
@@ -85,7 +149,7 @@ class _Model(BaseModel):
 
 
 class Metric(_Model):
-    unit: str = "CNY"
+    unit: Unit = "CNY"
     label: str = ""
 
 
@@ -163,7 +227,7 @@ class Floor(_Model):
 
 
 class Share(_Model):
-    name: Key
+    name: ShareName
     book: Literal[BOOKS]  # type: ignore[valid-type]
     base: Annotated[Base, BeforeValidator(_base)]
     baseline: AmountValue | None = None
@@ -190,18 +254,22 @@ class Share(_Model):
 
 
 class Ruleset(_Model):
-    ruleset: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    ruleset: Annotated[str, Field(pattern=r"^[a-z0-9-]+$"), _at_most(lengths.RULESET_ID, "a ruleset id")]
     version: Annotated[str, PlainValidator(_version)]
-    title: str
+    title: Annotated[str, _title]
     reference: str | None = None
     effective_from: MonthValue
     effective_until: MonthValue | None = None
-    city: Key | None = None
-    metrics: dict[Key, Metric] = Field(min_length=1)
+    city: RegionCode | None = None
+    metrics: dict[MetricName, Metric] = Field(min_length=1)
     agreement: dict[Key, AgreementDecl] = {}
     eligibility: Eligibility | None = None
     chain: Literal[CHAIN_POLICIES] = "first_origin"  # type: ignore[valid-type]
     shares: list[Share] = Field(min_length=1)
+
+    def unit_of(self, share: Share) -> str:
+        """The unit a share's amounts carry, and its ledger accounts hold: its first plus metric's."""
+        return self.metrics[share.base.plus[0]].unit
 
     def share(self, name: str) -> Share:
         for share in self.shares:

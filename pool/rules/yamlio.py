@@ -13,12 +13,14 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from pool.domain.errors import InvalidInput
 
 MAX_BYTES = 2_000_000
 MAX_ALIASES = 100
 MAX_NODES = 200_000
+MAX_DEPTH = 100  # a rule file is nested a few levels
 _PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 
 
@@ -41,9 +43,10 @@ class LineList(list[Any]):
 
 
 class YamlError(InvalidInput):
-    """A file that is not readable YAML; carries the line where reading stopped."""
+    """A file that is not readable YAML; carries the line where reading stopped, or None when
+    the file was refused before any of it was read."""
 
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message)
         self.line = line
 
@@ -53,17 +56,24 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._aliases = 0
         self._nodes = 0
+        self._depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        line = self.peek_event().start_mark.line + 1
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
-                raise YamlError(f"more than {MAX_ALIASES} aliases; write the values out.", mark.line + 1)
+                raise YamlError(f"more than {MAX_ALIASES} aliases; write the values out.", line)
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise YamlError("the file is too large to be a rule file.", 1)
-        return super().compose_node(parent, index)
+            raise YamlError("the file is too large to be a rule file.", line)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlError(f"the file is nested too deeply (more than {MAX_DEPTH} levels).", line)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
         result = LineDict()
@@ -108,9 +118,12 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 def load_yaml(text: str) -> Any:
     """Parse YAML text exactly; raise YamlError with a line number if it cannot be read."""
     if len(text) > MAX_BYTES:
-        raise YamlError(f"the file is larger than {MAX_BYTES // 1_000_000} MB.", 1)
+        raise YamlError(f"the file is larger than {MAX_BYTES // 1_000_000} MB.", None)
     try:
         loader = _Loader(text)  # the reader refuses control characters (a NUL) here already
+    except ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise YamlError(f"not valid YAML: {_reader_problem(exc)}.", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}.", 1) from None
     try:
@@ -128,6 +141,13 @@ def load_yaml(text: str) -> Any:
         raise YamlError("the file is nested too deeply or holds a value too large to read.", 1) from None
     finally:
         loader.dispose()
+
+
+def _reader_problem(exc: ReaderError) -> str:
+    """The reader's complaint without its `in "<unicode string>", position N` suffix."""
+    ch = exc.character
+    code = f"U+{ch:04X}" if isinstance(ch, int) else f"U+{ord(ch):04X}"
+    return f"the character {code} cannot appear in a YAML file"
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:

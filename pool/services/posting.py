@@ -36,8 +36,10 @@ class EntryWriter:
         self.changed: list[tuple[PositionKey, int]] = []
         self.entries = self.postings = 0
 
-    def post(self, targets: list[Target], posted: dict[PositionKey, int], units: dict[str, str]) -> None:
-        """Post target − posted for one project's transfers. `units` maps share -> unit."""
+    def post(
+        self, targets: list[Target], posted: dict[PositionKey, int], units: dict[tuple[str, str], str]
+    ) -> None:
+        """Post target − posted for one project's transfers. `units` maps (book, share) -> unit."""
         wanted = {(t.transfer, t.share, t.book, t.region): t.amount for t in targets}
         for (transfer, share, _book, region), amount in wanted.items():
             _check(amount, f"transfer {transfer}'s {share} for {region}")
@@ -74,7 +76,7 @@ class EntryWriter:
             )
             for account, amount in draft.postings:
                 if account not in self.accounts and account not in self.new_accounts:
-                    self.new_accounts[account] = units.get(draft.share, "CNY")
+                    self.new_accounts[account] = units.get((draft.book, draft.share), "CNY")
                 self.posting_rows.append((self.seq, account, amount))
                 self.balance[account] += amount
             self.entries += 1

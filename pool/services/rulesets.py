@@ -5,7 +5,8 @@ from pathlib import Path
 
 from pool.domain.errors import InvalidInput
 from pool.domain.months import Month, format_month
-from pool.rules.loader import load_ruleset_text
+from pool.rules.checks import check_units_against
+from pool.rules.loader import load_ruleset, load_ruleset_text, refusal
 from pool.rules.schema import Ruleset
 from pool.services import commands, views
 from pool.services.auth import require_role
@@ -32,13 +33,17 @@ def publish(rt: Runtime, path: str) -> dict[str, object]:
         note.detail = {"file": path}
         require_role(actor, "policy", doing="publish rulesets")
         text = read_rule_file(path)
-        ruleset = load_ruleset_text(text, path)
+        ruleset = load_ruleset(text, path).ruleset
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         note.target = f"ruleset:{ruleset.ruleset}@{ruleset.version}"
         note.detail["sha256"] = digest
+        uow.lock_rulesets(f"publish {ruleset.ruleset} {ruleset.version} by {actor.name}")
         existing = uow.rulesets.find(ruleset.ruleset, ruleset.version)
         if existing is not None:
             return _republished(existing, digest)
+        problems = list(check_units_against(ruleset, _published(uow)))
+        if problems:
+            raise refusal(text, path, problems)
         version = RulesetVersion(
             ruleset=ruleset.ruleset,
             version=ruleset.version,
@@ -61,6 +66,14 @@ def publish(rt: Runtime, path: str) -> dict[str, object]:
         return {**_view(version), "published": True}
 
     return commands.write(rt, "rules.publish", body)
+
+
+def _published(uow: UnitOfWork) -> list[tuple[str, Ruleset]]:
+    """Every published version, in the order they were published."""
+    stored = sorted(uow.rulesets.versions(), key=lambda v: v.id)
+    return [
+        (f"{v.ruleset} {v.version}", load_ruleset_text(v.text, f"{v.ruleset}@{v.version}")) for v in stored
+    ]
 
 
 def _republished(existing: RulesetVersion, digest: str) -> dict[str, object]:

@@ -101,9 +101,10 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _units(transfers: list[Any]) -> dict[str, str]:
-    units: dict[str, str] = {}
+def _units(transfers: list[Any]) -> dict[tuple[str, str], str]:
+    """(book, share) -> the unit of its accounts; publishing keeps it one unit across rulesets."""
+    units: dict[tuple[str, str], str] = {}
     for t in transfers:
         for share in t.ruleset.shares:
-            units.setdefault(share.name, t.ruleset.metrics[share.base.plus[0]].unit)
+            units.setdefault((share.book, share.name), t.ruleset.unit_of(share))
     return units

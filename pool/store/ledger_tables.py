@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pool.domain import lengths
 from pool.store.base import Base
 
 
@@ -39,7 +40,7 @@ class Actual(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     period: Mapped[int] = mapped_column(Integer)
-    metric: Mapped[str] = mapped_column(String(60))
+    metric: Mapped[str] = mapped_column(String(lengths.METRIC))
     amount: Mapped[int] = mapped_column(BigInteger)
     revision: Mapped[int] = mapped_column(Integer)
     import_id: Mapped[int] = mapped_column(ForeignKey("actual_imports.id"), index=True)
@@ -54,7 +55,7 @@ class ActualRevision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     period: Mapped[int] = mapped_column(Integer)
-    metric: Mapped[str] = mapped_column(String(60))
+    metric: Mapped[str] = mapped_column(String(lengths.METRIC))
     revision: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text)
@@ -80,11 +81,11 @@ class LedgerAccount(Base):
     __tablename__ = "ledger_accounts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    book: Mapped[str] = mapped_column(String(20))
-    region: Mapped[str] = mapped_column(String(40))  # a region code, or @source
-    share: Mapped[str] = mapped_column(String(60))
-    unit: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(lengths.ACCOUNT_NAME), unique=True)
+    book: Mapped[str] = mapped_column(String(lengths.BOOK))
+    region: Mapped[str] = mapped_column(String(lengths.REGION_CODE))  # a region code, or @source
+    share: Mapped[str] = mapped_column(String(lengths.SHARE))
+    unit: Mapped[str] = mapped_column(String(lengths.UNIT))
     balance: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -96,8 +97,8 @@ class LedgerEntry(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     run_id: Mapped[int] = mapped_column(ForeignKey("settlement_runs.id"), index=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
-    share: Mapped[str] = mapped_column(String(60))
-    book: Mapped[str] = mapped_column(String(20))
+    share: Mapped[str] = mapped_column(String(lengths.SHARE))
+    book: Mapped[str] = mapped_column(String(lengths.BOOK))
     through: Mapped[int] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -119,9 +120,9 @@ class TransferPosition(Base):
     __tablename__ = "transfer_positions"
 
     transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), primary_key=True)
-    share: Mapped[str] = mapped_column(String(60), primary_key=True)
-    region: Mapped[str] = mapped_column(String(40), primary_key=True)
-    book: Mapped[str] = mapped_column(String(20))
+    share: Mapped[str] = mapped_column(String(lengths.SHARE), primary_key=True)
+    region: Mapped[str] = mapped_column(String(lengths.REGION_CODE), primary_key=True)
+    book: Mapped[str] = mapped_column(String(lengths.BOOK))
     amount: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pool.domain import lengths
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, LEVELS, STAGES
 from pool.domain.workflow import CLAIM_STATES, LISTING_STATES, ROLES
 from pool.store.base import Base, one_of
@@ -25,7 +26,7 @@ class Region(Base):
     __tablename__ = "regions"
     __table_args__ = (CheckConstraint(one_of("level", LEVELS), name="level"),)
 
-    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(lengths.REGION_CODE), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str] = mapped_column(String(10))
 
@@ -151,8 +152,8 @@ class RulesetVersion(Base):
     __table_args__ = (UniqueConstraint("ruleset", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ruleset: Mapped[str] = mapped_column(String(100))
-    version: Mapped[str] = mapped_column(String(40))
+    ruleset: Mapped[str] = mapped_column(String(lengths.RULESET_ID))
+    version: Mapped[str] = mapped_column(String(lengths.VERSION))
     title: Mapped[str] = mapped_column(Text)
     effective_from: Mapped[int] = mapped_column(Integer)
     effective_until: Mapped[int | None] = mapped_column(Integer)

@@ -11,7 +11,7 @@ from pool.store.actuals_store import Actuals
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
 from pool.store.ledger_store import Ledger
-from pool.store.locks import lock_ledger
+from pool.store.locks import lock_ledger, lock_rulesets
 from pool.store.report_queries import Reports
 from pool.store.repositories import (
     Actors,
@@ -68,6 +68,11 @@ class UnitOfWork:
         """Hold the ledger lock until the transaction ends (see `pool.store.locks`); `holder`
         says who takes it, e.g. `settle by city-office`."""
         lock_ledger(self.session, holder)
+
+    def lock_rulesets(self, holder: str) -> None:
+        """Hold the lock on publishing rulesets until the transaction ends; on SQLite every
+        write unit of work already holds the database's write lock."""
+        lock_rulesets(self.session, holder)
 
     def flush(self) -> None:
         """Write pending changes now; a unique constraint becomes UniqueViolation."""

@@ -141,6 +141,28 @@ def test_missing_required_top_level_key(tmp_path):
     check_refused(tmp_path, text, "ruleset: demo", "version", "missing")
 
 
+def test_unit_longer_than_the_ledger_column(tmp_path):
+    text = VALID.replace("  tax: {unit: CNY, label: tax}\n", "  tax: {unit: USD-THOUSANDS, label: tax}\n")
+    check_refused(
+        tmp_path,
+        text,
+        "unit: USD-THOUSANDS",
+        "metrics.tax.unit",
+        "'USD-THOUSANDS' is 13 characters long; a unit is at most 10 characters, such as CNY or USD",
+    )
+
+
+@pytest.mark.parametrize("unit", ['""', '"US D"', '"USD\\t"'])
+def test_unit_that_is_not_a_code(tmp_path, unit):
+    text = VALID.replace("  tax: {unit: CNY, label: tax}\n", f"  tax: {{unit: {unit}, label: tax}}\n")
+    check_refused(tmp_path, text, f"unit: {unit}", "metrics.tax.unit", "is not a unit", "such as CNY or USD")
+
+
+def test_title_with_a_control_character(tmp_path):
+    text = VALID.replace("title: 演示 demo\n", 'title: "演示\\0demo"\n')
+    check_refused(tmp_path, text, "title:", "title", "control character U+0000 at position 3")
+
+
 def test_bad_ratio_syntax(tmp_path):
     text = VALID.replace(ORIGIN, "        origin: fifty percent\n")
     check_refused(tmp_path, text, "origin: fifty percent", "shares[0].schedule[0].origin", "fifty percent")
@@ -232,6 +254,61 @@ def test_minus_names_an_undeclared_metric(tmp_path):
         "    base:\n      plus: [tax]\n      minus:\n        - incentives\n        - rebates\n",
     )
     check_refused(tmp_path, text, "- rebates", "shares[0].base.minus[1]", "rebates", "not declared")
+
+
+def _base(plus, minus=()):
+    """VALID with the first share's base written out, one metric a line."""
+    lines = "    base:\n      plus:\n" + "".join(f"        - {m}\n" for m in plus)
+    if minus:
+        lines += "      minus:\n" + "".join(f"        - {m}\n" for m in minus)
+    incentives = "  incentives: {unit: CNY, label: incentives}\n"
+    usd = incentives + "  fdi: {unit: USD, label: fdi}\n"
+    return VALID.replace("    base: tax\n", lines).replace(incentives, usd)
+
+
+def test_base_repeats_a_plus_metric(tmp_path):
+    check_refused(
+        tmp_path,
+        _base(["tax", "tax"]),
+        "        - tax",
+        "shares[0].base.plus[1]",
+        "'tax' is already in plus[0]; a base counts each metric once",
+        occurrence=2,
+    )
+
+
+def test_base_repeats_a_minus_metric(tmp_path):
+    check_refused(
+        tmp_path,
+        _base(["tax"], ["incentives", "incentives"]),
+        "        - incentives",
+        "shares[0].base.minus[1]",
+        "'incentives' is already in minus[0]",
+        occurrence=2,
+    )
+
+
+def test_base_adds_and_subtracts_the_same_metric(tmp_path):
+    check_refused(
+        tmp_path,
+        _base(["tax"], ["tax"]),
+        "        - tax",
+        "shares[0].base.minus[0]",
+        "'tax' is both added and subtracted (also plus[0]), so it cancels out",
+        occurrence=2,
+    )
+
+
+@pytest.mark.parametrize(("plus", "minus"), [(["tax", "fdi"], []), (["tax"], ["fdi"])])
+def test_base_mixes_units(tmp_path, plus, minus):
+    side = "plus[1]" if len(plus) == 2 else "minus[0]"
+    check_refused(
+        tmp_path,
+        _base(plus, minus),
+        "        - fdi",
+        f"shares[0].base.{side}",
+        "'fdi' is in USD, but 'tax' is in CNY; a base adds and subtracts metrics of one unit only",
+    )
 
 
 def test_agreement_reference_to_an_undeclared_value(tmp_path):
@@ -450,8 +527,7 @@ def test_missing_file(tmp_path):
     path = tmp_path / "nope.yaml"
     result = run("rules", "check", str(path))
     assert result.exit_code == 1
-    assert "nope.yaml" in result.output
-    assert "cannot read" in result.output
+    assert result.stderr.splitlines()[0] == f"{path}: cannot read the file: No such file or directory."
 
 
 def test_non_utf8_file(tmp_path):
@@ -459,8 +535,82 @@ def test_non_utf8_file(tmp_path):
     path.write_bytes(VALID.replace("演示 demo", "café").encode("latin-1"))
     result = run("rules", "check", str(path))
     assert result.exit_code == 1
-    assert "latin1.yaml" in result.output
-    assert "UTF-8" in result.output
+    line = line_no(write(tmp_path, VALID, "utf8.yaml"), "title:")  # where café is
+    assert result.stderr.splitlines()[0] == f"{path}:{line}: the file is not UTF-8 text; save it as UTF-8."
+
+
+# Every problem `check` prints names its file, and its line where the file has one.
+
+
+def only_located(result, *paths: Path) -> None:
+    summary = re.compile(r"\d+ of \d+ files have problems\.")
+    for problem in result.stderr.splitlines():
+        if not summary.fullmatch(problem):
+            assert any(re.match(rf"{re.escape(str(p))}:\d+: ", problem) for p in paths), problem
+
+
+def test_bounds_that_are_not_ratios_are_located(tmp_path):
+    """A bound written `.nan`, or far above 100%, beside a valid default."""
+    share = "  origin_share: {type: ratio, default: 50%, min: 30%, max: 60%}\n"
+    nan = write(tmp_path, VALID.replace(share, share.replace("max: 60%", "max: .nan")), "nan.yaml")
+    big = "min: 99999999999999999999999999999999999/3"
+    ratio_big = write(tmp_path, VALID.replace(share, share.replace("min: 30%", big)), "ratio_big.yaml")
+    result = run("rules", "check", str(nan), str(ratio_big))
+    assert result.exit_code == 1
+    only_located(result, nan, ratio_big)
+    line = line_no(nan, "origin_share:")
+    assert f"{nan}:{line}: agreement.origin_share.max: '.nan' is not a ratio" in result.stderr
+    assert (
+        f"{ratio_big}:{line}: agreement.origin_share.min: 99999999999999999999999999999999999/3 is not "
+        in (result.stderr)
+    )
+    assert result.stderr.splitlines()[-1] == "2 of 2 files have problems."
+
+
+def test_a_flag_with_a_bound_is_located(tmp_path):
+    text = VALID.replace(
+        "  origin_share: {type: ratio, default: 50%, min: 30%, max: 60%}\n",
+        "  origin_share: {type: ratio, default: 50%}\n  moved: {type: flag, default: true, min: 5}\n",
+    )
+    result = check_refused(tmp_path, text, "moved:", "agreement.moved.min", "a flag cannot have a min")
+    only_located(result, tmp_path / "rules.yaml")
+
+
+def test_the_last_month_there_is_may_end_a_ruleset(tmp_path):
+    text = VALID.replace("effective_from: 2020-01\n", "effective_from: 2020-01\neffective_until: 9999-12\n")
+    result = run("rules", "check", str(write(tmp_path, text)))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+
+
+@pytest.mark.parametrize("text", ["", "# nothing but a comment\n\n"])
+def test_an_empty_file_is_named(tmp_path, text):
+    path = write(tmp_path, text)
+    result = run("rules", "check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: the file is empty; a rule file is a mapping of keys such as ruleset, shares"
+    )
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b"])
+def test_a_control_character_is_located_on_its_line(tmp_path, character):
+    path = write(tmp_path, VALID.replace("title: 演示 demo", f"title: 演示{character}demo"))
+    result = run("rules", "check", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{path}:{line_no(path, 'title:')}: not valid YAML: the character U+00"
+    ), result.stderr
+
+
+def test_a_key_with_a_control_character_is_quoted_on_its_line(tmp_path):
+    path = write(tmp_path, VALID + '"odd\\rkey": 1\n')
+    result = run("rules", "check", str(path))
+    assert result.exit_code == 1
+    assert (
+        result.stderr.splitlines()[0]
+        == f"{path}:{line_no(path, 'odd')}: 'odd\\rkey': unknown key 'odd\\rkey'"
+    )
 
 
 def test_utf8_bom_is_accepted(tmp_path):

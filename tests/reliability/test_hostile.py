@@ -1,11 +1,14 @@
 """Hostile input: hypothesis-generated rule files (mutations of the shipped ones:
-wrong types, deep nesting, huge numbers, unicode, anchors and aliases, alias expansion bombs) and
-actuals files (random bytes, wrong encodings, huge and tiny numbers, formula-looking cells, very
-long lines, 100 MB of junk). Never a traceback, never a partial write, bounded time and memory.
+wrong types, deep nesting, huge numbers, unicode, anchors and aliases, alias expansion bombs,
+control characters, other encodings) and actuals files (random bytes, wrong encodings, huge and
+tiny numbers, formula-looking cells, very long lines, 100 MB of junk). Never a traceback, never a
+partial write, bounded time and memory; every problem `pool rules check` reports starts with
+FILE:LINE: (FILE: alone only for a file with no line to point at).
 (Any unicode and SQL-looking text stored verbatim is checked by the model test's text fields.)"""
 
 import copy
 import random
+import re
 import subprocess
 import sys
 import textwrap
@@ -14,14 +17,16 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from support.ledger import LIBRARY, ROOT, fresh_pool
 from support.reliability import runtime, snapshot
 
+from pool.cli import main
 from pool.domain.errors import InvalidInput
-from pool.rules.loader import load_ruleset_text
+from pool.rules.yamlio import MAX_BYTES
 from pool.services import actuals as actuals_service
 
 pytestmark = pytest.mark.reliability
@@ -53,6 +58,11 @@ nasty_scalar = st.one_of(
             "9999-99",
             "agreement.",
             "agreement.nope",
+            "9999-12",
+            ".nan",
+            "99999999999999999999999999999999999/3",
+            "USD-THOUSANDS",
+            "a" * 61,
             "'; DROP--",
             "=cmd|' /C calc'!A0",
             "𝔘𝔫𝔦",
@@ -113,11 +123,12 @@ def mutated(draw: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def textual(draw: Any) -> str:
+def textual(draw: Any) -> str | bytes:
     """Hostile YAML written as text: alias bombs, recursive aliases, deep flow nesting,
-    tags, broken syntax, huge files."""
+    tags, broken syntax, control characters, huge files, random bytes and other encodings."""
     source = SOURCES[draw(st.sampled_from(sorted(SOURCES)))]
-    kind = draw(st.sampled_from(["bomb", "recursive", "deep", "tags", "cut", "huge", "anchors", "bytes"]))
+    kinds = ["bomb", "recursive", "deep", "tags", "cut", "huge", "anchors", "control", "encoding", "bytes"]
+    kind = draw(st.sampled_from(kinds))
     if kind == "bomb":
         lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
         lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
@@ -141,25 +152,110 @@ def textual(draw: Any) -> str:
             source.replace("shares:", "defaults: &d {book: fiscal, mode: split}\nshares:", 1)
             + "\n  - <<: *d\n    name: merged\n    base: nope\n"
         )
+    if kind == "control":
+        at = draw(st.integers(0, len(source)))
+        return source[:at] + draw(st.sampled_from(["\x00", "\x1b[31m", "\x07", "\ufffe"])) + source[at:]
+    if kind == "encoding":
+        return source.encode(draw(st.sampled_from(["gbk", "utf-16", "big5"])), errors="replace")
     raw = draw(st.binary(max_size=300))
-    return raw.decode("utf-8", errors="replace")
+    return raw if draw(st.booleans()) else raw.decode("utf-8", errors="replace")
+
+
+LOCATED = re.compile(r"(?P<file>[^\n]*?):(?P<line>[0-9]+): ")
+
+
+def lines_known(content: str | bytes) -> int:
+    """How many lines the file has for a problem to point at, or 0 if it has nothing but blank
+    lines and comments, or is refused for its size before it is read."""
+    if isinstance(content, bytes):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return content.count(b"\n") + 1
+    else:
+        text = content
+    if len(text) > MAX_BYTES:
+        return 0
+    written = [
+        line
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith(("#", "%", "---", "..."))
+    ]
+    return text.count("\n") + 1 if written else 0
+
+
+def assert_located(output: str, path: Path, content: str | bytes) -> None:
+    """Every problem `pool rules check` printed starts with FILE:LINE:, LINE in the file; FILE:
+    alone only in a file with no line to point at."""
+    summary = re.compile(r"\d+ of \d+ files have problems\.")
+    problems = [line for line in output.splitlines() if not summary.fullmatch(line)]
+    assert problems, output
+    known = lines_known(content)
+    for problem in problems:
+        assert problem.startswith(f"{path}:"), problem
+        located = LOCATED.match(problem)
+        if located:
+            assert located["file"] == str(path), problem
+            assert 1 <= int(located["line"]) <= max(known, 1), (problem, known)
+        else:
+            assert not known and problem.startswith(f"{path}: "), problem
 
 
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
-def test_hostile_rule_files_are_refused_with_a_sentence(data: st.DataObject) -> None:
-    text = data.draw(
+def test_hostile_rule_files_are_refused_with_a_located_sentence(data: st.DataObject, tmp_path: Path) -> None:
+    content = data.draw(
         st.builds(lambda: None).flatmap(
             lambda _: st.composite(lambda draw: mutated(draw) if draw(st.booleans()) else textual(draw))()
         )
     )
     COUNTS["rule_files"] += 1
-    try:
-        load_ruleset_text(text, "hostile.yaml")
-    except InvalidInput as exc:
-        message = str(exc)
-        assert message.strip() and "Traceback" not in message
-        assert len(message) < 200_000
+    path = tmp_path / f"hostile{COUNTS['rule_files']}.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass"))
+    result = CliRunner().invoke(main, ["rules", "check", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert len(result.output) < 200_000
+    if result.exit_code == 0:
+        assert result.stdout.startswith(f"{path}: ok"), result.output
+        if result.stderr:
+            assert_located(result.stderr, path, content)  # warnings
+    else:
+        assert result.exit_code == 1, result.output
+        assert_located(result.stderr, path, content)
+    path.unlink()
+
+
+def test_every_refusal_of_a_rule_file_names_file_and_line(tmp_path: Path) -> None:
+    """Refusals that once came without a location: a bound that is not a ratio beside a valid
+    default, a bound above 100%, a flag given a bound, an end month with no month after it."""
+    base = SOURCES["shangluo-default.yaml"]
+    decl = "origin_tax_share: {type: ratio, default: 40%, min: 30%, max: 50%"
+    assert decl in base
+    variants = {
+        "nan.yaml": base.replace("max: 50%", "max: .nan"),
+        "ratio_big.yaml": base.replace("min: 30%", "min: 99999999999999999999999999999999999/3"),
+        "flag.yaml": base.replace(decl, "origin_tax_share: {type: flag, default: true, min: 5"),
+        "until.yaml": base.replace(
+            "effective_from: 2024-07\n", "effective_from: 2024-07\neffective_until: 9999-12\n"
+        ),
+    }
+    for name, text in variants.items():
+        assert text != base, name
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    paths = [str(tmp_path / name) for name in variants]
+    result = CliRunner().invoke(main, ["rules", "check", *paths])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == "3 of 4 files have problems."
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'until.yaml'}: ok (shangluo-default 2024.1, 5 shares)"
+    ]
+    for name, text in variants.items():
+        path = tmp_path / name
+        mine = [line for line in result.stderr.splitlines() if line.startswith(str(path))]
+        assert bool(mine) == (name != "until.yaml"), (name, result.output)
+        if mine:
+            assert_located("\n".join(mine), path, text)
 
 
 # -- actuals files ----------------------------------------------------------------------------

@@ -234,6 +234,9 @@ class FakeUnitOfWork:
     def lock_ledger(self, holder: str) -> None:
         """One process, one unit of work at a time: nothing to wait for."""
 
+    def lock_rulesets(self, holder: str) -> None:
+        """As lock_ledger: nothing to wait for."""
+
     def flush(self) -> None:
         for kind, rows in self.rows.tables.items():
             for row in rows:
