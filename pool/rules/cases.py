@@ -16,6 +16,7 @@ from pool.rules.engine import settle_project
 from pool.rules.explain import render_text
 from pool.rules.facts import ProjectFacts, TransferFacts
 from pool.rules.schema import LiteralAmount, MonthValue, Ruleset, _Model
+from pool.rules.trace import transfer_traces
 
 
 class CaseProject(_Model):
@@ -119,14 +120,12 @@ def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], st
         dict(case.project.milestones),
     )
     actuals: dict[str, dict[Month, int]] = {m: dict(v) for m, v in case.actuals.items()}
-    targets, traces = settle_project(
-        project, transfers, actuals, case.through, ruleset.city or "city", trace=True
-    )
+    targets, results = settle_project(project, transfers, actuals, case.through, ruleset.city or "city")
     totals: dict[str, dict[str, int]] = {}
     for t in targets:
         by_region = totals.setdefault(t.share, {})
         by_region[t.region] = by_region.get(t.region, 0) + t.amount
-    return totals, render_text(traces)
+    return totals, render_text(transfer_traces(results))
 
 
 def _diff(
