@@ -2,8 +2,10 @@
 
 Plain tuples, since the engine makes them on every settlement and a tuple costs a fraction of
 a named one; `pool.rules.trace` names their parts. Per-party lists are in the order host,
-origins in chain order, city.
+origins in chain order, city; nothing is changed once made, so a list may serve two fields.
 """
+
+from typing import Final
 
 from pool.domain.allocation import Weights
 from pool.domain.months import Month
@@ -24,6 +26,8 @@ YearResult = tuple[
     list[int],  # the year's amount per party (counted twice: host and origins only)
     int,  # what the origins got from the split, which counts toward the cap
 ]
+AMOUNTS: Final = 10  # where a YearResult holds the year's amount per party
+TO_ORIGINS: Final = 11  # and what its split gave the origins
 
 ShareResult = tuple[
     dict[str, int],  # the share's cumulative target per region

@@ -11,7 +11,7 @@ from typing import Any
 from pool.domain.allocation import Weights, allocate, split_equally, split_weights
 from pool.domain.months import Month
 from pool.rules.facts import Actuals, Context
-from pool.rules.results import ShareResult, YearResult
+from pool.rules.results import AMOUNTS, TO_ORIGINS, ShareResult, YearResult
 from pool.rules.schema import AgreementRef, Cap, Floor, Share, Step
 
 _NONE: dict[Month, int] = {}
@@ -67,9 +67,8 @@ def _settle_term(
         if year in by_year:
             result = _settle_year(share, ctx, year, start, by_year[year], cum_origin)
             years.append(result)
-            year_amounts, to_origins = result[-2:]
-            cum_origin += to_origins
-            for i, a in enumerate(year_amounts):
+            cum_origin += result[TO_ORIGINS]
+            for i, a in enumerate(result[AMOUNTS]):
                 amounts[i] += a
         if share.term and year == share.term.years and _extends(share, ctx, start, cum_origin):
             extended_by = share.term.extend_years_if_cap_unmet
@@ -117,16 +116,18 @@ def _settle_year(
     baseline = value(share.baseline, ctx.agreement) if share.baseline is not None else 0
     shareable = max(0, collected - baseline)
     step, weights, split = _split(share, ctx, year, shareable)
-    rest = _rest_allocation(share, collected - shareable, n)
+    kept = collected - shareable  # not shared: the baseline part, or a negative base
+    rest = _rest_allocation(share, kept, n) if kept else None
     origins = shareable - split[0] - split[-1]
     moved = cut = 0
     if share.floor is not None and complete:
-        moved = _floor_moved(share.floor, ctx.agreement, origins, split[0] + rest[0])
+        host_has = split[0] + rest[0] if rest else split[0]
+        moved = _floor_moved(share.floor, ctx.agreement, origins, host_has)
     if share.cap is not None:
         cut = _cap_cut(share.cap, ctx.agreement, origins + moved, cum_origin)
     origins += moved - cut
     bounded = _bounded(split, moved, cut, origins) if moved or cut else split
-    amounts = list(map(add, bounded, rest))
+    amounts = list(map(add, bounded, rest)) if rest else bounded
     return year, collected, baseline, shareable, complete, step, weights, split, moved, cut, amounts, origins
 
 
@@ -144,7 +145,7 @@ def _split(share: Share, ctx: Context, year: int, shareable: int) -> tuple[Step 
 
 def _rest_allocation(share: Share, rest: int, n: int) -> list[int]:
     """Who keeps the part of a year's base that is not shared: host, origins and city."""
-    if share.baseline_to == "host" or not rest:
+    if share.baseline_to == "host":
         return [rest, *[0] * (n + 1)]
     return [0, *split_equally(rest, n), 0]
 
