@@ -15,7 +15,9 @@ from pool.rules.agreement import resolve_agreement
 from pool.rules.engine import settle_project
 from pool.rules.explain import render_text
 from pool.rules.facts import ProjectFacts, TransferFacts
+from pool.rules.results import TransferResult
 from pool.rules.schema import LiteralAmount, MonthValue, Ruleset, _Model
+from pool.rules.trace import transfer_traces
 
 
 class CaseProject(_Model):
@@ -82,7 +84,7 @@ def run_case_file(path: str | Path, rules: str | Path | None = None) -> FileResu
 
 def run_case(ruleset: Ruleset, case: Case, where: str) -> CaseResult:
     try:
-        actual, text = _settle(ruleset, case)
+        actual, results = _settle(ruleset, case)
     except PoolError as exc:
         if case.expect_error is not None and case.expect_error in str(exc):
             return CaseResult(case.name, True)
@@ -96,6 +98,7 @@ def run_case(ruleset: Ruleset, case: Case, where: str) -> CaseResult:
         )
     lines = _diff(ruleset, case.expect or {}, actual)
     if lines:
+        text = render_text(transfer_traces(results))
         return CaseResult(
             case.name,
             False,
@@ -104,7 +107,8 @@ def run_case(ruleset: Ruleset, case: Case, where: str) -> CaseResult:
     return CaseResult(case.name, True)
 
 
-def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], str]:
+def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], list[TransferResult]]:
+    """Each share's total per region, and the engine's results for the trace of a failing case."""
     for metric in case.actuals:
         if metric not in ruleset.metrics:
             raise PoolError(f"metric {metric!r} is not declared by ruleset {ruleset.ruleset}.")
@@ -119,14 +123,12 @@ def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], st
         dict(case.project.milestones),
     )
     actuals: dict[str, dict[Month, int]] = {m: dict(v) for m, v in case.actuals.items()}
-    targets, traces = settle_project(
-        project, transfers, actuals, case.through, ruleset.city or "city", trace=True
-    )
+    targets, results = settle_project(project, transfers, actuals, case.through, ruleset.city or "city")
     totals: dict[str, dict[str, int]] = {}
     for t in targets:
         by_region = totals.setdefault(t.share, {})
         by_region[t.region] = by_region.get(t.region, 0) + t.amount
-    return totals, render_text(traces)
+    return totals, results
 
 
 def _diff(

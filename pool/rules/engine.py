@@ -2,16 +2,18 @@
 
 `settle_project` takes the project, its transfers (each with its pinned ruleset and resolved
 agreement), its actuals and the settle-through month, and returns the cumulative target of every
-(transfer, share, region), with a trace explaining each number when asked for one.
+(transfer, share, region) with the arithmetic that gave it, from which `pool.rules.trace`
+explains each number.
 """
 
 from collections.abc import Sequence
 
 from pool.domain.money import format_amount
-from pool.domain.months import Month, format_month
-from pool.rules.facts import Actuals, ProjectFacts, Target, TransferFacts
-from pool.rules.shares import Context, settle_share, value
-from pool.rules.trace import TransferTrace
+from pool.domain.months import Month
+from pool.rules.facts import Actuals, Context, ProjectFacts, Target, TransferFacts
+from pool.rules.results import ShareResult, TransferResult
+from pool.rules.schema import Share
+from pool.rules.shares import settle_share, value
 
 
 def settle_project(
@@ -20,29 +22,26 @@ def settle_project(
     actuals: Actuals,
     through: Month,
     city: str,
-    *,
-    trace: bool = False,
-) -> tuple[list[Target], list[TransferTrace]]:
-    """Cumulative targets of every transfer of one project through `through`."""
+) -> tuple[list[Target], list[TransferResult]]:
+    """Cumulative targets of every transfer of one project through `through`, and their arithmetic."""
     ordered = sorted(transfers, key=lambda t: t.effective)
     targets: list[Target] = []
-    traces: list[TransferTrace] = []
+    results: list[TransferResult] = []
     for i, t in enumerate(ordered):
         if t.effective > through:
             continue
         nxt = ordered[i + 1].effective - 1 if i + 1 < len(ordered) else through
-        ctx = _context(project, ordered, i, min(nxt, through), through, city, trace)
-        tt = _transfer_trace(t, ctx, through) if trace else None
+        ctx = _context(project, ordered, i, min(nxt, through), through, city)
+        shares: list[tuple[Share, ShareResult]] = []
         for share in t.ruleset.shares:
-            result, st = settle_share(share, ctx, actuals)
-            for region, amount in result.items():
+            result = settle_share(share, ctx, actuals)
+            shares.append((share, result))
+            target = result[0]
+            for region, amount in target.items():
                 if amount:
                     targets.append(Target(t.key, share.name, share.book, region, amount))
-            if tt is not None and st is not None:
-                tt.shares.append(st)
-        if tt is not None:
-            traces.append(tt)
-    return targets, traces
+        results.append((t, ctx, shares))
+    return targets, results
 
 
 def origins_of(ordered: Sequence[TransferFacts], i: int) -> list[str]:
@@ -88,18 +87,20 @@ def _context(
     cover_to: Month,
     through: Month,
     city: str,
-    trace: bool,
 ) -> Context:
+    """What transfer i's shares are settled with: its origins and coverage, and why the host keeps
+    everything if it does."""
     t = ordered[i]
     origins = origins_of(ordered, i)
     failing = failing_conditions(project, t)
     reason = ("not eligible: " + "; ".join(failing)) if failing else ""
     if not origins and not reason:
         reason = "no origin: the project returned to a region that gave it up"
+    city = t.ruleset.city or city  # a ruleset may name its own city
     return Context(
         t.to_region,
         origins,
-        t.ruleset.city or city,
+        city,
         t.effective,
         t.effective,
         cover_to,
@@ -107,29 +108,5 @@ def _context(
         t.agreement,
         project.milestones,
         reason,
-        trace,
-    )
-
-
-def _transfer_trace(t: TransferFacts, ctx: Context, through: Month) -> TransferTrace:
-    failing = (
-        ctx.host_reason[len("not eligible: ") :].split("; ")
-        if ctx.host_reason.startswith("not eligible")
-        else []
-    )
-    return TransferTrace(
-        t.key,
-        t.ruleset.ruleset,
-        t.ruleset.version,
-        t.from_region,
-        t.to_region,
-        format_month(t.effective),
-        format_month(ctx.cover_from),
-        format_month(ctx.cover_to) if ctx.cover_to < through else None,
-        format_month(through),
-        t.ruleset.chain,
-        ctx.origins,
-        ctx.city,
-        not failing,
-        failing,
+        [t.to_region, *origins, city],
     )

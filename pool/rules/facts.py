@@ -40,3 +40,20 @@ class Target(NamedTuple):
     book: str
     region: str
     amount: int
+
+
+@dataclass
+class Context:
+    """What a share needs to know about its transfer."""
+
+    host: str
+    origins: list[str]
+    city: str
+    effective: Month
+    cover_from: Month
+    cover_to: Month  # last covered period, already limited to P
+    through: Month
+    agreement: Mapping[str, Value] | Any
+    milestones: Any
+    host_reason: str  # non-empty: every share goes to the host, and why
+    parties: list[str]  # host, origins in chain order, city: the order of per-party lists and ties

@@ -1,84 +1,80 @@
-"""One share of one transfer through period P: SPEC §4.2 steps 4 to 9."""
+"""One share of one transfer through period P: SPEC §4.2 steps 4 to 9.
+
+Pure arithmetic: each function returns what it computed, and the trace is built from that.
+"""
 
 from collections import defaultdict
-from dataclasses import dataclass
-from fractions import Fraction
+from collections.abc import Sequence
+from operator import add
 from typing import Any
 
-from pool.domain.allocation import allocate, split_equally, split_weights
-from pool.domain.months import Month, format_month
-from pool.rules.facts import Actuals
-from pool.rules.schema import AgreementRef, Share
-from pool.rules.trace import ShareTrace, YearTrace
-from pool.rules.values import Value
-
-
-@dataclass
-class Context:
-    """What a share needs to know about its transfer."""
-
-    host: str
-    origins: list[str]
-    city: str
-    effective: Month
-    cover_from: Month
-    cover_to: Month  # last covered period, already limited to P
-    through: Month
-    agreement: dict[str, Value] | Any
-    milestones: Any
-    host_reason: str  # non-empty: every share goes to the host, and why
-    trace: bool
-
+from pool.domain.allocation import Weights, allocate, split_equally, split_weights
+from pool.domain.months import Month
+from pool.rules.facts import Actuals, Context
+from pool.rules.results import AMOUNTS, TO_ORIGINS, ShareResult, YearResult
+from pool.rules.schema import AgreementRef, Cap, Floor, Share, Step
 
 _NONE: dict[Month, int] = {}
 
 
 def value(v: Any, agreement: Any) -> Any:
+    """A rule value as this transfer's agreement resolves it: a reference looked up, a literal as is."""
     return agreement[v.key] if isinstance(v, AgreementRef) else v
 
 
-def settle_share(share: Share, ctx: Context, actuals: Actuals) -> tuple[dict[str, int], ShareTrace | None]:
-    terms = [(sign, actuals.get(metric, _NONE)) for sign, metric in share.signed_metrics]
-    lo, hi = ctx.cover_from, ctx.cover_to
-    n = len(ctx.origins)
-    parties = [ctx.host, *ctx.origins, ctx.city]
-    amounts = [0] * (n + 2)
-    tr = ShareTrace(share.name, share.book, share.mode, share.mode) if ctx.trace else None
+def settle_share(share: Share, ctx: Context, actuals: Actuals) -> ShareResult:
+    """The share's cumulative result through P, keeping each term year's arithmetic."""
     start, reason = _start(share, ctx, actuals)
     reason = ctx.host_reason or ("mode host" if share.mode == "host" else reason)
     if reason:
-        amounts[0] = sum(sign * a for sign, by_period in terms for p, a in by_period.items() if lo <= p <= hi)
-        if tr:
-            tr.effective_mode, tr.reason, tr.outside_term = "host", reason, amounts[0]
-        return _finish(parties, amounts, tr)
+        return _all_to_host(share, ctx, actuals, reason)
     assert start is not None
-    by_year: dict[int, int] = defaultdict(int)
-    outside = 0
+    lo, hi = ctx.cover_from, ctx.cover_to
     first = max(lo, start)
-    for sign, by_period in terms:
-        for p, amount in by_period.items():
+    by_year: dict[int, int] = defaultdict(int)  # C_y of each term year
+    outside = 0  # covered before the term starts
+    for sign, metric in share.signed_metrics:
+        for p, amount in actuals.get(metric, _NONE).items():
             if first <= p <= hi:
                 by_year[(p - start) // 12 + 1] += sign * amount
-            elif lo <= p <= hi:  # before the term starts
+            elif lo <= p <= hi:
                 outside += sign * amount
+    return _settle_term(share, ctx, start, by_year, outside)
+
+
+def _all_to_host(share: Share, ctx: Context, actuals: Actuals, reason: str) -> ShareResult:
+    """The share when the host keeps every covered amount, and why."""
+    lo, hi = ctx.cover_from, ctx.cover_to
+    total = 0
+    for sign, metric in share.signed_metrics:
+        total += sign * sum(a for p, a in actuals.get(metric, _NONE).items() if lo <= p <= hi)
+    amounts = [total, *[0] * (len(ctx.origins) + 1)]
+    return by_region(ctx.parties, amounts), None, reason, 0, total, []
+
+
+def _settle_term(
+    share: Share, ctx: Context, start: Month, by_year: dict[int, int], outside: int
+) -> ShareResult:
+    """Settle the term year by year; years past it (extended while the cap is unmet) go to the host."""
+    amounts = [0] * (len(ctx.origins) + 2)
+    years: list[YearResult] = []
     limit = share.term.years if share.term else None
-    if tr:
-        tr.start, tr.term_years = format_month(start), limit
-    cum_origin = 0
+    extended_by = cum_origin = 0
     for year in range(1, max(by_year, default=0) + 1):
         if limit is not None and year > limit:
             outside += by_year.get(year, 0)
             continue
         if year in by_year:
-            cum_origin += _settle_year(share, ctx, year, start, by_year[year], cum_origin, amounts, tr)
+            result = _settle_year(share, ctx, year, start, by_year[year], cum_origin)
+            years.append(result)
+            cum_origin += result[TO_ORIGINS]
+            for i, a in enumerate(result[AMOUNTS]):
+                amounts[i] += a
         if share.term and year == share.term.years and _extends(share, ctx, start, cum_origin):
-            limit = year + share.term.extend_years_if_cap_unmet
-            if tr:
-                tr.extended_by = share.term.extend_years_if_cap_unmet
+            extended_by = share.term.extend_years_if_cap_unmet
+            limit = year + extended_by
     amounts[0] += outside
-    if tr:
-        tr.outside_term = outside
-    return _finish(parties, amounts, tr)
+    return by_region(ctx.parties, amounts), start, "", extended_by, outside, years
 
 
 def _extends(share: Share, ctx: Context, start: Month, cum_origin: int) -> bool:
@@ -110,143 +106,70 @@ def _start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, 
 
 
 def _settle_year(
-    share: Share,
-    ctx: Context,
-    year: int,
-    start: Month,
-    collected: int,
-    cum_origin: int,
-    amounts: list[int],
-    tr: ShareTrace | None,
-) -> int:
-    """Add one term year's result into `amounts`; return what the origins got from its split."""
-    n = len(ctx.origins)
-    agreement = ctx.agreement
-    if share.mode == "dual":
-        for i in range(n + 1):
-            amounts[i] += collected
-        if tr:
-            tr.years.append(
-                _year_trace(
-                    ctx,
-                    year,
-                    start,
-                    collected,
-                    0,
-                    collected,
-                    "host",
-                    {p: collected for p in [ctx.host, *ctx.origins]},
-                )
-            )
-        return 0
-    baseline = value(share.baseline, agreement) if share.baseline is not None else 0
-    shareable = max(0, collected - baseline)
-    rest = collected - shareable
-    if share.mode == "split":
-        step = share.step_for(year)
-        o, c = value(step.origin, agreement), value(step.city, agreement)
-        weights = split_weights(o.numerator, o.denominator, c.numerator, c.denominator, n)
-        alloc = allocate(shareable, weights)
-    else:  # origin: equal parts, so the largest remainders are the earlier origins'
-        weights = (n, (0, *[1] * n, 0))
-        alloc = [0, *split_equally(shareable, n), 0]
-    initial = list(alloc) if tr else alloc
-    rest_alloc = _rest_allocation(share, rest, n)
-    origins = shareable - alloc[0] - alloc[-1]
+    share: Share, ctx: Context, year: int, start: Month, collected: int, cum_origin: int
+) -> YearResult:
+    """One term year's arithmetic, whole: base, split, floor and cap, and each party's amount."""
     complete = ctx.through >= start + 12 * year - 1
+    n = len(ctx.origins)
+    if share.mode == "dual":  # host and every origin count the whole base
+        return year, collected, 0, collected, complete, None, None, [], 0, 0, [collected] * (n + 1), 0
+    baseline = value(share.baseline, ctx.agreement) if share.baseline is not None else 0
+    shareable = max(0, collected - baseline)
+    step, weights, split = _split(share, ctx, year, shareable)
+    kept = collected - shareable  # not shared: the baseline part, or a negative base
+    rest = _rest_allocation(share, kept, n) if kept else None
+    origins = shareable - split[0] - split[-1]
     moved = cut = 0
     if share.floor is not None and complete:
-        floor = value(share.floor.origin_per_year, agreement)
-        if origins < floor:
-            moved = max(0, min(floor - origins, alloc[0] + rest_alloc[0]))
-            alloc[0] -= moved
-            origins += moved
+        host_has = split[0] + rest[0] if rest else split[0]
+        moved = _floor_moved(share.floor, ctx.agreement, origins, host_has)
     if share.cap is not None:
-        allowed = max(0, value(share.cap.origin_total, agreement) - cum_origin)
-        if origins > allowed:
-            cut = origins - allowed
-            alloc[0] += cut
-            origins = allowed
-    if moved or cut:
-        alloc[1 : n + 1] = split_equally(origins, n)
-    for i, a in enumerate(alloc):
-        amounts[i] += a + rest_alloc[i]
-    if tr:
-        parties = [ctx.host, *ctx.origins, ctx.city]
-        yt = _year_trace(
-            ctx,
-            year,
-            start,
-            collected,
-            baseline,
-            shareable,
-            share.baseline_to,
-            _by_region(parties, [a + r for a, r in zip(alloc, rest_alloc)]),
-        )
-        if share.mode == "split":
-            first, last = share.step_for(year).years
-            yt.step = f"{first}-{last}" if last != first else str(first)
-            if last is None:
-                yt.step = f"{first}+"
-        yt.complete = complete
-        denom, nums = weights
-        yt.ratios = _by_region_frac(parties, [Fraction(w, denom) for w in nums])
-        yt.exact = _by_region_frac(parties, [Fraction(shareable * w, denom) for w in nums])
-        yt.remainder_to = [parties[i] for i, w in enumerate(nums) if initial[i] > shareable * w // denom]
-        yt.floor_moved, yt.cap_cut = moved, cut
-        tr.years.append(yt)
-    return origins
+        cut = _cap_cut(share.cap, ctx.agreement, origins + moved, cum_origin)
+    origins += moved - cut
+    bounded = _bounded(split, moved, cut, origins) if moved or cut else split
+    amounts = list(map(add, bounded, rest)) if rest else bounded
+    return year, collected, baseline, shareable, complete, step, weights, split, moved, cut, amounts, origins
+
+
+def _split(share: Share, ctx: Context, year: int, shareable: int) -> tuple[Step | None, Weights, list[int]]:
+    """The schedule step and ratios of the year, and B_y divided in them by largest remainder."""
+    n = len(ctx.origins)
+    if share.mode == "split":
+        step = share.step_for(year)
+        o, c = value(step.origin, ctx.agreement), value(step.city, ctx.agreement)
+        weights = split_weights(o.numerator, o.denominator, c.numerator, c.denominator, n)
+        return step, weights, allocate(shareable, weights)
+    # origin: equal parts, so the largest remainders are the earlier origins'
+    return None, (n, (0, *[1] * n, 0)), [0, *split_equally(shareable, n), 0]
 
 
 def _rest_allocation(share: Share, rest: int, n: int) -> list[int]:
     """Who keeps the part of a year's base that is not shared: host, origins and city."""
-    if share.baseline_to == "host" or not rest:
+    if share.baseline_to == "host":
         return [rest, *[0] * (n + 1)]
     return [0, *split_equally(rest, n), 0]
 
 
-def _year_trace(
-    ctx: Context,
-    year: int,
-    start: Month,
-    collected: int,
-    baseline: int,
-    shareable: int,
-    baseline_to: str,
-    result: dict[str, int],
-) -> YearTrace:
-    first = start + 12 * (year - 1)
-    return YearTrace(
-        year,
-        format_month(first),
-        format_month(first + 11),
-        ctx.through >= first + 11,
-        collected,
-        baseline,
-        shareable,
-        baseline_to,
-        result=result,
-    )
+def _floor_moved(floor: Floor, agreement: Any, origins: int, host_has: int) -> int:
+    """What the floor moves from the host's year to the origins: their shortfall, as far as it goes."""
+    least = value(floor.origin_per_year, agreement)
+    return max(0, min(least - origins, host_has)) if origins < least else 0
 
 
-def _by_region(parties: list[str], values: list[int]) -> dict[str, int]:
+def _cap_cut(cap: Cap, agreement: Any, origins: int, cum_origin: int) -> int:
+    """What the cap returns from the origins' year to the host: all beyond what is left of the cap."""
+    allowed = max(0, value(cap.origin_total, agreement) - cum_origin)
+    return origins - allowed if origins > allowed else 0
+
+
+def _bounded(split: list[int], moved: int, cut: int, origins: int) -> list[int]:
+    """The split as floor and cap left it: the host gave or took, the origins share their total."""
+    return [split[0] - moved + cut, *split_equally(origins, len(split) - 2), split[-1]]
+
+
+def by_region(parties: Sequence[str], values: Sequence[int]) -> dict[str, int]:
+    """Amounts per region, summing a region that is more than one party."""
     out: dict[str, int] = {}
     for region, v in zip(parties, values):
         out[region] = out.get(region, 0) + v
     return out
-
-
-def _by_region_frac(parties: list[str], values: list[Fraction]) -> dict[str, Fraction]:
-    out: dict[str, Fraction] = defaultdict(Fraction)
-    for region, v in zip(parties, values):
-        out[region] += v
-    return dict(out)
-
-
-def _finish(
-    parties: list[str], amounts: list[int], tr: ShareTrace | None
-) -> tuple[dict[str, int], ShareTrace | None]:
-    result = _by_region(parties, amounts)
-    if tr:
-        tr.target = result
-    return result, tr

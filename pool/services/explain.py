@@ -7,6 +7,7 @@ from pool.domain.money import format_amount
 from pool.domain.months import Month, format_month, parse_month
 from pool.rules.engine import settle_project
 from pool.rules.explain import render_text, trace_data
+from pool.rules.trace import transfer_traces
 from pool.services import commands
 from pool.services.facts import Rulesets, group_transfers
 from pool.services.runtime import Runtime
@@ -44,10 +45,8 @@ def explain(
         by_project = dict(ledger.actuals_by_project(None, month, transfer.project_id))
         actuals = by_project.get(transfer.project_id, {})
         city = uow.regions.city()
-        _, traces = settle_project(
-            facts, transfers, actuals, month, city.code if city else "city", trace=True
-        )
-        trace = next(t for t in traces if t.transfer == transfer_id)
+        _, results = settle_project(facts, transfers, actuals, month, city.code if city else "city")
+        trace = next(t for t in transfer_traces(results) if t.transfer == transfer_id)
         if share is not None:
             names = [s.name for s in trace.shares]
             if share not in names:

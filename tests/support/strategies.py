@@ -27,6 +27,7 @@ from pool.rules.engine import settle_project
 from pool.rules.facts import ProjectFacts, Target, TransferFacts
 from pool.rules.loader import load_ruleset_text
 from pool.rules.schema import AgreementRef, Ruleset
+from pool.rules.trace import transfer_traces
 
 COUNTIES = ("ra", "rb", "rc", "rd")
 DEFAULT_CITY = "city"
@@ -384,14 +385,14 @@ class Scenario:
     def settle(
         self, through: Month | None = None, actuals: Any = None, transfers: Any = None, trace: bool = False
     ) -> tuple[list[Target], list[Any]]:
-        return settle_project(
+        targets, results = settle_project(
             self.project,
             self.transfers if transfers is None else transfers,
             self.actuals if actuals is None else actuals,
             self.through if through is None else through,
             DEFAULT_CITY,
-            trace=trace,
         )
+        return targets, transfer_traces(results) if trace else []
 
     def describe(self) -> str:
         lines = [f"through {format_month(self.through)}", f"project {self.project}"]
