@@ -1,4 +1,4 @@
-"""Rule tests (SPEC §4.3): case files that state what a ruleset must give, run with no database."""
+"""Rule tests: case files that state what a ruleset must give, run with no database."""
 
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The rules engine: a pure function from a project's facts to cumulative targets (SPEC §4.2).
+"""The rules engine: a pure function from a project's facts to cumulative targets.
 
 `settle_project` takes the project, its transfers (each with its pinned ruleset and resolved
 agreement), its actuals and the settle-through month, and returns the cumulative target of every

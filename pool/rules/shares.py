@@ -1,4 +1,4 @@
-"""One share of one transfer through period P: SPEC §4.2 steps 4 to 9.
+"""One share of one transfer through period P: term, base, split, floor, cap and the other modes.
 
 Pure arithmetic: each function returns what it computed, and the trace is built from that.
 """

@@ -1,4 +1,4 @@
-"""The explanation of every number the engine produces (SPEC §5 `explain`).
+"""The explanation of every number the engine produces (`pool explain`, failing rule tests).
 
 Built from the engine's results after the fact, so it shows the very arithmetic that gave the
 targets and costs nothing when nobody asks for it.

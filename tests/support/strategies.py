@@ -1,5 +1,5 @@
 """Hypothesis strategies for whole, valid rule sets and the facts to settle them against, plus an
-independent reading of SPEC §4.2 (coverage, origins, eligibility, term start) to check the engine.
+independent reading of the settlement rules (coverage, origins, eligibility, term start) to check the engine.
 
 A ruleset is generated as a plain dict, dumped to YAML text (amounts and ratios written as exact
 text: `50%`, `1/3`, `0.25`, `1234.56`, sometimes as plain YAML numbers that a float-reading YAML
@@ -477,7 +477,7 @@ def scenarios(
 
 
 # ---------------------------------------------------------------------------------------------
-# An independent reading of SPEC §4.2 steps 1 to 4
+# An independent reading of the rules for coverage, origins, eligibility and term start
 # ---------------------------------------------------------------------------------------------
 
 
@@ -587,7 +587,7 @@ def restrict(actuals: dict[str, dict[Month, int]], upto: Month) -> dict[str, dic
 
 
 def exact_largest_remainder(total: int, weights: list[Fraction]) -> list[int]:
-    """SPEC step 6 written out again on Fractions: floors, then leftover units to the largest
+    """The largest-remainder step written out again on Fractions: floors, then leftover units to the largest
     fractional remainders, ties to the earlier party."""
     exact = [total * w for w in weights]
     floors = [e.numerator // e.denominator for e in exact]
