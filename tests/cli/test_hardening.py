@@ -715,16 +715,15 @@ def test_a_settled_term_milestone_moves_only_by_the_city_with_a_reason(pool: Poo
     assert audited["outcome"] == "ok" and "投产验收推迟至10月" in audited["detail"]
 
 
-def test_tables_show_escapes_instead_of_acting_on_the_terminal(pool: Pool, tmp_path: Path) -> None:
-    from support.ledger import LIBRARY
+def test_tables_show_escapes_instead_of_acting_on_the_terminal(pool: Pool) -> None:
+    """Text stored before typed text was checked may still hold escapes: tables show them."""
+    from sqlalchemy import text
 
-    text = (LIBRARY / "shangluo-default.yaml").read_text(encoding="utf-8")
-    text = text.replace('version: "2024.1"', 'version: "2024.9"')
-    title = next(line for line in text.splitlines() if line.startswith("title:"))
-    text = text.replace(title, 'title: "商洛\\e[2J\\e]0;pwned\\a默认\\u202e规则"')
-    path = tmp_path / "escapes.yaml"
-    path.write_text(text, encoding="utf-8")
-    pool.ok("policy-desk", "rules", "publish", str(path))
-    shown = pool.ok("zhashui-bureau", "rules", "list").stdout
-    assert "商洛\\u001b[2J\\u001b]0;pwned\\u0007默认\\u202e规则" in shown
+    with pool.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE projects SET name = :n WHERE code = 'ZS-001'"),
+            {"n": "商洛\x1b[2J\x1b]0;pwned\x07默认\u202e项目"},
+        )
+    shown = pool.ok("zhashui-bureau", "project", "list").stdout
+    assert "商洛\\u001b[2J\\u001b]0;pwned\\u0007默认\\u202e项目" in shown
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
