@@ -4,10 +4,20 @@ database (SQLite or PostgreSQL behind one door) and the clock. Tests pass their 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pool.config import Settings
 from pool.services.runtime import Clock, Runtime
-from pool.store.database import Database
+
+if TYPE_CHECKING:
+    from pool.store.database import Database
+
+
+def sql_database(url: str) -> "Database":
+    """The real door to the database at `url` (SQLAlchemy is imported when it is first needed)."""
+    from pool.store.database import Database
+
+    return Database(url)
 
 
 def utc_now() -> datetime:
@@ -20,7 +30,7 @@ class Adapters:
     """The adapters to plug in: a clock, and how to reach a database from its URL."""
 
     clock: Clock = utc_now
-    database: Callable[[str], Database] = Database
+    database: "Callable[[str], Database]" = sql_database
 
 
 def bootstrap(settings: Settings, adapters: Adapters | None = None) -> Runtime:

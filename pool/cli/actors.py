@@ -3,11 +3,13 @@
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.lazy import lazy
 from pool.cli.setup import show_new_actor
 from pool.cli.wiring import fmt, runtime
 from pool.domain.workflow import ROLES
-from pool.services import actors as service
-from pool.services import regions as region_service
+
+service = lazy("pool.services.actors")
+region_service = lazy("pool.services.regions")
 
 
 @click.group("actor")

@@ -5,9 +5,12 @@ from typing import Any
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.lazy import lazy
 from pool.cli.progress import progress
 from pool.cli.wiring import fmt, runtime
-from pool.services import actuals as service
+
+service = lazy("pool.services.actuals")
+
 
 PROGRESS_EVERY = 50_000  # rows between redraws of the counter
 COLUMNS = [

@@ -5,8 +5,10 @@ import json
 import click
 
 from pool.cli.common import format_option, render
+from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, runtime
-from pool.services import audit as service
+
+service = lazy("pool.services.audit")
 
 
 @click.command("audit")

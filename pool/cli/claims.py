@@ -3,11 +3,12 @@
 import click
 
 from pool.cli.common import format_option, render_object
+from pool.cli.lazy import lazy
 from pool.cli.params import KeyValue, Pair, texts
 from pool.cli.transfers import show_transfer
 from pool.cli.wiring import fmt, label, runtime
-from pool.services import claims as service
-from pool.services.rulesets import DEFAULT_RULESET
+
+service = lazy("pool.services.claims")
 
 
 @click.group("claim")
@@ -75,12 +76,12 @@ def withdraw(claim_id: int) -> None:
 )
 @click.option(
     "--ruleset",
-    default=DEFAULT_RULESET,
-    show_default=True,
-    help="The published ruleset whose version in force is pinned.",
+    default=None,
+    help="The published ruleset whose version in force is pinned (default: the city's default "
+    "ruleset, shangluo-default).",
 )
 @format_option
-def approve(claim_id: int, effective: str, agreement: tuple[Pair, ...], ruleset: str) -> None:
+def approve(claim_id: int, effective: str, agreement: tuple[Pair, ...], ruleset: str | None) -> None:
     """Approve a pending claim (city): the project moves to the claimant, the listing closes
     and the other pending claims are rejected.
 

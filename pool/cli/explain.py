@@ -3,8 +3,10 @@
 import click
 
 from pool.cli.common import format_option, render_object
+from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, runtime
-from pool.services import explain as explain_service
+
+explain_service = lazy("pool.services.explain")
 
 
 @click.command("explain")

@@ -2,17 +2,20 @@
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
 from pool.cli.common import format_option, render_object
+from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, runtime
 from pool.files.output import new_file
 from pool.ledger import checkpoint as checkpoint_file
-from pool.services import export as export_service
-from pool.services import verify as verify_service
+from pool.ledger import journal
+
+export_service = lazy("pool.services.export")
+verify_service = lazy("pool.services.verify")
 
 
 @click.group("ledger")
@@ -118,7 +121,7 @@ def _read_checkpoint(path: Path) -> checkpoint_file.Checkpoint:
 @click.option(
     "--format",
     "journal_format",
-    type=click.Choice(export_service.FORMATS),
+    type=click.Choice(journal.FORMATS),
     default="ledger",
     show_default=True,
     help="ledger (ledger-cli and hledger), beancount, or csv.",
@@ -149,7 +152,7 @@ def export(journal_format: str, out: Path | None, force: bool) -> None:
 
 
 @contextlib.contextmanager
-def _sink(out: Path | None, force: bool, database: list[Path]) -> Iterator[export_service.Write]:
+def _sink(out: Path | None, force: bool, database: list[Path]) -> Iterator[Callable[[str], object]]:
     if out is None:
         yield lambda text: click.echo(text, nl=False)
         return

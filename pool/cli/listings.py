@@ -5,10 +5,13 @@ from typing import cast
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.lazy import lazy
 from pool.cli.params import KeyValue, Pair, texts
 from pool.cli.wiring import fmt, label, labelled, runtime
-from pool.domain.workflow import LISTING_STATES
-from pool.services import listings as service
+from pool.domain.workflow import DEFAULT_DAYS, LISTING_STATES
+
+service = lazy("pool.services.listings")
+
 
 COLUMNS = [
     ("id", "id"),
@@ -53,9 +56,7 @@ def listing() -> None:
     help="What the project needs: land_mu, power_kw, water_t_per_day, energy_tce, or "
     "any other key; repeatable.",
 )
-@click.option(
-    "--days", type=int, default=service.DEFAULT_DAYS, show_default=True, help="Claim window in days."
-)
+@click.option("--days", type=int, default=DEFAULT_DAYS, show_default=True, help="Claim window in days.")
 @format_option
 def open_(code: str, reason: str, needs: tuple[Pair, ...], days: int) -> None:
     """Put a project into the pool (its host county, or the city).

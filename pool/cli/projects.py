@@ -3,10 +3,13 @@
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.lazy import lazy
 from pool.cli.params import KeyValue, Pair
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGE_NAMES, STAGES
-from pool.services import projects as service
+
+service = lazy("pool.services.projects")
+
 
 COLUMNS = [
     ("code", "code"),

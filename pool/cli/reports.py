@@ -3,9 +3,12 @@
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.vocab import BOOKS
-from pool.services import reports as service
+
+service = lazy("pool.services.reports")
+
 
 BALANCE_KEYS = ("book", "region", "share", "unit", "amount")
 YEAR = click.IntRange(1900, 9999)

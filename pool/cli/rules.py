@@ -6,14 +6,16 @@ import sys
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, runtime
 from pool.domain.errors import PoolError
 from pool.domain.money import format_amount
 from pool.domain.months import format_month
-from pool.rules.cases import run_case_file
-from pool.rules.loader import load_ruleset_file
-from pool.services import rulesets as service
-from pool.services import simulate as simulate_service
+
+cases = lazy("pool.rules.cases")
+loader = lazy("pool.rules.loader")
+service = lazy("pool.services.rulesets")
+simulate_service = lazy("pool.services.simulate")
 
 
 @click.group()
@@ -45,7 +47,7 @@ def check(files: tuple[str, ...]) -> None:
             click.echo(f"{name}: a case file, not a rule file; run it with `pool rules test`")
             continue
         try:
-            loaded = load_ruleset_file(name)
+            loaded = loader.load_ruleset_file(name)
         except PoolError as exc:
             bad += 1
             click.echo(str(exc), err=True)
@@ -80,7 +82,7 @@ def test(files: tuple[str, ...], rules_file: str | None) -> None:
     """
     passed = failed = 0
     for name in files:
-        result = run_case_file(name, rules_file)
+        result = cases.run_case_file(name, rules_file)
         if result.error:
             failed += 1
             click.echo(f"ERROR {name}\n{result.error}")

@@ -3,9 +3,12 @@
 import click
 
 from pool.cli.common import format_option, render_object
+from pool.cli.lazy import lazy
 from pool.cli.progress import progress
 from pool.cli.wiring import fmt, runtime
-from pool.services import periods, settlement
+
+periods = lazy("pool.services.periods")
+settlement = lazy("pool.services.settlement")
 
 
 @click.command("settle")

@@ -4,11 +4,13 @@ from pathlib import Path
 
 import click
 
-from pool import demo as demo_service
 from pool.cli.common import format_option, render_object
+from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, runtime
-from pool.services import backup as backup_service
-from pool.services import setup
+
+demo_service = lazy("pool.demo")
+backup_service = lazy("pool.services.backup")
+setup = lazy("pool.services.setup")
 
 
 @click.command("init")

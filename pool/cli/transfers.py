@@ -5,8 +5,11 @@ import json
 import click
 
 from pool.cli.common import format_option, render, render_object
+from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, label, labelled, runtime
-from pool.services import transfers as service
+
+service = lazy("pool.services.transfers")
+
 
 COLUMNS = [
     ("id", "id"),

@@ -6,6 +6,7 @@ from pool.domain.vocab import MILESTONES, STAGES
 LISTING_STATES = ("open", "transferred", "withdrawn", "expired")
 CLAIM_STATES = ("pending", "approved", "rejected", "withdrawn")
 ROLES = ("county", "city", "policy", "auditor")
+DEFAULT_DAYS, MAX_DAYS = 30, 366  # a listing's claim window
 
 # The milestone a stage sets when a project reaches it.
 STAGE_MILESTONE = {"signed": "signed", "started": "construction_start", "operating": "operation_start"}

@@ -27,6 +27,7 @@ PARTY_ROOT = "Assets"
 SOURCE_ROOT = "Income"
 SOURCE_COMPONENT = "Source"
 HASH_PREFIX = 12
+FORMATS = ("ledger", "beancount", "csv")  # what `pool ledger export` writes
 CSV_COLUMNS = ("seq", "date", "transfer", "share", "book", "account", "region", "amount", "unit", "hash")
 _COMMODITY = re.compile(r"[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]")
 

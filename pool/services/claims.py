@@ -127,12 +127,13 @@ def _check_after_last_move(uow: UnitOfWork, project_id: int, code: str, month: i
 
 
 def approve(
-    rt: Runtime, claim_id: int, *, effective: str, agreement: list[str], ruleset: str = DEFAULT_RULESET
+    rt: Runtime, claim_id: int, *, effective: str, agreement: list[str], ruleset: str | None = None
 ) -> dict[str, object]:
     """Approve a pending claim: pin the ruleset in force, record the transfer, move the host."""
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
-        note.detail = {"effective": effective, "agreement": agreement, "ruleset": ruleset}
+        pinned = ruleset or DEFAULT_RULESET
+        note.detail = {"effective": effective, "agreement": agreement, "ruleset": pinned}
         require_role(actor, "city", doing="approve claims")
         month = parse_month(effective)
         require_not_future(month, rt.now(), "a transfer's effective month")
@@ -152,7 +153,7 @@ def approve(
         now = rt.now()
         check_listing_open(item.id, views.listing_status(item, now), "approved")
         _check_after_last_move(uow, project.id, project.code, month)
-        version, rules = in_force(uow, ruleset, month)
+        version, rules = in_force(uow, pinned, month)
         values = resolve_agreement(rules, raw)
         transfer = Transfer(
             project_id=project.id,

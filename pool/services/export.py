@@ -20,7 +20,7 @@ from pool.store.ledger_store import StoredEntry
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
-FORMATS = ("ledger", "beancount", "csv")
+FORMATS = journal.FORMATS
 Write = Callable[[str], Any]
 Sink = Callable[[], AbstractContextManager[Write]]
 EMPTY_LEDGER_OPEN = date(2000, 1, 1)  # only dates open directives when there are no entries

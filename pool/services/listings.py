@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pool.domain.errors import Conflict, InvalidInput
 from pool.domain.money import parse_amount
 from pool.domain.text import typed_text
-from pool.domain.workflow import check_can_list, check_listing_open
+from pool.domain.workflow import DEFAULT_DAYS, MAX_DAYS, check_can_list, check_listing_open
 from pool.services import commands, views
 from pool.services.auth import require_region, require_role
 from pool.services.commands import Note
@@ -18,8 +18,6 @@ from pool.store.models import Actor, Listing
 from pool.store.uow import UnitOfWork
 
 KNOWN_NEEDS = ("land_mu", "power_kw", "water_t_per_day", "energy_tce")
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 MAX_TEXT = 2000  # characters of a reason or a note
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _NUMBER = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")

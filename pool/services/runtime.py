@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pool.config import Settings
-from pool.store.database import Database
-from pool.store.uow import UnitOfWork
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the database stack is imported by the commands that use it
     from pool.services.auth import Principal
+    from pool.store.database import Database
+    from pool.store.uow import UnitOfWork
 
 Clock = Callable[[], datetime]  # naive UTC, as stored
 
@@ -24,14 +24,14 @@ class Runtime:
     """
 
     settings: Settings
-    database: Database
+    database: "Database"
     clock: Clock
     principal: "Principal | None" = None
 
     def now(self) -> datetime:
         return self.clock()
 
-    def uow(self, *, write: bool = False) -> UnitOfWork:
+    def uow(self, *, write: bool = False) -> "UnitOfWork":
         return self.database.unit_of_work(write=write)
 
     def acting_as(self, principal: "Principal") -> "Runtime":

@@ -1,16 +1,23 @@
-"""Run the Alembic history programmatically, from the installed package `pool.migrations`."""
+"""Run the Alembic history programmatically, from the installed package `pool.migrations`.
 
+Every command checks that the schema is at the head of the history; that check reads the
+revision files and the `alembic_version` row itself, so only `pool init` and `pool db upgrade`
+import Alembic.
+"""
+
+import re
+from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from pool.store.engine import set_wal, writer
 from pool.store.errors import translate
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def scripts() -> str:
@@ -21,25 +28,49 @@ def scripts() -> str:
 MIGRATION_LOCK = 727002
 
 
-def alembic_config() -> Config:
+_REVISION = re.compile(r'^revision\s*=\s*["\']([^"\']+)["\']', re.M)
+_DOWN = re.compile(r'^down_revision\s*=\s*(?:["\']([^"\']+)["\']|None)', re.M)
+
+
+def alembic_config() -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", scripts())
     return config
 
 
+@cache
 def head() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The revision no other revision follows (the history is one line)."""
+    revisions, followed = set(), set()
+    for script in files("pool.migrations").joinpath("versions").iterdir():
+        if script.name.endswith(".py") and not script.name.startswith("__"):
+            source = script.read_text(encoding="utf-8")
+            found, down = _REVISION.search(source), _DOWN.search(source)
+            if found:
+                revisions.add(found.group(1))
+            if down and down.group(1):
+                followed.add(down.group(1))
+    heads = revisions - followed
+    assert len(heads) <= 1, f"the migration history has several heads: {sorted(heads)}"
+    return next(iter(heads), None)
 
 
 def current(engine: Engine) -> str | None:
+    """The revision the database is at; None for a database without the schema."""
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError as exc:
         raise translate(exc) from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     try:
         set_wal(engine)
     except DBAPIError as exc:
@@ -48,6 +79,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
+    from alembic import command
+
     _run(engine, command.downgrade, revision)
 
 
