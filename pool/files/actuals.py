@@ -167,7 +167,7 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
                     month,
                     metric,
                     int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0"))),
-                    note.strip(),
+                    "" if note.isspace() else note,
                     None,
                 )
                 continue
@@ -203,7 +203,7 @@ def _rows(cells: Iterator[list[object]], width: int) -> Iterator[StagedRow]:
                         int(p.group(1)) * 12 + int(p.group(2)) - 1,
                         metric,
                         fen,
-                        note.strip(),
+                        "" if note.isspace() else note,
                         None,
                     )
                     continue
@@ -218,13 +218,13 @@ def _careful(number: int, values: list[object], width: int) -> StagedRow:
     if len(values) < 4 or extra:
         return _bad(number, f"expected {width} columns, found {len(values)}")
     project, period, metric, amount = (values[i] for i in range(4))
-    note = _text(values[4]) if width == 5 and len(values) > 4 else ""
+    note = _note(values[4]) if width == 5 and len(values) > 4 else ""
     problems = []
     if not _text(project):
         problems.append("the project is empty")
     if not _text(metric):
         problems.append("the metric is empty")
-    if any(len(_text(v)) > MAX_FIELD for v in values):
+    if len(note) > MAX_FIELD or any(len(_text(v)) > MAX_FIELD for v in values):
         problems.append(f"a cell is longer than {MAX_FIELD} characters")
     try:
         month = parse_month(_period_text(period))
@@ -247,6 +247,12 @@ def _bad(number: int, problem: str) -> StagedRow:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _note(value: object) -> str:
+    """A note exactly as written; one of only whitespace is no note."""
+    text = "" if value is None else str(value)
+    return "" if text.isspace() else text
 
 
 def _period_text(value: object) -> object:

@@ -451,3 +451,38 @@ def test_no_published_ruleset_means_no_metric(db_url: str, tmp_path: Path) -> No
         assert result.exit_code == 1 and "No ruleset is published" in result.stderr
     finally:
         p.close()
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_note_is_kept_exactly_as_written(pool: Pool, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    path = write(
+        tmp_path,
+        HEADER + 'ZS-001,2024-01,tax_local,100,"  padded note  "\n'
+        "ZS-001,2024-02,tax_local,200,   \n"  # only whitespace: no note
+        'ZS-001,2024-03,tax_local, 300 ,"  careful path  "\n'  # a padded amount: the careful path
+        'ZS-002,2024-01,fdi,5,"两行\n 备注 "\n',
+    )
+    imported(pool, path)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["project", "period", "metric", "amount", "note"])
+    sheet.append(["ZS-002", "2024-02", "fdi", "6", " xlsx text "])  # the fast path
+    sheet.append(["ZS-002", "2024-03", "fdi", 7.5, "\tnumber amount\t"])  # the careful path
+    sheet.append(["ZS-002", "2024-04", "fdi", 8, "  "])
+    book.save(tmp_path / "notes.xlsx")
+    imported(pool, str(tmp_path / "notes.xlsx"))
+    listed = pool.json("audit-bureau", "actuals", "list", "--revisions")
+    assert [(r["project"], r["period"], r["note"]) for r in listed] == [
+        ("ZS-001", "2024-01", "  padded note  "),
+        ("ZS-001", "2024-02", ""),
+        ("ZS-001", "2024-03", "  careful path  "),
+        ("ZS-002", "2024-01", "两行\n 备注 "),
+        ("ZS-002", "2024-02", " xlsx text "),
+        ("ZS-002", "2024-03", "\tnumber amount\t"),
+        ("ZS-002", "2024-04", ""),
+    ]
+    # The same notes again change nothing.
+    assert imported(pool, path)["changed"] is False
+    assert imported(pool, str(tmp_path / "notes.xlsx"))["changed"] is False
