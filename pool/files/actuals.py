@@ -28,9 +28,10 @@ MAX_FIELD = 1000
 MAX_LINE = 8 * MAX_FIELD
 
 # (row number, project, period month, metric, amount in fen, note, problem or None).
+# The note is None when the file has no note column (it says nothing about notes).
 # A bad row carries its problem, its project and metric as written (so the import can say
 # whether they exist too), and zeros and "" for the rest.
-StagedRow = tuple[int, str, int, str, int, str, str | None]
+StagedRow = tuple[int, str, int, str, int, str | None, str | None]
 
 # The usual spelling only; it accepts a subset of what parse_month / parse_amount accept and gives
 # the same values, so a row either takes the fast path or is judged by the careful one.
@@ -142,6 +143,7 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
     distinct period text is parsed once."""
     fast_amount = _FAST_AMOUNT.fullmatch
     months: dict[str, int] = {}
+    noted = width == 5
     number = 1
     for values in cells:
         number += 1
@@ -167,7 +169,7 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
                     month,
                     metric,
                     int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0"))),
-                    "" if note.isspace() else note,
+                    ("" if note.isspace() else note) if noted else None,
                     None,
                 )
                 continue
@@ -178,6 +180,7 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
 
 def _rows(cells: Iterator[list[object]], width: int) -> Iterator[StagedRow]:
     fast_period, fast_amount = _FAST_PERIOD.fullmatch, _FAST_AMOUNT.fullmatch
+    noted = width == 5
     for number, values in enumerate(cells, start=2):
         if len(values) == width:
             project, period, metric, amount = values[0], values[1], values[2], values[3]
@@ -203,7 +206,7 @@ def _rows(cells: Iterator[list[object]], width: int) -> Iterator[StagedRow]:
                         int(p.group(1)) * 12 + int(p.group(2)) - 1,
                         metric,
                         fen,
-                        "" if note.isspace() else note,
+                        ("" if note.isspace() else note) if noted else None,
                         None,
                     )
                     continue
@@ -218,13 +221,13 @@ def _careful(number: int, values: list[object], width: int) -> StagedRow:
     if len(values) < 4 or extra:
         return _bad(number, f"expected {width} columns, found {len(values)}")
     project, period, metric, amount = (values[i] for i in range(4))
-    note = _note(values[4]) if width == 5 and len(values) > 4 else ""
+    note = (_note(values[4]) if len(values) > 4 else "") if width == 5 else None
     problems = []
     if not _text(project):
         problems.append("the project is empty")
     if not _text(metric):
         problems.append("the metric is empty")
-    if len(note) > MAX_FIELD or any(len(_text(v)) > MAX_FIELD for v in values):
+    if len(note or "") > MAX_FIELD or any(len(_text(v)) > MAX_FIELD for v in values):
         problems.append(f"a cell is longer than {MAX_FIELD} characters")
     try:
         month = parse_month(_period_text(period))

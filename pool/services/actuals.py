@@ -147,6 +147,12 @@ def _problem(p: StagedProblem) -> str:
             f"{p.stored_revision}); {format_amount(p.amount)} would restate it: "
             f"{RESTATE_HINT}"
         )
+    elif p.stored_amount is not None and p.note is not None and p.note != p.stored_note:
+        parts.append(
+            f"{key} is stored as {format_amount(p.stored_amount)} (revision "
+            f"{p.stored_revision}) with {_noted(p.stored_note)}; {_noted(p.note)} would restate "
+            f"it: {RESTATE_HINT}"
+        )
     if p.closed_through is not None:
         parts.append(
             f"{format_month(p.period)} is closed (periods through "
@@ -154,6 +160,10 @@ def _problem(p: StagedProblem) -> str:
             f"restatement: {RESTATE_HINT}"
         )
     return "; ".join(parts)
+
+
+def _noted(note: str | None) -> str:
+    return f"the note {shown(note)}" if note else "no note"
 
 
 def list_actuals(

@@ -486,3 +486,74 @@ def test_a_note_is_kept_exactly_as_written(pool: Pool, tmp_path: Path) -> None:
     # The same notes again change nothing.
     assert imported(pool, path)["changed"] is False
     assert imported(pool, str(tmp_path / "notes.xlsx"))["changed"] is False
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_corrected_note_is_a_restatement(pool: Pool, tmp_path: Path) -> None:
+    first = imported(pool, write(tmp_path, BASE, "base.csv"))  # 2024-01 100 一月; 2024-02 200.50 no note
+    fix = write(
+        tmp_path,
+        HEADER + "ZS-001,2024-01,tax_local,100.00,一月（含补报）\nZS-001,2024-02,tax_local,200.5,\n",
+        "fix.csv",
+    )
+    before = state(pool)
+    refused = pool.run("city-office", "actuals", "import", fix)
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        "Error: fix.csv: 1 bad row; nothing was imported.",
+        "  row 2: ZS-001 2024-01 tax_local is stored as 100.00 (revision 1) with the note '一月'; "
+        "the note '一月（含补报）' would restate it: use --restate --reason TEXT to restate",
+    ]
+    assert state(pool) == before
+    audit = pool.last_audit()
+    assert (audit["action"], audit["outcome"]) == ("actuals.import", "invalid")
+
+    restated = pool.ok("city-office", "actuals", "import", fix, "--restate", "--reason", "补充说明")
+    assert "2 rows, 0 added, 1 restated, 1 unchanged" in restated.stdout
+    record = pool.rows("actual_imports")[-1]
+    assert (record["rows"], record["added"], record["restated"], record["unchanged"]) == (2, 0, 1, 1)
+    assert record["reason"] == "补充说明"
+    zs1 = project_id(pool, "ZS-001")
+    current = pool.one("actuals", project_id=zs1, period=M)
+    assert (current["amount"], current["revision"], current["import_id"]) == (10000, 2, record["id"])
+    assert pool.one("actuals", project_id=zs1, period=M + 1)["revision"] == 1
+    history = pool.rows("actual_revisions", project_id=zs1, period=M)
+    assert [(r["revision"], r["amount"], r["note"], r["import_id"]) for r in history] == [
+        (1, 10000, "一月", first["import"]),
+        (2, 10000, "一月（含补报）", record["id"]),
+    ]
+
+    # The same value with the same note is still a no-op, with or without --restate.
+    before = state(pool)
+    for extra in ([], ["--restate", "--reason", "again"]):
+        again = imported(pool, fix, *extra)
+        assert again["changed"] is False and (again["restated"], again["unchanged"]) == (0, 2)
+    assert state(pool) == before
+
+    # A note cell left empty is no note: it differs from a stored one. A file without a note
+    # column says nothing about notes, so only its amounts are compared.
+    emptied = write(tmp_path, HEADER + "ZS-001,2024-01,tax_local,100,\n", "emptied.csv")
+    refused = pool.run("city-office", "actuals", "import", emptied)
+    assert refused.exit_code == 1
+    assert (
+        "row 2: ZS-001 2024-01 tax_local is stored as 100.00 (revision 2) with the note '一月（含补报）'; "
+        "no note would restate it: use --restate --reason TEXT to restate"
+    ) in refused.stderr
+    assert state(pool) == before
+    no_column = write(tmp_path, "project,period,metric,amount\nZS-001,2024-01,tax_local,100\n", "bare.csv")
+    assert imported(pool, no_column)["changed"] is False
+    assert state(pool) == before
+
+    # A new amount and a new note together are one restatement, named once.
+    both = write(tmp_path, HEADER + "ZS-001,2024-02,tax_local,250,二月更正\n", "both.csv")
+    refused = pool.run("city-office", "actuals", "import", both)
+    assert (
+        "row 2: ZS-001 2024-02 tax_local is stored as 200.50 (revision 1); 250.00 would restate it: "
+        "use --restate --reason TEXT to restate"
+    ) in refused.stderr
+    result = imported(pool, both, "--restate", "--reason", "更正")
+    assert (result["added"], result["restated"], result["unchanged"]) == (0, 1, 0)
+    assert [(r["revision"], r["amount"], r["note"]) for r in pool.rows("actual_revisions", period=M + 1)] == [
+        (1, 20050, ""),
+        (2, 25000, "二月更正"),
+    ]
