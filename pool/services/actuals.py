@@ -74,7 +74,7 @@ def import_file(
         total, found = staging.problems(metrics, restate=restate, limit=MAX_SHOWN_ROWS)
         if total:
             note.detail.update(rows=count, bad_rows=total)
-            raise InvalidInput(_refusal(name, total, found, metrics))
+            raise InvalidInput(_refusal(name, total, found, metrics, restate=restate))
         summary: dict[str, Any] = {
             "import": None,
             "file": name,
@@ -118,10 +118,12 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _refusal(name: str, total: int, found: list[StagedProblem], metrics: dict[str, Any]) -> str:
+def _refusal(
+    name: str, total: int, found: list[StagedProblem], metrics: dict[str, Any], *, restate: bool
+) -> str:
     rows = "1 bad row" if total == 1 else f"{total:,} bad rows"
     lines = [f"{name}: {rows}; nothing was imported."]
-    lines += [f"  row {p.row}: {_problem(p)}" for p in found]
+    lines += [f"  row {p.row}: {_problem(p, restate=restate)}" for p in found]
     if total > len(found):
         lines.append(f"  … and {total - len(found):,} more bad rows")
     if any(p.metric and not p.metric_known for p in found):
@@ -129,8 +131,9 @@ def _refusal(name: str, total: int, found: list[StagedProblem], metrics: dict[st
     return "\n".join(lines)
 
 
-def _problem(p: StagedProblem) -> str:
-    """One sentence naming everything wrong with a row."""
+def _problem(p: StagedProblem, *, restate: bool) -> str:
+    """One sentence naming everything wrong with a row; with `restate`, changing a stored key or
+    a closed period is not."""
     parts = [] if p.problem is None else [p.problem]
     if not p.project_known and p.project:
         parts.append(f"project {shown(p.project)} is not registered")
@@ -138,9 +141,11 @@ def _problem(p: StagedProblem) -> str:
         parts.append(f"metric {shown(p.metric)} is not declared by a published ruleset")
     if p.problem is not None:
         return "; ".join(parts)
-    key = f"{p.project} {format_month(p.period)} {p.metric}"
     if p.repeats_row is not None:
         parts.append(f"repeats the project, period and metric of row {p.repeats_row}")
+    if restate:
+        return "; ".join(parts)
+    key = f"{p.project} {format_month(p.period)} {p.metric}"
     if p.stored_amount is not None and p.stored_amount != p.amount:
         parts.append(
             f"{key} is stored as {format_amount(p.stored_amount)} (revision "

@@ -557,3 +557,24 @@ def test_a_corrected_note_is_a_restatement(pool: Pool, tmp_path: Path) -> None:
         (1, 20050, ""),
         (2, 25000, "二月更正"),
     ]
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_with_restate_a_bad_row_is_not_told_to_restate(pool: Pool, tmp_path: Path) -> None:
+    imported(pool, write(tmp_path, BASE, "base.csv"))
+    _close_through_february(pool)
+    path = write(
+        tmp_path,
+        HEADER + "ZS-001,2024-01,tax_local,150,\nZS-001,2024-01,tax_local,160,\n"
+        "ZS-002,2024-02,fdi,1,\nZS-002,2024-02,fdi,2,\n",
+    )
+    before = state(pool)
+    result = pool.run("city-office", "actuals", "import", path, "--restate", "--reason", "更正")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: actuals.csv: 2 bad rows; nothing was imported.",
+        "  row 3: repeats the project, period and metric of row 2",
+        "  row 5: repeats the project, period and metric of row 4",
+    ]
+    assert state(pool) == before
+    assert pool.last_audit()["outcome"] == "invalid"
