@@ -80,13 +80,15 @@ def import_(file: str, restate: bool, reason: str | None) -> None:
         click.echo(
             f"Nothing changed: all {result['rows']:,} rows of {result['file']} match the stored values."
         )
-        return
-    rows = "1 row" if result["rows"] == 1 else f"{result['rows']:,} rows"
-    click.echo(
-        f"Imported {result['file']} (import {result['import']}): {rows}, "
-        f"{result['added']:,} added, {result['restated']:,} restated, "
-        f"{result['unchanged']:,} unchanged."
-    )
+    else:
+        rows = "1 row" if result["rows"] == 1 else f"{result['rows']:,} rows"
+        click.echo(
+            f"Imported {result['file']} (import {result['import']}): {rows}, "
+            f"{result['added']:,} added, {result['restated']:,} restated, "
+            f"{result['unchanged']:,} unchanged."
+        )
+    if notice := service.formula_notice(result):
+        click.echo(notice)
 
 
 class RowCounter:

@@ -66,9 +66,11 @@ def import_file(
         staging = uow.actuals.staging()
         staging.create_staging()
         try:
-            count = staging.load(read_actuals_rows(path), progress)
+            rows = read_actuals_rows(path)
+            count = staging.load(rows, progress)
         except InvalidInput as exc:
             raise InvalidInput(f"{exc} Nothing was imported.") from None
+        note.detail["formula_values"] = rows.formula_values
         if count == 0:
             raise InvalidInput(f"{name} has a header but no rows; nothing was imported.")
         total, found = staging.problems(metrics, restate=restate, limit=MAX_SHOWN_ROWS)
@@ -85,6 +87,8 @@ def import_file(
             "unchanged": count,
             "reason": reason,
             "changed": False,
+            "formula_values": rows.formula_values,
+            "formula_cells": rows.formula_cells,
         }
         if staging.changes_anything():
             record = staging.add_import(
@@ -105,6 +109,17 @@ def import_file(
         return summary
 
     return commands.write(rt, "actuals.import", body, target=f"file:{name}")
+
+
+def formula_notice(result: dict[str, Any]) -> str | None:
+    """The sentence telling which imported values came from formulas, if any did."""
+    count, cells = result["formula_values"], result["formula_cells"]
+    if not count:
+        return None
+    if count == 1:
+        return f"1 value came from a formula (its saved result was used): {cells[0]}."
+    more = f" and {count - len(cells):,} more" if count > len(cells) else ""
+    return f"{count:,} values came from formulas (their saved results were used): {', '.join(cells)}{more}."
 
 
 def _sha256(path: str) -> str:
