@@ -50,8 +50,11 @@ def actuals() -> None:
     metavar="TEXT",
     help="Why the values are restated; required with --restate, kept with the import.",
 )
+@click.option(
+    "--sheet", default=None, metavar="NAME", help="The XLSX sheet to read (else the first visible one)."
+)
 @format_option
-def import_(file: str, restate: bool, reason: str | None) -> None:
+def import_(file: str, restate: bool, reason: str | None, sheet: str | None) -> None:
     """Import an actuals file (city): all rows or none.
 
     The file is CSV (UTF-8, with or without BOM) or XLSX with the columns
@@ -69,7 +72,9 @@ def import_(file: str, restate: bool, reason: str | None) -> None:
         raise click.UsageError("--restate needs --reason TEXT saying why the values change.")
     counter = RowCounter() if sys.stderr.isatty() else None
     try:
-        result = service.import_file(runtime(), file, restate=restate, reason=reason, progress=counter)
+        result = service.import_file(
+            runtime(), file, restate=restate, reason=reason, sheet=sheet, progress=counter
+        )
     finally:
         if counter is not None:
             counter.finish()

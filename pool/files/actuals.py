@@ -8,9 +8,9 @@ by the import itself, set-based, in the database.
 way (YYYY-MM, digits with at most two decimals, no stray spaces) takes a fast path of two regular
 expressions; anything else takes the careful path that explains what is wrong.
 
-An XLSX workbook is read from its first worksheet. A formula cell counts as the result saved
-with it, and the file says how many values came from formulas; a formula with no saved result
-makes its row bad, since what it would show is unknown.
+An XLSX workbook is read from one worksheet (the first visible one unless a sheet is named). A
+formula cell counts as the result saved with it, and the file says how many values came from
+formulas; a formula with no saved result makes its row bad, since what it would show is unknown.
 """
 
 import codecs
@@ -49,24 +49,30 @@ _FAST_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?")
 class ActualsFile:
     """An actuals file's rows as StagedRow tuples, in order, read once by iterating.
 
-    Opening it raises InvalidInput at once for a missing file or a wrong header; reading raises it
-    where the file stops being readable. Once read, `formula_values` counts the values that came
-    from formulas' saved results and `formula_cells` names the first of those cells.
+    Opening it raises InvalidInput at once for a missing file, an unknown sheet or a wrong header;
+    reading raises it where the file stops being readable. `sheet` is the worksheet read (None
+    for CSV); once read, `formula_values` counts the values that came from formulas' saved
+    results and `formula_cells` names the first of those cells.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, sheet: str | None = None) -> None:
         path = Path(path)
         if not path.is_file():
             raise InvalidInput(f"cannot read {path}: no such file.")
         suffix = path.suffix.lower()
+        self.sheet: str | None = None
         self.formula_values = 0
         self.formula_cells: list[str] = []
         self._rows: Iterator[StagedRow]
         if suffix == ".csv":
+            if sheet is not None:
+                raise InvalidInput(f"{path.name}: a CSV file has no sheets; name a sheet only for XLSX.")
             cells = _csv_cells(path)
             self._rows = _csv_rows(cells, _header(next(cells, None), path))
         elif suffix == ".xlsx":
-            rows = iter(Worksheet(path))
+            worksheet = Worksheet(path, sheet)
+            self.sheet = worksheet.name
+            rows = iter(worksheet)
             self._rows = self._xlsx_rows(rows, _xlsx_header(rows, path))
         else:
             raise InvalidInput(f"{path.name}: an actuals file must be .csv or .xlsx.")
@@ -127,9 +133,9 @@ class ActualsFile:
         self.formula_cells += cells[: FORMULA_CELLS_NAMED - len(self.formula_cells)]
 
 
-def read_actuals_rows(path: str | Path) -> ActualsFile:
-    """The file's rows (see ActualsFile)."""
-    return ActualsFile(path)
+def read_actuals_rows(path: str | Path, sheet: str | None = None) -> ActualsFile:
+    """The file's rows (see ActualsFile): CSV, or XLSX from `sheet` or its first visible sheet."""
+    return ActualsFile(path, sheet)
 
 
 def _csv_cells(path: Path) -> Iterator[list[str]]:

@@ -1,4 +1,4 @@
-"""Stream the first worksheet of an XLSX workbook row by row, in bounded memory.
+"""Stream one worksheet of an XLSX workbook row by row, in bounded memory.
 
 openpyxl opens the workbook (its shared strings, the styles that mark dates, its list of sheets)
 and turns each cell into its value; the sheet's XML is streamed here, so what is read is what the
@@ -27,10 +27,12 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from pool.domain.errors import InvalidInput
+from pool.domain.text import shown
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _SHEET_DATA, _ROW, _VALUE, _FORMULA = (_MAIN + t for t in ("sheetData", "row", "v", "f"))
 _WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+_SHOWN_SHEETS = 20
 
 # What a broken or hostile workbook makes zipfile, zlib, the XML parser or openpyxl raise.
 _UNREADABLE = (
@@ -61,9 +63,9 @@ _Range = tuple[int, int, int, int]
 
 
 class Worksheet:
-    """The first worksheet of a workbook; iterating streams its rows once."""
+    """One worksheet of a workbook: `name` says which; iterating streams its rows once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, sheet: str | None = None) -> None:
         self.file = path.name
         try:
             reader = ExcelReader(path, read_only=True, data_only=True)
@@ -79,7 +81,11 @@ class Worksheet:
         except _UNREADABLE as exc:
             raise _unreadable(path.name, exc) from None
         self._reader = reader
-        self._part = sheets[0][2] if sheets else None
+        try:
+            self.name, self._part = _chosen(path.name, sheets, sheet)
+        except InvalidInput:
+            reader.archive.close()
+            raise
 
     def __iter__(self) -> Iterator[Row]:
         try:
@@ -163,6 +169,27 @@ def _array_range(ref: str | None) -> list[_Range]:
 
 def _in_array(arrays: list[_Range], row: int, column: int) -> bool:
     return any(c1 <= column <= c2 and r1 <= row <= r2 for c1, r1, c2, r2 in arrays)
+
+
+def _chosen(file: str, sheets: list[tuple[str, str, str]], name: str | None) -> tuple[str | None, str | None]:
+    """The name and part of the sheet to read: `name`, or the first visible one."""
+    if name is not None:
+        for title, _state, part in sheets:
+            if title == name:
+                return title, part
+        raise InvalidInput(f"{file}: no sheet is named {shown(name)}; its sheets are {_listed(sheets)}.")
+    for title, state, part in sheets:
+        if state == "visible":
+            return title, part
+    if not sheets:
+        return None, None
+    raise InvalidInput(f"{file}: every sheet is hidden; choose one with --sheet NAME: {_listed(sheets)}.")
+
+
+def _listed(sheets: list[tuple[str, str, str]]) -> str:
+    names = [shown(title) + ("" if state == "visible" else " (hidden)") for title, state, _ in sheets]
+    more = len(names) - _SHOWN_SHEETS
+    return ", ".join(names[:_SHOWN_SHEETS]) + (f" and {more} more" if more > 0 else "")
 
 
 def _unreadable(file: str, exc: BaseException, after_row: int | None = None) -> InvalidInput:

@@ -43,9 +43,11 @@ def import_file(
     *,
     restate: bool = False,
     reason: str | None = None,
+    sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Import an actuals file, all or nothing; the same values again change nothing."""
+    """Import an actuals file, all or nothing; the same values again change nothing. An XLSX
+    workbook is read from `sheet`, or else its first visible sheet."""
     name = Path(path).name
     reason = reason.strip() if reason is not None else None
 
@@ -66,7 +68,8 @@ def import_file(
         staging = uow.actuals.staging()
         staging.create_staging()
         try:
-            rows = read_actuals_rows(path)
+            rows = read_actuals_rows(path, sheet)
+            note.detail["sheet"] = rows.sheet
             count = staging.load(rows, progress)
         except InvalidInput as exc:
             raise InvalidInput(f"{exc} Nothing was imported.") from None
@@ -87,6 +90,7 @@ def import_file(
             "unchanged": count,
             "reason": reason,
             "changed": False,
+            "sheet": rows.sheet,
             "formula_values": rows.formula_values,
             "formula_cells": rows.formula_cells,
         }

@@ -1,8 +1,8 @@
 """`pool actuals import` of XLSX workbooks, on SQLite and PostgreSQL: formula cells (a saved
-result is imported and named, a formula with no saved result refuses its row), and rows or cells
-the sheet's own XML holds beyond what its dimension claims. Workbooks are built with openpyxl and,
-where a spreadsheet program would write what openpyxl does not (a formula's saved result), edited
-at the XML level."""
+result is imported and named, a formula with no saved result refuses its row), which sheet is read
+(the first visible one, or --sheet NAME), and rows or cells the sheet's own XML holds beyond what
+its dimension claims. Workbooks are built with openpyxl and, where a spreadsheet program would
+write what openpyxl does not (a formula's saved result), edited at the XML level."""
 
 import json
 import re
@@ -189,11 +189,12 @@ def test_saved_formula_results_are_imported_and_named(pool: Pool, tmp_path: Path
     zs1 = int(pool.one("projects", code="ZS-001")["id"])
     assert pool.one("actuals", project_id=zs1, period=M)["amount"] == 99999900
     assert [r["note"] for r in pool.rows("actual_revisions", project_id=zs1)] == ["公式", ""]
-    assert json.loads(pool.last_audit()["detail"])["formula_values"] == 13
+    detail = json.loads(pool.last_audit()["detail"])
+    assert (detail["formula_values"], detail["sheet"]) == (13, "上报")
 
     again = pool.json("city-office", "actuals", "import", str(path))
     assert again["changed"] is False
-    assert (again["formula_values"], again["formula_cells"][:2]) == (13, ["D2", "D3"])
+    assert (again["formula_values"], again["formula_cells"][:2], again["sheet"]) == (13, ["D2", "D3"], "上报")
     assert len(again["formula_cells"]) == 10
     nothing = pool.ok("city-office", "actuals", "import", str(path)).stdout.splitlines()
     assert nothing[0].startswith("Nothing changed") and nothing[1].startswith("13 values came from formulas")
@@ -206,6 +207,56 @@ def test_saved_formula_results_are_imported_and_named(pool: Pool, tmp_path: Path
     plain = workbook(tmp_path / "plain.xlsx", {"Sheet": [COLUMNS, ["ZS-002", "2024-11", "fai", 1, None]]})
     assert len(pool.ok("city-office", "actuals", "import", str(plain)).stdout.splitlines()) == 1
     assert pool.json("city-office", "actuals", "import", str(plain))["formula_values"] == 0
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_the_first_visible_sheet_is_read_and_sheet_chooses_another(pool: Pool, tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "sheets.xlsx",
+        {
+            "草稿": [COLUMNS, ["ZS-002", "2024-05", "fdi", 7, "草稿"]],
+            "旧版": [COLUMNS, ["ZS-002", "2024-06", "fdi", 8, None]],
+            "上报": [COLUMNS, ["ZS-001", "2024-01", "tax_local", 100, None]],
+        },
+        hidden=("草稿", "旧版"),
+    )
+    rewrite(
+        path,
+        "xl/workbook.xml",
+        lambda xml: xml.replace(
+            'name="旧版" sheetId="2" state="hidden"', 'name="旧版" sheetId="2" state="veryHidden"'
+        ),
+    )
+    result = pool.json("city-office", "actuals", "import", str(path))
+    assert (result["added"], result["sheet"]) == (1, "上报")
+    assert stored(pool) == [("ZS-001", M, "tax_local", 10000)]
+
+    # A hidden sheet named on purpose is read.
+    result = pool.json("city-office", "actuals", "import", str(path), "--sheet", "草稿")
+    assert (result["added"], result["sheet"]) == (1, "草稿")
+    assert json.loads(pool.last_audit()["detail"])["sheet"] == "草稿"
+    assert stored(pool) == [("ZS-001", M, "tax_local", 10000), ("ZS-002", M + 4, "fdi", 700)]
+
+    message = refused(pool, path, "--sheet", "上報")
+    assert (
+        "sheets.xlsx: no sheet is named '上報'; its sheets are '草稿' (hidden), '旧版' (hidden), '上报'."
+    ) in message
+    assert "nothing was imported" in message.lower()
+
+    csv = tmp_path / "a.csv"
+    csv.write_text("project,period,metric,amount\nZS-001,2024-03,tax_local,1\n", encoding="utf-8")
+    assert "a.csv: a CSV file has no sheets" in refused(pool, csv, "--sheet", "上报")
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_workbook_whose_sheets_are_all_hidden_names_them(pool: Pool, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "hidden.xlsx", {"A": [COLUMNS], "B": [COLUMNS]}, hidden=("A",))
+    rewrite(path, "xl/workbook.xml", lambda xml: xml.replace('state="visible"', 'state="hidden"'))
+    message = refused(pool, path)
+    assert (
+        "hidden.xlsx: every sheet is hidden; choose one with --sheet NAME: 'A' (hidden), 'B' (hidden)."
+        in message
+    )
 
 
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
