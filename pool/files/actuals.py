@@ -84,6 +84,8 @@ class ActualsFile:
         fast_period, fast_amount = _FAST_PERIOD.fullmatch, _FAST_AMOUNT.fullmatch
         noted = width == 5
         for number, values, formulas in rows:
+            if len(values) < width:  # a sheet stores no empty cells: the missing ones are empty
+                values += [None] * (width - len(values))
             if formulas is not None:
                 unsaved = [ref for _, ref, saved in formulas if not saved]
                 if unsaved:

@@ -321,3 +321,10 @@ def test_an_array_formulas_results_all_count_as_formula_values(pool: Pool, tmp_p
     lines = pool.ok("city-office", "actuals", "import", str(path)).stdout.splitlines()
     assert lines[1] == "2 values came from formulas (their saved results were used): D2, D3."
     assert stored(pool) == [("ZS-001", M, "tax_local", 500), ("ZS-001", M + 1, "tax_local", 600)]
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_short_row_is_judged_cell_by_cell(pool: Pool, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "short.xlsx", {"Sheet": [COLUMNS, ["ZS-001", "2024-01"]]})
+    message = refused(pool, path)
+    assert "row 2: the metric is empty; amount: an empty value is not an amount" in message
