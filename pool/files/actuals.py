@@ -21,12 +21,14 @@ import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pool.domain.errors import InvalidInput, PoolError
 from pool.domain.money import parse_amount
 from pool.domain.months import parse_month
-from pool.files.xlsx import Row, Worksheet
+
+if TYPE_CHECKING:  # openpyxl is imported only to read a workbook
+    from pool.files.xlsx import Row
 
 COLUMNS = ("project", "period", "metric", "amount")
 MAX_FIELD = 1000
@@ -70,6 +72,8 @@ class ActualsFile:
             cells = _csv_cells(path)
             self._rows = _csv_rows(cells, _header(next(cells, None), path))
         elif suffix == ".xlsx":
+            from pool.files.xlsx import Worksheet
+
             worksheet = Worksheet(path, sheet)
             self.sheet = worksheet.name
             rows = iter(worksheet)
@@ -80,7 +84,7 @@ class ActualsFile:
     def __iter__(self) -> Iterator[StagedRow]:
         return self._rows
 
-    def _xlsx_rows(self, rows: Iterator[Row], width: int) -> Iterator[StagedRow]:
+    def _xlsx_rows(self, rows: "Iterator[Row]", width: int) -> Iterator[StagedRow]:
         fast_period, fast_amount = _FAST_PERIOD.fullmatch, _FAST_AMOUNT.fullmatch
         noted = width == 5
         for number, values, formulas in rows:
@@ -203,7 +207,7 @@ def _header(header: Sequence[object] | None, path: Path) -> int:
     return len(names)
 
 
-def _xlsx_header(rows: Iterator[Row], path: Path) -> int:
+def _xlsx_header(rows: "Iterator[Row]", path: Path) -> int:
     """The header is the sheet's row 1; a formula there needs its saved result too."""
     first = next(rows, None)
     if first is None:
