@@ -53,8 +53,11 @@ def actuals() -> None:
     metavar="TEXT",
     help="Why the values are restated; required with --restate, kept with the import.",
 )
+@click.option(
+    "--sheet", default=None, metavar="NAME", help="The XLSX sheet to read (else the first visible one)."
+)
 @format_option
-def import_(file: str, restate: bool, reason: str | None) -> None:
+def import_(file: str, restate: bool, reason: str | None, sheet: str | None) -> None:
     """Import an actuals file (city): all rows or none.
 
     The file is CSV (UTF-8, with or without BOM) or XLSX with the columns
@@ -72,7 +75,9 @@ def import_(file: str, restate: bool, reason: str | None) -> None:
         raise click.UsageError("--restate needs --reason TEXT saying why the values change.")
     counter = progress("rows read", every=PROGRESS_EVERY)
     try:
-        result = service.import_file(runtime(), file, restate=restate, reason=reason, progress=counter)
+        result = service.import_file(
+            runtime(), file, restate=restate, reason=reason, sheet=sheet, progress=counter
+        )
     finally:
         if counter is not None:
             counter.finish()
@@ -83,13 +88,15 @@ def import_(file: str, restate: bool, reason: str | None) -> None:
         click.echo(
             f"Nothing changed: all {result['rows']:,} rows of {result['file']} match the stored values."
         )
-        return
-    rows = "1 row" if result["rows"] == 1 else f"{result['rows']:,} rows"
-    click.echo(
-        f"Imported {result['file']} (import {result['import']}): {rows}, "
-        f"{result['added']:,} added, {result['restated']:,} restated, "
-        f"{result['unchanged']:,} unchanged."
-    )
+    else:
+        rows = "1 row" if result["rows"] == 1 else f"{result['rows']:,} rows"
+        click.echo(
+            f"Imported {result['file']} (import {result['import']}): {rows}, "
+            f"{result['added']:,} added, {result['restated']:,} restated, "
+            f"{result['unchanged']:,} unchanged."
+        )
+    if notice := service.formula_notice(result):
+        click.echo(notice)
 
 
 @actuals.command("list")

@@ -7,6 +7,10 @@ by the import itself, set-based, in the database.
 `read_actuals_rows` is the import's hot path: it yields plain tuples, and a row written the usual
 way (YYYY-MM, digits with at most two decimals, no stray spaces) takes a fast path of two regular
 expressions; anything else takes the careful path that explains what is wrong.
+
+An XLSX workbook is read from one worksheet (the first visible one unless a sheet is named). A
+formula cell counts as the result saved with it, and the file says how many values came from
+formulas; a formula with no saved result makes its row bad, since what it would show is unknown.
 """
 
 import codecs
@@ -14,23 +18,29 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pool.domain.errors import InvalidInput, PoolError
 from pool.domain.money import parse_amount
 from pool.domain.months import parse_month
 
+if TYPE_CHECKING:  # openpyxl is imported only to read a workbook
+    from pool.files.xlsx import Row
+
 COLUMNS = ("project", "period", "metric", "amount")
 MAX_FIELD = 1000
 MAX_LINE = 8 * MAX_FIELD
+FORMULA_CELLS_NAMED = 10  # the cells a file names of those whose values came from formulas
+UNSAVED_ADVICE = "open the file in Excel or WPS and save it so its values are stored, or type the values"
 
 # (row number, project, period month, metric, amount in fen, note, problem or None).
+# The note is None when the file has no note column (it says nothing about notes).
 # A bad row carries its problem, its project and metric as written (so the import can say
 # whether they exist too), and zeros and "" for the rest.
-StagedRow = tuple[int, str, int, str, int, str, str | None]
+StagedRow = tuple[int, str, int, str, int, str | None, str | None]
 
 # The usual spelling only; it accepts a subset of what parse_month / parse_amount accept and gives
 # the same values, so a row either takes the fast path or is judged by the careful one.
@@ -38,24 +48,103 @@ _FAST_PERIOD = re.compile(r"(19[0-9][0-9]|[2-9][0-9][0-9][0-9])-(0[1-9]|1[0-2])"
 _FAST_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?")
 
 
-def read_actuals_rows(path: str | Path) -> Iterator[StagedRow]:
-    """The file's rows as StagedRow tuples, in order; an unreadable file raises InvalidInput
-    (at once for a missing file or a wrong header, or when the reader reaches the bad line)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInput(f"cannot read {path}: no such file.")
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        cells = _xlsx_cells(path)
-    elif suffix == ".csv":
-        cells = _csv_cells(path)
-    else:
-        raise InvalidInput(f"{path.name}: an actuals file must be .csv or .xlsx.")
-    width = _header(cells, path)
-    return _csv_rows(cells, width) if suffix == ".csv" else _rows(cells, width)  # type: ignore[arg-type]
+class ActualsFile:
+    """An actuals file's rows as StagedRow tuples, in order, read once by iterating.
+
+    Opening it raises InvalidInput at once for a missing file, an unknown sheet or a wrong header;
+    reading raises it where the file stops being readable. `sheet` is the worksheet read (None
+    for CSV); once read, `formula_values` counts the values that came from formulas' saved
+    results and `formula_cells` names the first of those cells.
+    """
+
+    def __init__(self, path: str | Path, sheet: str | None = None) -> None:
+        path = Path(path)
+        if not path.is_file():
+            raise InvalidInput(f"cannot read {path}: no such file.")
+        suffix = path.suffix.lower()
+        self.sheet: str | None = None
+        self.formula_values = 0
+        self.formula_cells: list[str] = []
+        self._rows: Iterator[StagedRow]
+        if suffix == ".csv":
+            if sheet is not None:
+                raise InvalidInput(f"{path.name}: a CSV file has no sheets; name a sheet only for XLSX.")
+            cells = _csv_cells(path)
+            self._rows = _csv_rows(cells, _header(next(cells, None), path))
+        elif suffix == ".xlsx":
+            from pool.files.xlsx import Worksheet
+
+            worksheet = Worksheet(path, sheet)
+            self.sheet = worksheet.name
+            rows = iter(worksheet)
+            self._rows = self._xlsx_rows(rows, _xlsx_header(rows, path))
+        else:
+            raise InvalidInput(f"{path.name}: an actuals file must be .csv or .xlsx.")
+
+    def __iter__(self) -> Iterator[StagedRow]:
+        return self._rows
+
+    def _xlsx_rows(self, rows: "Iterator[Row]", width: int) -> Iterator[StagedRow]:
+        fast_period, fast_amount = _FAST_PERIOD.fullmatch, _FAST_AMOUNT.fullmatch
+        noted = width == 5
+        for number, values, formulas in rows:
+            if len(values) < width:  # a sheet stores no empty cells: the missing ones are empty
+                values += [None] * (width - len(values))
+            if formulas is not None:
+                unsaved = [ref for _, ref, saved in formulas if not saved]
+                if unsaved:
+                    yield _bad(number, _unsaved(unsaved))
+                    continue
+                if any(_text(v) for v in values):
+                    self._from_formulas([ref for column, ref, _ in formulas if column <= width])
+            if len(values) == width:
+                project, period, metric, amount = values[0], values[1], values[2], values[3]
+                if (
+                    type(project) is str
+                    and type(metric) is str
+                    and type(period) is str
+                    and type(amount) is str
+                ):
+                    p, a = fast_period(period), fast_amount(amount)
+                    project, metric = project.strip(), metric.strip()
+                    note = values[4] if noted else ""
+                    if (
+                        p
+                        and a
+                        and project
+                        and metric
+                        and len(project) <= MAX_FIELD
+                        and len(metric) <= MAX_FIELD
+                        and type(note) is str
+                        and len(note) <= MAX_FIELD
+                    ):
+                        whole, frac = a.group(1, 2)
+                        fen = int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0")))
+                        yield (
+                            number,
+                            project,
+                            int(p.group(1)) * 12 + int(p.group(2)) - 1,
+                            metric,
+                            fen,
+                            ("" if note.isspace() else note) if noted else None,
+                            None,
+                        )
+                        continue
+            if all(_text(v) == "" for v in values):
+                continue
+            yield _careful(number, values, width)
+
+    def _from_formulas(self, cells: list[str]) -> None:
+        self.formula_values += len(cells)
+        self.formula_cells += cells[: FORMULA_CELLS_NAMED - len(self.formula_cells)]
 
 
-def _csv_cells(path: Path) -> Iterator[list[object]]:
+def read_actuals_rows(path: str | Path, sheet: str | None = None) -> ActualsFile:
+    """The file's rows (see ActualsFile): CSV, or XLSX from `sheet` or its first visible sheet."""
+    return ActualsFile(path, sheet)
+
+
+def _csv_cells(path: Path) -> Iterator[list[str]]:
     csv.field_size_limit(MAX_FIELD * 10)
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
@@ -100,27 +189,8 @@ def _first_undecodable_line(raw: BinaryIO) -> int:
     return number
 
 
-def _xlsx_cells(path: Path) -> Iterator[list[object]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InvalidInput(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__}).") from None
-    try:
-        if not book.worksheets:
-            return
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        book.close()
-
-
-def _header(cells: Iterator[list[object]], path: Path) -> int:
+def _header(header: Sequence[object] | None, path: Path) -> int:
     """Check the header row; the number of columns (4, or 5 with a note)."""
-    header = next(cells, None)
     if header is None:
         raise InvalidInput(
             f"{path.name}: the file is empty; the first row must be the header "
@@ -137,11 +207,24 @@ def _header(cells: Iterator[list[object]], path: Path) -> int:
     return len(names)
 
 
+def _xlsx_header(rows: "Iterator[Row]", path: Path) -> int:
+    """The header is the sheet's row 1; a formula there needs its saved result too."""
+    first = next(rows, None)
+    if first is None:
+        return _header(None, path)
+    number, values, formulas = first
+    unsaved = [ref for _, ref, saved in formulas or () if not saved]
+    if unsaved:
+        raise InvalidInput(f"{path.name}: row 1: {_unsaved(unsaved)}.")
+    return _header(values if number == 1 else [], path)
+
+
 def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
     """CSV cells are all text: the fast path needs no type checks, and months repeat, so each
     distinct period text is parsed once."""
     fast_amount = _FAST_AMOUNT.fullmatch
     months: dict[str, int] = {}
+    noted = width == 5
     number = 1
     for values in cells:
         number += 1
@@ -167,7 +250,7 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
                     month,
                     metric,
                     int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0"))),
-                    note.strip(),
+                    ("" if note.isspace() else note) if noted else None,
                     None,
                 )
                 continue
@@ -176,55 +259,19 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
         yield _careful(number, values, width)  # type: ignore[arg-type]
 
 
-def _rows(cells: Iterator[list[object]], width: int) -> Iterator[StagedRow]:
-    fast_period, fast_amount = _FAST_PERIOD.fullmatch, _FAST_AMOUNT.fullmatch
-    for number, values in enumerate(cells, start=2):
-        if len(values) == width:
-            project, period, metric, amount = values[0], values[1], values[2], values[3]
-            if type(project) is str and type(metric) is str and type(period) is str and type(amount) is str:
-                p, a = fast_period(period), fast_amount(amount)
-                project, metric = project.strip(), metric.strip()
-                note = values[4] if width == 5 else ""
-                if (
-                    p
-                    and a
-                    and project
-                    and metric
-                    and len(project) <= MAX_FIELD
-                    and len(metric) <= MAX_FIELD
-                    and type(note) is str
-                    and len(note) <= MAX_FIELD
-                ):
-                    whole, frac = a.group(1, 2)
-                    fen = int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0")))
-                    yield (
-                        number,
-                        project,
-                        int(p.group(1)) * 12 + int(p.group(2)) - 1,
-                        metric,
-                        fen,
-                        note.strip(),
-                        None,
-                    )
-                    continue
-        if all(_text(v) == "" for v in values):
-            continue
-        yield _careful(number, values, width)
-
-
 def _careful(number: int, values: list[object], width: int) -> StagedRow:
     """Judge a row cell by cell, naming every problem."""
     extra = [v for v in values[width:] if _text(v) != ""]
     if len(values) < 4 or extra:
         return _bad(number, f"expected {width} columns, found {len(values)}")
     project, period, metric, amount = (values[i] for i in range(4))
-    note = _text(values[4]) if width == 5 and len(values) > 4 else ""
+    note = (_note(values[4]) if len(values) > 4 else "") if width == 5 else None
     problems = []
     if not _text(project):
         problems.append("the project is empty")
     if not _text(metric):
         problems.append("the metric is empty")
-    if any(len(_text(v)) > MAX_FIELD for v in values):
+    if len(note or "") > MAX_FIELD or any(len(_text(v)) > MAX_FIELD for v in values):
         problems.append(f"a cell is longer than {MAX_FIELD} characters")
     try:
         month = parse_month(_period_text(period))
@@ -245,8 +292,26 @@ def _bad(number: int, problem: str) -> StagedRow:
     return (number, "", 0, "", 0, "", problem)
 
 
+def _unsaved(cells: list[str]) -> str:
+    """What is wrong with a row whose formula cells have no saved results."""
+    if len(cells) == 1:
+        return f"{cells[0]} is a formula with no saved value; {UNSAVED_ADVICE}"
+    named = cells[:FORMULA_CELLS_NAMED]
+    more = len(cells) - len(named)
+    listed = (
+        ", ".join(named[:-1]) + f" and {named[-1]}" if not more else ", ".join(named) + f" and {more} more"
+    )
+    return f"{listed} are formulas with no saved value; {UNSAVED_ADVICE}"
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _note(value: object) -> str:
+    """A note exactly as written; one of only whitespace is no note."""
+    text = "" if value is None else str(value)
+    return "" if text.isspace() else text
 
 
 def _period_text(value: object) -> object:

@@ -44,9 +44,11 @@ def import_file(
     *,
     restate: bool = False,
     reason: str | None = None,
+    sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Import an actuals file, all or nothing; the same values again change nothing."""
+    """Import an actuals file, all or nothing; the same values again change nothing. An XLSX
+    workbook is read from `sheet`, or else its first visible sheet."""
     name = Path(path).name
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
@@ -68,15 +70,18 @@ def import_file(
         staging = uow.actuals.staging()
         staging.create_staging()
         try:
-            count = staging.load(read_actuals_rows(path), progress)
+            rows = read_actuals_rows(path, sheet)
+            note.detail["sheet"] = rows.sheet
+            count = staging.load(rows, progress)
         except InvalidInput as exc:
             raise InvalidInput(f"{exc} Nothing was imported.") from None
+        note.detail["formula_values"] = rows.formula_values
         if count == 0:
             raise InvalidInput(f"{name} has a header but no rows; nothing was imported.")
         total, found = staging.problems(metrics, restate=restate, limit=MAX_SHOWN_ROWS)
         if total:
             note.detail.update(rows=count, bad_rows=total)
-            raise InvalidInput(_refusal(name, total, found, metrics))
+            raise InvalidInput(_refusal(name, total, found, metrics, restate=restate))
         summary: dict[str, Any] = {
             "import": None,
             "file": name,
@@ -87,6 +92,9 @@ def import_file(
             "unchanged": count,
             "reason": why,
             "changed": False,
+            "sheet": rows.sheet,
+            "formula_values": rows.formula_values,
+            "formula_cells": rows.formula_cells,
         }
         if staging.changes_anything():
             record = staging.add_import(
@@ -109,6 +117,17 @@ def import_file(
     return commands.write(rt, "actuals.import", body, target=f"file:{name}")
 
 
+def formula_notice(result: dict[str, Any]) -> str | None:
+    """The sentence telling which imported values came from formulas, if any did."""
+    count, cells = result["formula_values"], result["formula_cells"]
+    if not count:
+        return None
+    if count == 1:
+        return f"1 value came from a formula (its saved result was used): {cells[0]}."
+    more = f" and {count - len(cells):,} more" if count > len(cells) else ""
+    return f"{count:,} values came from formulas (their saved results were used): {', '.join(cells)}{more}."
+
+
 def _sha256(path: str) -> str:
     digest = hashlib.sha256()
     try:
@@ -120,10 +139,12 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _refusal(name: str, total: int, found: list[StagedProblem], metrics: dict[str, Any]) -> str:
+def _refusal(
+    name: str, total: int, found: list[StagedProblem], metrics: dict[str, Any], *, restate: bool
+) -> str:
     rows = "1 bad row" if total == 1 else f"{total:,} bad rows"
     lines = [f"{name}: {rows}; nothing was imported."]
-    lines += [f"  row {p.row}: {_problem(p)}" for p in found]
+    lines += [f"  row {p.row}: {_problem(p, restate=restate)}" for p in found]
     if total > len(found):
         lines.append(f"  … and {total - len(found):,} more bad rows")
     if any(p.metric and not p.metric_known for p in found):
@@ -131,8 +152,9 @@ def _refusal(name: str, total: int, found: list[StagedProblem], metrics: dict[st
     return "\n".join(lines)
 
 
-def _problem(p: StagedProblem) -> str:
-    """One sentence naming everything wrong with a row."""
+def _problem(p: StagedProblem, *, restate: bool) -> str:
+    """One sentence naming everything wrong with a row; with `restate`, changing a stored key or
+    a closed period is not."""
     parts = [] if p.problem is None else [p.problem]
     if not p.project_known and p.project:
         parts.append(f"project {shown(p.project)} is not registered")
@@ -140,14 +162,22 @@ def _problem(p: StagedProblem) -> str:
         parts.append(f"metric {shown(p.metric)} is not declared by a published ruleset")
     if p.problem is not None:
         return "; ".join(parts)
-    key = f"{p.project} {format_month(p.period)} {p.metric}"
     if p.repeats_row is not None:
         parts.append(f"repeats the project, period and metric of row {p.repeats_row}")
+    if restate:
+        return "; ".join(parts)
+    key = f"{p.project} {format_month(p.period)} {p.metric}"
     if p.stored_amount is not None and p.stored_amount != p.amount:
         parts.append(
             f"{key} is stored as {format_amount(p.stored_amount)} (revision "
             f"{p.stored_revision}); {format_amount(p.amount)} would restate it: "
             f"{RESTATE_HINT}"
+        )
+    elif p.stored_amount is not None and p.note is not None and p.note != p.stored_note:
+        parts.append(
+            f"{key} is stored as {format_amount(p.stored_amount)} (revision "
+            f"{p.stored_revision}) with {_noted(p.stored_note)}; {_noted(p.note)} would restate "
+            f"it: {RESTATE_HINT}"
         )
     if p.closed_through is not None:
         parts.append(
@@ -156,6 +186,10 @@ def _problem(p: StagedProblem) -> str:
             f"restatement: {RESTATE_HINT}"
         )
     return "; ".join(parts)
+
+
+def _noted(note: str | None) -> str:
+    return f"the note {shown(note)}" if note else "no note"
 
 
 def list_actuals(

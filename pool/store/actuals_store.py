@@ -4,6 +4,10 @@ An import streams the file's rows into a TEMP staging table in batches (executem
 COPY on PostgreSQL), resolves project codes to ids in SQL, finds every bad row with one query
 over the staging table, and merges with INSERT … SELECT and UPDATE … FROM. No row of the file is
 ever an ORM object, and the file is never held in memory.
+
+A staged row changes its key when the key is new, its amount differs from the stored one, or its
+note differs from the note of the stored revision. A file without a note column stages NULL
+notes, which never differ: such a file says nothing about notes.
 """
 
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -23,8 +27,14 @@ STAGING = "actuals_staging"
 BATCH = 10_000
 _COLUMNS = ("row_no", "project", "period", "metric", "amount", "note", "problem")
 
-# The key of a staged row in the stored actuals.
+# The key of a staged row in the stored actuals, and the stored revision of that key (its note).
 _SAME_KEY = "a.project_id = s.project_id AND a.period = s.period AND a.metric = s.metric"
+_STORED = (
+    f"LEFT JOIN actuals a ON {_SAME_KEY} LEFT JOIN actual_revisions v ON v.project_id = a.project_id "
+    "AND v.period = a.period AND v.metric = a.metric AND v.revision = a.revision"
+)
+# A stored key whose value or note the staged row would change (a NULL note never differs).
+_RESTATES = "a.amount <> s.amount OR s.note <> v.note"
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,11 @@ class StagedProblem:
     metric: str
     metric_known: bool
     amount: int
+    note: str | None  # None: the file has no note column
     repeats_row: int | None  # the first row with the same key, if this one repeats it
     stored_amount: int | None  # the stored value of the key, if any
     stored_revision: int | None
+    stored_note: str | None
     closed_through: int | None  # the closed-through period, if a new value falls into it
 
 
@@ -60,8 +72,7 @@ class ActualsImport:
         self._sql(
             f"CREATE TEMP TABLE {STAGING} (row_no INTEGER NOT NULL, project TEXT NOT NULL, "
             "project_id INTEGER, period INTEGER NOT NULL, metric TEXT NOT NULL, "
-            "amount BIGINT NOT NULL, note TEXT NOT NULL, problem TEXT)"
-            + (" ON COMMIT DROP" if self.postgres else "")
+            "amount BIGINT NOT NULL, note TEXT, problem TEXT)" + (" ON COMMIT DROP" if self.postgres else "")
         )
 
     def load(self, rows: Iterable[tuple[Any, ...]], progress: Callable[[int], None] | None = None) -> int:
@@ -98,11 +109,10 @@ class ActualsImport:
         """Every bad row (the first `limit` of them in row order) and how many there are.
 
         Bad: the reader's verdict; an unknown project or metric; a key repeated in the file; and,
-        unless restating, a different value for a stored key or a new value in a closed period.
+        unless restating, a different value or note for a stored key or a new value in a closed
+        period.
         """
-        unless_restating = (
-            "" if restate else (" OR a.amount <> s.amount OR (a.id IS NULL AND s.period <= c.through)")
-        )
+        unless_restating = "" if restate else f" OR {_RESTATES} OR (a.id IS NULL AND s.period <= c.through)"
         stmt = text(f"""
             WITH repeats AS (
                 SELECT project, period, metric, MIN(row_no) AS first_row
@@ -110,8 +120,9 @@ class ActualsImport:
                 GROUP BY project, period, metric HAVING COUNT(*) > 1),
             closed AS (SELECT MAX(through) AS through FROM period_closes)
             SELECT s.row_no, s.problem, s.project, s.project_id, s.period, s.metric, s.amount,
-                   CASE WHEN s.metric IN :metrics THEN 1 ELSE 0 END AS metric_known,
+                   s.note, CASE WHEN s.metric IN :metrics THEN 1 ELSE 0 END AS metric_known,
                    r.first_row, a.amount AS stored_amount, a.revision AS stored_revision,
+                   v.note AS stored_note,
                    CASE WHEN s.problem IS NULL AND a.id IS NULL AND s.period <= c.through
                         THEN c.through END AS closed,
                    COUNT(*) OVER () AS total
@@ -119,7 +130,7 @@ class ActualsImport:
             CROSS JOIN closed c
             LEFT JOIN repeats r ON r.project = s.project AND r.period = s.period
                  AND r.metric = s.metric AND r.first_row < s.row_no
-            LEFT JOIN actuals a ON {_SAME_KEY}
+            {_STORED}
             WHERE s.problem IS NOT NULL OR s.project_id IS NULL OR s.metric NOT IN :metrics
                   OR r.first_row IS NOT NULL{unless_restating}
             ORDER BY s.row_no
@@ -136,20 +147,19 @@ class ActualsImport:
                 metric=r.metric,
                 metric_known=bool(r.metric_known),
                 amount=r.amount,
+                note=r.note,
                 repeats_row=r.first_row,
                 stored_amount=r.stored_amount,
                 stored_revision=r.stored_revision,
+                stored_note=r.stored_note,
                 closed_through=r.closed,
             )
             for r in found
         ]
 
     def changes_anything(self) -> bool:
-        """Whether any staged row is a new key or a different value for a stored key."""
-        stmt = text(
-            f"SELECT 1 FROM {STAGING} s LEFT JOIN actuals a ON {_SAME_KEY} "
-            "WHERE a.id IS NULL OR a.amount <> s.amount LIMIT 1"
-        )
+        """Whether any staged row is a new key or a different value or note for a stored key."""
+        stmt = text(f"SELECT 1 FROM {STAGING} s {_STORED} WHERE a.id IS NULL OR {_RESTATES} LIMIT 1")
         return self.session.execute(stmt).first() is not None
 
     # -- merge --------------------------------------------------------------------------------
@@ -172,27 +182,28 @@ class ActualsImport:
         return record
 
     def merge(self, record: ActualImport) -> None:
-        """Append a revision for every new or changed key, update restated actuals, insert new
-        ones, and record the counts on the import."""
+        """Append a revision for every new or changed key, then make the import's revisions
+        current (revision n+1 updates its actual, revision 1 inserts one), and record the counts
+        on the import."""
         params = {"import_id": record.id}
         revisions = self._sql(
             "INSERT INTO actual_revisions (project_id, period, metric, revision, amount, note, "
             "import_id) SELECT s.project_id, s.period, s.metric, COALESCE(a.revision, 0) + 1, "
-            f"s.amount, s.note, :import_id FROM {STAGING} s LEFT JOIN actuals a ON {_SAME_KEY} "
-            "WHERE a.id IS NULL OR a.amount <> s.amount",
+            f"s.amount, COALESCE(s.note, ''), :import_id FROM {STAGING} s {_STORED} "
+            f"WHERE a.id IS NULL OR {_RESTATES}",
             params,
         )
         restated = self._sql(
-            "UPDATE actuals SET amount = s.amount, revision = actuals.revision + 1, "
-            f"import_id = :import_id FROM {STAGING} s WHERE s.project_id = actuals.project_id "
-            "AND s.period = actuals.period AND s.metric = actuals.metric "
-            "AND s.amount <> actuals.amount",
+            "UPDATE actuals SET amount = r.amount, revision = r.revision, import_id = :import_id "
+            "FROM actual_revisions r WHERE r.import_id = :import_id AND r.revision > 1 "
+            "AND r.project_id = actuals.project_id AND r.period = actuals.period "
+            "AND r.metric = actuals.metric",
             params,
         )
         added = self._sql(
             "INSERT INTO actuals (project_id, period, metric, amount, revision, import_id) "
-            f"SELECT s.project_id, s.period, s.metric, s.amount, 1, :import_id FROM {STAGING} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM actuals a WHERE {_SAME_KEY})",
+            "SELECT r.project_id, r.period, r.metric, r.amount, 1, :import_id FROM actual_revisions r "
+            "WHERE r.import_id = :import_id AND r.revision = 1",
             params,
         )
         assert added + restated == revisions, (added, restated, revisions)

@@ -451,3 +451,130 @@ def test_no_published_ruleset_means_no_metric(db_url: str, tmp_path: Path) -> No
         assert result.exit_code == 1 and "No ruleset is published" in result.stderr
     finally:
         p.close()
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_note_is_kept_exactly_as_written(pool: Pool, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    path = write(
+        tmp_path,
+        HEADER + 'ZS-001,2024-01,tax_local,100,"  padded note  "\n'
+        "ZS-001,2024-02,tax_local,200,   \n"  # only whitespace: no note
+        'ZS-001,2024-03,tax_local, 300 ,"  careful path  "\n'  # a padded amount: the careful path
+        'ZS-002,2024-01,fdi,5,"两行\n 备注 "\n',
+    )
+    imported(pool, path)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["project", "period", "metric", "amount", "note"])
+    sheet.append(["ZS-002", "2024-02", "fdi", "6", " xlsx text "])  # the fast path
+    sheet.append(["ZS-002", "2024-03", "fdi", 7.5, "\tnumber amount\t"])  # the careful path
+    sheet.append(["ZS-002", "2024-04", "fdi", 8, "  "])
+    book.save(tmp_path / "notes.xlsx")
+    imported(pool, str(tmp_path / "notes.xlsx"))
+    listed = pool.json("audit-bureau", "actuals", "list", "--revisions")
+    assert [(r["project"], r["period"], r["note"]) for r in listed] == [
+        ("ZS-001", "2024-01", "  padded note  "),
+        ("ZS-001", "2024-02", ""),
+        ("ZS-001", "2024-03", "  careful path  "),
+        ("ZS-002", "2024-01", "两行\n 备注 "),
+        ("ZS-002", "2024-02", " xlsx text "),
+        ("ZS-002", "2024-03", "\tnumber amount\t"),
+        ("ZS-002", "2024-04", ""),
+    ]
+    # The same notes again change nothing.
+    assert imported(pool, path)["changed"] is False
+    assert imported(pool, str(tmp_path / "notes.xlsx"))["changed"] is False
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_corrected_note_is_a_restatement(pool: Pool, tmp_path: Path) -> None:
+    first = imported(pool, write(tmp_path, BASE, "base.csv"))  # 2024-01 100 一月; 2024-02 200.50 no note
+    fix = write(
+        tmp_path,
+        HEADER + "ZS-001,2024-01,tax_local,100.00,一月（含补报）\nZS-001,2024-02,tax_local,200.5,\n",
+        "fix.csv",
+    )
+    before = state(pool)
+    refused = pool.run("city-office", "actuals", "import", fix)
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        "Error: fix.csv: 1 bad row; nothing was imported.",
+        "  row 2: ZS-001 2024-01 tax_local is stored as 100.00 (revision 1) with the note '一月'; "
+        "the note '一月（含补报）' would restate it: use --restate --reason TEXT to restate",
+    ]
+    assert state(pool) == before
+    audit = pool.last_audit()
+    assert (audit["action"], audit["outcome"]) == ("actuals.import", "invalid")
+
+    restated = pool.ok("city-office", "actuals", "import", fix, "--restate", "--reason", "补充说明")
+    assert "2 rows, 0 added, 1 restated, 1 unchanged" in restated.stdout
+    record = pool.rows("actual_imports")[-1]
+    assert (record["rows"], record["added"], record["restated"], record["unchanged"]) == (2, 0, 1, 1)
+    assert record["reason"] == "补充说明"
+    zs1 = project_id(pool, "ZS-001")
+    current = pool.one("actuals", project_id=zs1, period=M)
+    assert (current["amount"], current["revision"], current["import_id"]) == (10000, 2, record["id"])
+    assert pool.one("actuals", project_id=zs1, period=M + 1)["revision"] == 1
+    history = pool.rows("actual_revisions", project_id=zs1, period=M)
+    assert [(r["revision"], r["amount"], r["note"], r["import_id"]) for r in history] == [
+        (1, 10000, "一月", first["import"]),
+        (2, 10000, "一月（含补报）", record["id"]),
+    ]
+
+    # The same value with the same note is still a no-op, with or without --restate.
+    before = state(pool)
+    for extra in ([], ["--restate", "--reason", "again"]):
+        again = imported(pool, fix, *extra)
+        assert again["changed"] is False and (again["restated"], again["unchanged"]) == (0, 2)
+    assert state(pool) == before
+
+    # A note cell left empty is no note: it differs from a stored one. A file without a note
+    # column says nothing about notes, so only its amounts are compared.
+    emptied = write(tmp_path, HEADER + "ZS-001,2024-01,tax_local,100,\n", "emptied.csv")
+    refused = pool.run("city-office", "actuals", "import", emptied)
+    assert refused.exit_code == 1
+    assert (
+        "row 2: ZS-001 2024-01 tax_local is stored as 100.00 (revision 2) with the note '一月（含补报）'; "
+        "no note would restate it: use --restate --reason TEXT to restate"
+    ) in refused.stderr
+    assert state(pool) == before
+    no_column = write(tmp_path, "project,period,metric,amount\nZS-001,2024-01,tax_local,100\n", "bare.csv")
+    assert imported(pool, no_column)["changed"] is False
+    assert state(pool) == before
+
+    # A new amount and a new note together are one restatement, named once.
+    both = write(tmp_path, HEADER + "ZS-001,2024-02,tax_local,250,二月更正\n", "both.csv")
+    refused = pool.run("city-office", "actuals", "import", both)
+    assert (
+        "row 2: ZS-001 2024-02 tax_local is stored as 200.50 (revision 1); 250.00 would restate it: "
+        "use --restate --reason TEXT to restate"
+    ) in refused.stderr
+    result = imported(pool, both, "--restate", "--reason", "更正")
+    assert (result["added"], result["restated"], result["unchanged"]) == (0, 1, 0)
+    assert [(r["revision"], r["amount"], r["note"]) for r in pool.rows("actual_revisions", period=M + 1)] == [
+        (1, 20050, ""),
+        (2, 25000, "二月更正"),
+    ]
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_with_restate_a_bad_row_is_not_told_to_restate(pool: Pool, tmp_path: Path) -> None:
+    imported(pool, write(tmp_path, BASE, "base.csv"))
+    _close_through_february(pool)
+    path = write(
+        tmp_path,
+        HEADER + "ZS-001,2024-01,tax_local,150,\nZS-001,2024-01,tax_local,160,\n"
+        "ZS-002,2024-02,fdi,1,\nZS-002,2024-02,fdi,2,\n",
+    )
+    before = state(pool)
+    result = pool.run("city-office", "actuals", "import", path, "--restate", "--reason", "更正")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: actuals.csv: 2 bad rows; nothing was imported.",
+        "  row 3: repeats the project, period and metric of row 2",
+        "  row 5: repeats the project, period and metric of row 4",
+    ]
+    assert state(pool) == before
+    assert pool.last_audit()["outcome"] == "invalid"

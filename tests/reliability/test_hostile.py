@@ -1,17 +1,22 @@
-"""Hostile input: hypothesis-generated rule files (mutations of the shipped ones:
-wrong types, deep nesting, huge numbers, unicode, anchors and aliases, alias expansion bombs,
-control characters, other encodings) and actuals files (random bytes, wrong encodings, huge and
-tiny numbers, formula-looking cells, very long lines, 100 MB of junk). Never a traceback, never a
-partial write, bounded time and memory; every problem `pool rules check` reports starts with
-FILE:LINE: (FILE: alone only for a file with no line to point at).
-(Any unicode and SQL-looking text stored verbatim is checked by the model test's text fields.)"""
+"""Hostile input: hypothesis-generated rule files (mutations of the shipped ones: wrong types,
+deep nesting, huge numbers, unicode, anchors and aliases, alias expansion bombs, control
+characters, other encodings) and actuals files (random bytes, wrong encodings, huge and tiny
+numbers, formula-looking cells, very long lines, 100 MB of junk; workbooks with formula cells with
+and without saved results, hidden sheets, a chosen sheet and a stale dimension). Never a
+traceback, never a partial write, bounded memory; every problem `pool rules check` reports starts
+with FILE:LINE: (FILE: alone only for a file with no line to point at); a workbook is read from
+the sheet it should be, and a formula with no saved result is never skipped. (Any unicode and
+SQL-looking text stored verbatim is checked by the model test's text fields.)"""
 
 import copy
+import io
 import random
 import re
 import subprocess
 import sys
 import textwrap
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -302,9 +307,124 @@ cell = st.one_of(
 )
 
 
+# -- workbooks: formulas with or without saved results, hidden sheets ----------------------------
+
+FORMULAS = ["=1+2", "=A2", '="2024-09"', "=D2*2", '=""', "=#REF!", "=1/0", "=SUM(D1:D9)"]
+# A formula's saved result: none (as scripts write it), a number, or text (t="str").
+saved_result = st.one_of(
+    st.none(),
+    st.sampled_from([("n", "5"), ("n", "1e309"), ("n", "-3"), ("n", "2.125"), ("e", "#DIV/0!")]),
+    st.sampled_from([("str", ""), ("str", "2024-09"), ("str", "ZS-001"), ("str", "tax_local")]),
+)
+SHEET_NAMES = ["Sheet", "上报", "草稿", "Data 1", "x'y", "旧版"]
+COLUMNS = ["project", "period", "metric", "amount", "note"]
+
+
+@dataclass
+class GeneratedBook:
+    """A generated workbook and what reading it must give."""
+
+    content: bytes
+    sheet: str | None  # the --sheet given, if any
+    read: str | None  # the sheet that must be read; None: the choice is refused
+    unsaved: list[str]  # the data cells of that sheet holding formulas with no saved result
+    header_ok: bool  # whether that sheet's row 1 is a proper header with no formula
+
+
+@st.composite
+def workbook_file(draw: Any) -> GeneratedBook:
+    titles = draw(st.lists(st.sampled_from(SHEET_NAMES), min_size=1, max_size=3, unique=True))
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    results: dict[str, dict[str, tuple[str, str] | None]] = {}
+    unsaved: dict[str, list[str]] = {}
+    header_ok: dict[str, bool] = {}
+    states = {t: draw(st.sampled_from(["visible", "visible", "hidden", "veryHidden"])) for t in titles}
+    for title in titles:
+        sheet = book.create_sheet(title)  # saved visible (openpyxl insists on one), then set
+        header_ok[title] = draw(st.integers(0, 9)) > 0
+        wrong = st.lists(st.sampled_from(["project", "period", "", "项目", "=1+2", "note", 5]), max_size=5)
+        sheet.append(COLUMNS if header_ok[title] else draw(wrong))
+        results[title], unsaved[title] = {}, []
+        for number in range(2, 2 + draw(st.integers(0, 5))):
+            row: list[Any] = [
+                draw(st.sampled_from(["ZS-001", "DF-002", "ZS-001", "DF-002", "NOPE"])),
+                f"2030-{number:02d}",
+                "tax_local",
+                draw(st.sampled_from([1, 2.5, "3", 4, 5.25, "1.234"])),
+                None,
+            ]
+            for column in draw(st.lists(st.integers(0, 6), max_size=3, unique=True)):
+                while len(row) <= column:
+                    row.append(None)
+                row[column] = draw(st.sampled_from(FORMULAS))
+                ref = f"{'ABCDEFG'[column]}{number}"
+                results[title][ref] = result = draw(saved_result)
+                if result is None:
+                    unsaved[title].append(ref)
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    parts = {f"xl/worksheets/sheet{i}.xml": title for i, title in enumerate(titles, start=1)}
+    stale = draw(st.booleans())
+    content = _rewritten(buffer.getvalue(), parts, results, states, stale)
+    named = draw(st.one_of(st.none(), st.sampled_from(titles), st.just("nope")))
+    visible = [t for t in titles if states[t] == "visible"]
+    read = (named if named in titles else None) if named is not None else (visible[0] if visible else None)
+    return GeneratedBook(
+        content,
+        named,
+        read,
+        unsaved[read] if read else [],
+        header_ok[read] if read else False,
+    )
+
+
+def _rewritten(
+    content: bytes,
+    parts: dict[str, str],
+    results: dict[str, dict[str, tuple[str, str] | None]],
+    states: dict[str, str],
+    stale: bool,
+) -> bytes:
+    """The workbook with its sheets' states (every one may be hidden), its formulas' saved
+    results (openpyxl saves none), and perhaps a stale dimension claiming the sheet is one cell."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                xml = data.decode("utf-8")
+                for title, state in states.items():
+                    xml = re.sub(
+                        rf'(<sheet name="{re.escape(title)}"[^>]*state=")visible"', rf'\1{state}"', xml
+                    )
+                data = xml.encode("utf-8")
+            if item.filename in parts:
+                xml = data.decode("utf-8")
+                for ref, result in results[parts[item.filename]].items():
+                    if result is not None:
+                        kind, value = result
+                        xml = re.sub(
+                            rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/></c>',
+                            rf'<c r="{ref}"\1 t="{kind}"><f>\2</f><v>{value}</v></c>',
+                            xml,
+                        )
+                if stale:
+                    xml = re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1"', xml)
+                data = xml.encode("utf-8")
+            target.writestr(item, data)
+    return out.getvalue()
+
+
 @st.composite
 def actuals_file(draw: Any) -> tuple[str, bytes]:
-    kind = draw(st.sampled_from(["rows", "rows", "bytes", "encoding", "long", "xlsx_bytes"]))
+    kind = draw(st.sampled_from(["rows", "rows", "bytes", "encoding", "long", "xlsx_bytes", "xlsx"]))
+    if kind == "xlsx":
+        return ".xlsx", draw(workbook_file()).content
     if kind == "rows":
         rows = draw(st.lists(st.lists(cell, min_size=3, max_size=6), max_size=8))
         text = HEADER + "".join(",".join(f'"{c}"' if "," in c else c for c in r) + "\n" for r in rows)
@@ -350,7 +470,7 @@ def test_hostile_actuals_files_change_nothing(import_pool: Any) -> None:
         path.unlink()
 
     check()
-    # Formula-looking and extreme cells in a real workbook are text, and refused as amounts.
+    # Text that looks like a formula and extreme cells in a real workbook are refused as amounts.
     book = Workbook()
     sheet = book.active
     sheet.append(["project", "period", "metric", "amount", "note"])
@@ -368,6 +488,50 @@ def test_hostile_actuals_files_change_nothing(import_pool: Any) -> None:
     assert snapshot(pool.engine) == before
     COUNTS["actuals_files"] += 1
     rt.close()
+
+
+def test_hostile_workbooks_are_read_from_their_sheet_and_never_skip_a_formula(import_pool: Any) -> None:
+    """Whatever the sheets' states, the --sheet given and the formulas' saved results: the sheet
+    read is the named one or the first visible one, and a formula with no saved result in it
+    refuses the import, naming the cell."""
+    pool, home = import_pool
+    rt = runtime(pool.url, "city-office", pool.tokens["city-office"])
+    seen = {"imported": 0, "unsaved_refused": 0, "sheet_refused": 0}
+
+    @settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(workbook_file(), st.booleans())
+    def check(book: GeneratedBook, restate: bool) -> None:
+        COUNTS["actuals_files"] += 1
+        path = home / f"book{COUNTS['actuals_files']}.xlsx"
+        path.write_bytes(book.content)
+        before = snapshot(pool.engine)
+        try:
+            result = actuals_service.import_file(
+                rt, str(path), restate=restate, reason="更正" if restate else None, sheet=book.sheet
+            )
+        except InvalidInput as exc:
+            message = str(exc)
+            assert message.strip() and "Traceback" not in message
+            assert snapshot(pool.engine) == before
+            if book.read is None:
+                assert "no sheet is named" in message or "every sheet is hidden" in message, message
+                seen["sheet_refused"] += 1
+            elif book.unsaved and book.header_ok:
+                for ref in book.unsaved:
+                    assert re.search(rf"\b{ref}\b", message), (ref, message)
+                assert "with no saved value" in message
+                seen["unsaved_refused"] += 1
+        else:
+            assert book.read is not None and not book.unsaved, (book, result)
+            assert result["sheet"] == book.read
+            seen["imported"] += 1
+        finally:
+            path.unlink()
+
+    check()
+    rt.close()
+    print(f"hostile workbooks: {seen}")
+    assert all(seen.values()), seen
 
 
 JUNK = textwrap.dedent("""

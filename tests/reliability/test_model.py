@@ -502,13 +502,7 @@ class PoolMachine(RuleBasedStateMachine):
 
     def _import(self, actor: str, data: st.DataObject, restate: bool) -> None:
         codes = [r.code for r in self.rows("SELECT code FROM projects ORDER BY id")]
-        stored = {
-            (r.code, format_month(r.period), r.metric): r.amount
-            for r in self.rows(
-                "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
-                "JOIN projects p ON p.id = a.project_id"
-            )
-        }
+        stored, stored_notes = self._stored_actuals()
         keys = data.draw(
             st.lists(
                 st.tuples(st.sampled_from(codes), st.sampled_from(PERIODS), st.sampled_from(METRICS)),
@@ -524,14 +518,20 @@ class PoolMachine(RuleBasedStateMachine):
                 )
             )
         amounts = [data.draw(st.one_of(fen, st.just(stored.get(k, 0)))) for k in keys]
+        notes = [data.draw(st.one_of(SQLISH, st.just(stored_notes.get(k, "")))) for k in keys]
         closed = self.rows("SELECT max(through) AS m FROM period_closes")[0].m
         path = self.home / f"a{next(self.files)}.csv"
         with open(path, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["project", "period", "metric", "amount", "note"])
-            for k, a in zip(keys, amounts, strict=True):
-                w.writerow([*k, written(a), data.draw(SQLISH)])
-        restated = [k for k, a in zip(keys, amounts, strict=True) if k in stored and stored[k] != a]
+            for k, a, n in zip(keys, amounts, notes, strict=True):
+                w.writerow([*k, written(a), n])
+        # A different amount or note for a stored key restates it.
+        restated = [
+            k
+            for k, a, n in zip(keys, amounts, notes, strict=True)
+            if k in stored and (stored[k], stored_notes[k]) != (a, n)
+        ]
         new_closed = [k for k in keys if k not in stored and closed is not None and month_int(k[1]) <= closed]
         if ROLE[actor] != "city":
             expect = 3
@@ -550,14 +550,22 @@ class PoolMachine(RuleBasedStateMachine):
             expect,
         )
         if expect == 0:
-            after = {
-                (r.code, format_month(r.period), r.metric): r.amount
-                for r in self.rows(
-                    "SELECT p.code, a.period, a.metric, a.amount FROM actuals a "
-                    "JOIN projects p ON p.id = a.project_id"
-                )
-            }
+            after, after_notes = self._stored_actuals()
             assert after == {**stored, **dict(zip(keys, amounts, strict=True))}
+            assert after_notes == {**stored_notes, **dict(zip(keys, notes, strict=True))}
+
+    def _stored_actuals(self) -> tuple[dict[tuple[str, str, str], int], dict[tuple[str, str, str], str]]:
+        """The current amount and note of every stored key."""
+        found = self.rows(
+            "SELECT p.code, a.period, a.metric, a.amount, v.note FROM actuals a "
+            "JOIN projects p ON p.id = a.project_id JOIN actual_revisions v ON v.project_id = a.project_id "
+            "AND v.period = a.period AND v.metric = a.metric AND v.revision = a.revision"
+        )
+        keys = [(r.code, format_month(r.period), r.metric) for r in found]
+        return (
+            {k: r.amount for k, r in zip(keys, found, strict=True)},
+            {k: r.note for k, r in zip(keys, found, strict=True)},
+        )
 
     @rule(actor=CITYISH, data=st.data())
     def import_actuals(self, actor: str, data: st.DataObject) -> None:
