@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from pool.domain.errors import InvalidInput, PoolError
 from pool.domain.money import parse_amount
 from pool.domain.months import parse_month
+from pool.domain.text import typed_text
 
 if TYPE_CHECKING:  # openpyxl is imported only to read a workbook
     from pool.files.xlsx import Row
@@ -117,6 +118,7 @@ class ActualsFile:
                         and len(metric) <= MAX_FIELD
                         and type(note) is str
                         and len(note) <= MAX_FIELD
+                        and note.isprintable()
                     ):
                         whole, frac = a.group(1, 2)
                         fen = int(whole) * 100 + (0 if frac is None else int(frac.ljust(2, "0")))
@@ -242,6 +244,7 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
                 and len(project) <= MAX_FIELD
                 and len(metric) <= MAX_FIELD
                 and len(note) <= MAX_FIELD
+                and note.isprintable()
             ):
                 whole, frac = a.group(1, 2)
                 yield (
@@ -273,6 +276,11 @@ def _careful(number: int, values: list[object], width: int) -> StagedRow:
         problems.append("the metric is empty")
     if len(note or "") > MAX_FIELD or any(len(_text(v)) > MAX_FIELD for v in values):
         problems.append(f"a cell is longer than {MAX_FIELD} characters")
+    elif note:
+        try:
+            note = typed_text(note, "note", multiline=True)
+        except PoolError as exc:
+            problems.append(str(exc).rstrip("."))
     try:
         month = parse_month(_period_text(period))
     except PoolError as exc:

@@ -18,8 +18,10 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError, iterparse
+from xml.etree.ElementTree import Element, ParseError
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -47,6 +49,7 @@ _UNREADABLE = (
     TypeError,
     AttributeError,
     ParseError,
+    DefusedXmlException,
     InvalidFileException,
     NotImplementedError,
     RuntimeError,
@@ -110,7 +113,7 @@ class Worksheet:
         try:
             with self._reader.archive.open(self._part or "") as source:
                 data: Element | None = None
-                for event, element in iterparse(source, ("start", "end")):
+                for event, element in iterparse(source, ("start", "end"), forbid_dtd=True):
                     if event == "start":
                         if element.tag == _SHEET_DATA:
                             data = element
@@ -193,5 +196,10 @@ def _listed(sheets: list[tuple[str, str, str]]) -> str:
 
 
 def _unreadable(file: str, exc: BaseException, after_row: int | None = None) -> InvalidInput:
+    if isinstance(exc, DefusedXmlException):  # Excel and WPS never write a DTD or entities
+        return InvalidInput(
+            f"{file}: the workbook declares a document type or entities, which Excel and WPS never "
+            "write; it was not read. Save it again from Excel or WPS."
+        )
     where = "" if not after_row else f" after row {after_row}"
     return InvalidInput(f"{file}: not a readable XLSX workbook{where} ({type(exc).__name__}).")

@@ -727,3 +727,66 @@ def test_tables_show_escapes_instead_of_acting_on_the_terminal(pool: Pool) -> No
     shown = pool.ok("zhashui-bureau", "project", "list").stdout
     assert "商洛\\u001b[2J\\u001b]0;pwned\\u0007默认\\u202e项目" in shown
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+
+
+# D23, D17: a workbook whose sheet declares a DTD (entity bombs, external entities) gave an
+# internal error; a note with terminal escapes was stored raw.
+
+DOCTYPES = {
+    "laughs": '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
+    "external": '<!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+}
+
+
+@pytest.mark.parametrize("kind", DOCTYPES)
+def test_a_workbook_declaring_a_dtd_is_refused_with_a_sentence(pool: Pool, tmp_path: Path, kind: str) -> None:
+    import zipfile
+
+    import openpyxl
+
+    plain, bad = tmp_path / "plain.xlsx", tmp_path / f"{kind}.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["project", "period", "metric", "amount", "note"])
+    sheet.append(["ZS-001", "2024-08", "tax_local", 5, "&d;" if kind == "laughs" else "&x;"])
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(bad, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                at = text.index("<worksheet")
+                text = text[:at] + DOCTYPES[kind] + text[at:]
+                data = text.replace("&amp;d;", "&d;").replace("&amp;x;", "&x;").encode()
+            out.writestr(item, data)
+    before = ledger_rows(pool)
+    refused = pool.run("city-office", "actuals", "import", str(bad))
+    assert refused.exit_code == 1, refused.output
+    assert refused.stderr.startswith("Error: ") and "internal error" not in refused.stderr
+    assert "declares a document type or entities, which Excel and WPS never write" in refused.stderr
+    assert "root:" not in refused.output
+    assert ledger_rows(pool) == before
+    assert pool.last_audit()["outcome"] == "invalid"
+
+
+def test_a_note_with_control_characters_refuses_its_row(pool: Pool, tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "project,period,metric,amount,note\n"
+        'ZS-001,2024-08,tax_local,1.00,"a\x1b[31mb"\n'
+        'ZS-001,2024-09,tax_local,1.00,"多行\n备注"\n'
+        "ZS-001,2024-10,tax_local,1.00,零\u200b宽\n",
+        encoding="utf-8",
+    )
+    before = ledger_rows(pool)
+    refused = pool.run("city-office", "actuals", "import", str(path))
+    assert refused.exit_code == 1
+    assert "row 2: The note contains the control character U+001B" in refused.stderr
+    assert "row 3" not in refused.stderr and "row 5" not in refused.stderr
+    assert ledger_rows(pool) == before
+    path.write_text(path.read_text(encoding="utf-8").replace("a\x1b[31mb", "ab"), encoding="utf-8")
+    pool.ok("city-office", "actuals", "import", str(path))
+    notes = {r["period"]: r["note"] for r in pool.rows("actual_revisions") if r["note"]}
+    assert notes[2024 * 12 + 8] == "多行\n备注" and notes[2024 * 12 + 9] == "零宽"
