@@ -301,6 +301,18 @@ cell = st.one_of(
             "\u202e",
             "'; DROP TABLE actuals;--",
             "x" * 1100,
+            # far-future and edge months, invisible and control characters, over-long text
+            "9999-12",
+            "2205-08",
+            "1899-12",
+            "ZS-\u200b001",
+            "tax\u00ad_local",
+            "备注\u2060",
+            "\x1b[31m红",
+            "a\x07b",
+            "2024-09\u200e",
+            "1\ufeff00",
+            "注" * 2001,
         ]
     ),
     st.text(max_size=12),
