@@ -181,6 +181,7 @@ def approve(
             raise Conflict(
                 f"Listing {listing_id} was transferred a moment ago by another approval."
             ) from None
+        uow.journal.record("transfer", [transfer.id])
         note.target = f"claim:{claim.id}"
         note.detail["transfer"] = transfer.id
         return views.transfer(transfer, project, version, views.names_of(uow))

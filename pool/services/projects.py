@@ -59,6 +59,7 @@ def add(rt: Runtime, new: NewProject) -> dict[str, object]:
         note.detail = {"name": new.name, "investor": new.investor, "origin": new.origin}
         require_role(actor, "county", "city", doing="register projects")
         origin = _origin(actor, new.origin)
+        uow.lock_ledger(f"project add by {actor.name}")
         p = _validated(uow, new, origin)
         p.registered_by, p.registered_at = actor.id, rt.now()
         existing = uow.projects.by_lead(p.lead_investor, p.lead_name)
@@ -71,6 +72,7 @@ def add(rt: Runtime, new: NewProject) -> dict[str, object]:
             uow.flush()
         except UniqueViolation as exc:
             raise _raced(rt, new, exc) from None
+        uow.journal.record("project", [p.id])
         note.detail["origin"] = origin
         return views.project(p, views.names_of(uow))
 
@@ -186,6 +188,7 @@ def stage(
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
         note.detail = {"stage": new_stage, "month": month, "milestones": milestones or {}, "reason": reason}
         require_role(actor, "county", "city", doing="change a project's stage")
+        uow.lock_ledger(f"project stage by {actor.name}")
         p = uow.projects.by_code(code, lock=True)
         if p is None:
             raise InvalidInput(f"There is no project {code!r}.")
@@ -205,6 +208,7 @@ def stage(
             setattr(p, name, value)
         moved = [n for n in MILESTONES if before[n] is not None and getattr(p, n) != before[n]]
         _check_settled_terms(uow, actor, p, moved, reason)
+        uow.journal.record("project", [p.id], (reason or "").strip() or None)
         return views.project(p, views.names_of(uow))
 
     return commands.write(rt, "project.stage", body, target=f"project:{code}")

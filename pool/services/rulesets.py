@@ -63,6 +63,7 @@ def publish(rt: Runtime, path: str) -> dict[str, object]:
                 f"Ruleset {ruleset.ruleset} version {ruleset.version} was "
                 "published a moment ago by someone else."
             ) from None
+        uow.journal.record("ruleset", [version.id])
         return {**_view(version), "published": True}
 
     return commands.write(rt, "rules.publish", body)

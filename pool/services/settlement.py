@@ -56,20 +56,27 @@ def run(
     rulesets = Rulesets(uow)
     dirty = ledger.dirty_projects(through, last, rulesets.sensitive())
     last_import, last_transfer = ledger.newest_ids()
-    run_id = ledger.add_run(through, actor.id, now, last_import, last_transfer)
+    journal = uow.journal.head()
+    run_id = ledger.add_run(through, actor.id, now, last_import, last_transfer, journal)
     projects = group_transfers(ledger.transfers(dirty, through), rulesets)
     positions = ledger.positions(dirty)
+    cancelled = ledger.cancelled(dirty)
     city = uow.regions.city()
     city_code = city.code if city else "city"
     writer = EntryWriter(ledger, run_id, through)
     total = len(projects)
     done = 0
     for project_id, actuals in ledger.actuals_by_project(dirty, through):
-        if project_id not in projects:
+        undone = cancelled.get(project_id, [])
+        if project_id not in projects and not undone:
             continue
-        facts, transfers = projects[project_id]
-        targets, _ = settle_project(facts, transfers, actuals, through, city_code)
-        posted = {k: v for t in transfers for k, v in positions.get(t.key, {}).items()}
+        targets: list[Any] = []
+        transfers: list[Any] = []
+        if project_id in projects:
+            facts, transfers = projects[project_id]
+            targets, _ = settle_project(facts, transfers, actuals, through, city_code)
+        keys = [t.key for t in transfers] + undone
+        posted = {k: v for key in keys for k, v in positions.get(key, {}).items()}
         writer.post(targets, posted, _units(transfers))
         done += 1
         if progress and done % 500 == 0:
@@ -85,6 +92,8 @@ def run(
         "postings": writer.postings,
         "ledger_entries": writer.seq,
         "head": writer.prev,
+        "inputs": journal[0],
+        "inputs_head": journal[1],
     }
 
 

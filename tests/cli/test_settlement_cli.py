@@ -192,7 +192,7 @@ def test_who_may_settle_close_verify_explain_and_simulate(pool: Pool, tmp_path: 
     allowed = {
         ("settle", "2024-09"): {"city"},
         ("period", "close", "2024-08"): {"city"},
-        ("ledger", "verify"): {"city", "auditor"},
+        ("ledger", "verify"): {"city", "auditor", "county"},
         ("explain", "1"): {"city", "county", "policy", "auditor"},
         ("rules", "simulate", str(draft)): {"city", "policy"},
     }
