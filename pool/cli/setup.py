@@ -36,12 +36,12 @@ def init(regions: str, admin: str) -> None:
     show_new_actor(created.as_dict())
 
 
-def show_new_actor(actor: dict[str, object]) -> None:
+def show_new_actor(actor: dict[str, object], done: str = "Created actor") -> None:
     if fmt() == "json":
         render_object(actor)
         return
     region = f", {actor['region']}" if actor["region"] else ""
-    click.echo(f"Created actor {actor['actor']} ({actor['role']}{region}).")
+    click.echo(f"{done} {actor['actor']} ({actor['role']}{region}).")
     click.echo("Its token is shown only this once; give it as POOL_TOKEN:")
     click.echo(str(actor["token"]))
 

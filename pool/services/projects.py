@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from pool.domain.errors import InvalidInput, PermissionDenied
-from pool.domain.money import parse_amount
+from pool.domain.money import format_amount, parse_amount
 from pool.domain.months import current_month, parse_month, require_not_future
 from pool.domain.names import lead_key
 from pool.domain.text import typed_text
@@ -254,3 +254,86 @@ def _advance(uow: UnitOfWork, p: Project, new_stage: str, month: str | None, rt:
     elif month is not None:
         raise InvalidInput(f"The stage {new_stage} has no milestone month; drop --month.")
     p.stage = new_stage
+
+
+@dataclass(frozen=True)
+class ProjectEdit:
+    """The facts `pool project edit` may change; None leaves one as it is."""
+
+    name: str | None = None
+    investor: str | None = None
+    investment: str | None = None
+    chain: str | None = None
+    kind: str | None = None
+    capital_source: str | None = None
+
+
+EDITABLE = ("name", "investor", "planned_investment", "chain", "kind", "capital_source")
+
+
+def edit(rt: Runtime, code: str, changes: ProjectEdit, *, reason: str | None) -> dict[str, object]:
+    """Correct a project's facts, keeping every revision in the input journal: the host county
+    while no transfer of the project is in force, the city always. The duplicate-lead check runs
+    again; the next settlement adjusts whatever the new facts change."""
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.detail = {k: v for k, v in vars(changes).items() if v is not None}
+        note.detail["reason"] = reason
+        require_role(actor, "county", "city", doing="edit projects")
+        why = typed_text(reason or "", "reason", multiline=True, limit=2000).strip()
+        if not why:
+            raise InvalidInput("An edit needs a --reason, kept with the project's revision.")
+        if all(v is None for v in vars(changes).values()):
+            raise InvalidInput(
+                "Give at least one of --name, --investor, --investment, --chain, --kind, --capital-source."
+            )
+        uow.lock_ledger(f"project edit by {actor.name}")
+        p = uow.projects.by_code(code, lock=True)
+        if p is None:
+            raise InvalidInput(f"There is no project {code!r}.")
+        require_region(actor, p.host, doing=f"edit project {code}, hosted by {p.host}")
+        moved = [t for t in uow.transfers.search(project_id=p.id) if uow.journal.cancellation(t.id) is None]
+        if actor.role != "city" and moved:
+            raise PermissionDenied(
+                f"Project {code} has moved (transfer {moved[-1].id}); only the city office may edit it now."
+            )
+        new = _edited(uow, p, changes)
+        before = {k: getattr(p, k) for k in EDITABLE}
+        after = {k: getattr(new, k) for k in EDITABLE}
+        if before == after:
+            raise InvalidInput(f"Project {code} already has these facts; nothing was changed.")
+        existing = uow.projects.by_lead(new.lead_investor, new.lead_name)
+        if existing is not None and existing.id != p.id:
+            raise _duplicate_lead(existing)
+        for key in (*EDITABLE, "lead_investor", "lead_name"):
+            setattr(p, key, getattr(new, key))
+        try:
+            uow.flush()
+        except UniqueViolation:
+            raise InvalidInput(
+                f"Another project registered this lead a moment ago; {code} was not changed."
+            ) from None
+        uow.journal.record("project", [p.id], why)
+        note.detail.update(
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={k: v for k, v in after.items() if before[k] != v},
+        )
+        return views.project(p, views.names_of(uow))
+
+    return commands.write(rt, "project.edit", body, target=f"project:{code}")
+
+
+def _edited(uow: UnitOfWork, p: Project, changes: ProjectEdit) -> Project:
+    """The project's facts with the changes applied and checked as a registration checks them."""
+    given = NewProject(
+        code=p.code,
+        name=changes.name if changes.name is not None else p.name,
+        investor=changes.investor if changes.investor is not None else p.investor,
+        chain=changes.chain if changes.chain is not None else p.chain,
+        kind=changes.kind if changes.kind is not None else p.kind,
+        investment=changes.investment
+        if changes.investment is not None
+        else format_amount(p.planned_investment),
+        capital_source=changes.capital_source if changes.capital_source is not None else p.capital_source,
+    )
+    return _validated(uow, given, p.origin)
