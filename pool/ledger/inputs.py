@@ -32,6 +32,8 @@ class InputReport:
     first_bad_record: int | None = None
     watch: int | None = None
     watched_hash: str | None = None
+    marks: set[int] = field(default_factory=set)  # records whose recomputed hash to keep
+    marked: dict[int, str] = field(default_factory=dict)
     history: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
 
     def problem(self, message: str, record: int | None = None) -> None:
@@ -65,6 +67,8 @@ def check_chain(records: Iterable[Sequence[Any]], report: InputReport) -> None:
             report.problem(f"{where}: its hash does not match its content.", seq)
         if seq == report.watch:
             report.watched_hash = recomputed
+        if seq in report.marks:
+            report.marked[seq] = recomputed
         report.head = stored
         try:
             row = json.loads(body)["row"]
@@ -101,6 +105,20 @@ def compare_rows(kind: str, rows: Iterable[Sequence[Any]], report: InputReport) 
     for (recorded_kind, ref), _history in report.history.items():
         if recorded_kind == kind and ref not in seen:
             report.problem(f"{kind} {ref} is in the input journal but no longer stored.")
+
+
+def check_runs(runs: Iterable[Sequence[Any]], report: InputReport) -> None:
+    """After check_chain with `report.marks` holding the runs' records: every settlement run's
+    recorded journal head, (run, records, head), is the chain's recomputed hash there."""
+    for run, records, head in runs:
+        if records is None:
+            continue
+        if records and report.marked.get(records) != head or (not records and head != GENESIS):
+            report.problem(
+                f"settlement run {run}: it records the input journal's head at record {records} as "
+                f"{str(head)[:16]}…, which the journal no longer recomputes.",
+                records or None,
+            )
 
 
 def _shown(value: Any) -> str:

@@ -106,7 +106,10 @@ def _inputs(uow: UnitOfWork, watch: int | None) -> InputReport:
     actuals against their latest revisions, rule texts against their hashes, and each
     project's host against its transfers."""
     report = InputReport(watch=watch)
+    runs = uow.journal.run_heads()
+    report.marks = {records for _, records, _ in runs if records}
     journal.check_chain(uow.journal.records(), report)
+    journal.check_runs(runs, report)
     for kind in journal.KINDS:
         journal.compare_rows(kind, uow.journal.stored(kind), report)
     for ref, ruleset, version, _t, _f, _u, text, sha256, _p in uow.journal.stored("ruleset"):

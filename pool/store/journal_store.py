@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash
 from pool.store import raw
 from pool.store.journal_tables import AgreementRevision, InputRecord, TransferCancellation
-from pool.store.ledger_tables import Actual, ActualRevision, PeriodClose
+from pool.store.ledger_tables import Actual, ActualRevision, PeriodClose, SettlementRun
 from pool.store.locks import lock_ledger
 from pool.store.models import Project, RulesetVersion, Transfer
 
@@ -130,6 +130,13 @@ class Journal:
             InputRecord.hash,
         ).order_by(InputRecord.seq)
         return raw.stream(self.session, stmt)
+
+    def run_heads(self) -> list[tuple[int, int | None, str | None]]:
+        """(run, journal records, journal head) of every settlement run."""
+        stmt = select(SettlementRun.id, SettlementRun.journal_seq, SettlementRun.journal_head).order_by(
+            SettlementRun.id
+        )
+        return [(r[0], r[1], r[2]) for r in self.session.execute(stmt)]
 
     def stored(self, kind: str) -> Iterator[tuple[Any, ...]]:
         """(id, *COLUMNS[kind]) of every stored row of `kind`, streamed."""
