@@ -39,6 +39,7 @@ def settle(period: str) -> None:
             f"Ledger head: entry {result['ledger_entries']}, hash {result['head']} "
             "(keep it, or `pool ledger checkpoint --out FILE`)."
         )
+        click.echo(f"Inputs read: {result['inputs']} input records, head {result['inputs_head']}.")
 
 
 @click.group("period")
