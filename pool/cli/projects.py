@@ -103,15 +103,22 @@ def show_project(row: dict[str, object]) -> None:
 @click.option("--chain", default=None, help="Only this industry chain.")
 @click.option("--host", default=None, metavar="REGION", help="Only projects hosted here.")
 @click.option("--stage", type=click.Choice(STAGES), default=None, help="Only this stage.")
+@click.option(
+    "--search",
+    default=None,
+    metavar="TEXT",
+    help="Only projects whose name or investor contains TEXT (full-width, case and legal forms folded).",
+)
 @format_option
-def list_(chain: str | None, host: str | None, stage: str | None) -> None:
-    """List projects.
+def list_(chain: str | None, host: str | None, stage: str | None, search: str | None) -> None:
+    """List projects; look a lead up with --search before registering it.
 
     \b
-    Example:
+    Examples:
       pool project list --host shangzhou --format csv
+      pool project list --search 金钼
     """
-    rows = service.list_projects(runtime(), chain=chain, host=host, stage=stage)
+    rows = service.list_projects(runtime(), chain=chain, host=host, stage=stage, search=search)
     if fmt() == "table":
         rows = labelled(rows, "chain", "origin", "host")
     render(rows, COLUMNS)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pool.domain.errors import InvalidInput, PermissionDenied
 from pool.domain.money import format_amount, parse_amount
 from pool.domain.months import current_month, parse_month, require_not_future
-from pool.domain.names import lead_key
+from pool.domain.names import fold, fold_company, lead_key
 from pool.domain.text import typed_text
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, MILESTONES, STAGES
 from pool.domain.workflow import STAGE_MILESTONE, check_milestone, check_stage_change
@@ -62,7 +62,7 @@ def add(rt: Runtime, new: NewProject) -> dict[str, object]:
         uow.lock_ledger(f"project add by {actor.name}")
         p = _validated(uow, new, origin)
         p.registered_by, p.registered_at = actor.id, rt.now()
-        existing = uow.projects.by_lead(p.lead_investor, p.lead_name)
+        existing = same_lead(uow, p)
         if existing is not None:
             raise _duplicate_lead(existing)
         if uow.projects.by_code(new.code) is not None:
@@ -127,6 +127,15 @@ def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
     )
 
 
+def same_lead(uow: UnitOfWork, p: Project, besides: int | None = None) -> Project | None:
+    """The project registered first with the same lead as `p`: the same folded name and an
+    investor that folds the same (registered before the folding learnt legal forms or not)."""
+    for other in uow.projects.named(p.lead_name):
+        if other.id != besides and fold_company(other.investor) == p.lead_investor:
+            return other
+    return None
+
+
 def _duplicate_lead(existing: Project) -> InvalidInput:
     return InvalidInput(
         f"This lead is already registered as project {existing.code} by "
@@ -146,11 +155,26 @@ def _raced(rt: Runtime, new: NewProject, exc: UniqueViolation) -> InvalidInput:
 
 
 def list_projects(
-    rt: Runtime, *, chain: str | None = None, host: str | None = None, stage: str | None = None
+    rt: Runtime,
+    *,
+    chain: str | None = None,
+    host: str | None = None,
+    stage: str | None = None,
+    search: str | None = None,
 ) -> list[dict[str, object]]:
+    """Projects, optionally those whose name or investor contains `search` (as typed, or folded
+    as the duplicate-lead check folds them), so a clerk can look before registering."""
+
     def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:
+        text = None
+        if search is not None:
+            typed = typed_text(search, "search text").strip()
+            if not typed:
+                raise InvalidInput("The search text may not be empty.")
+            text = (typed, fold(typed), fold_company(typed))
         names = views.names_of(uow)
-        return [views.project(p, names) for p in uow.projects.search(chain=chain, host=host, stage=stage)]
+        found = uow.projects.search(chain=chain, host=host, stage=stage, text=text)
+        return [views.project(p, names) for p in found]
 
     return commands.read(rt, body)
 
@@ -302,8 +326,8 @@ def edit(rt: Runtime, code: str, changes: ProjectEdit, *, reason: str | None) ->
         after = {k: getattr(new, k) for k in EDITABLE}
         if before == after:
             raise InvalidInput(f"Project {code} already has these facts; nothing was changed.")
-        existing = uow.projects.by_lead(new.lead_investor, new.lead_name)
-        if existing is not None and existing.id != p.id:
+        existing = same_lead(uow, new, besides=p.id)
+        if existing is not None:
             raise _duplicate_lead(existing)
         for key in (*EDITABLE, "lead_investor", "lead_name"):
             setattr(p, key, getattr(new, key))

@@ -260,3 +260,24 @@ def test_reissued_token_replaces_the_old_one(db_url: str, tmp_path: Path) -> Non
     pool.ok("city-office", "actor", "revoke", "audit-bureau")
     revoked = pool.run("city-office", "actor", "reissue", "audit-bureau")
     assert revoked.exit_code == 4 and "revoked" in revoked.stderr
+
+
+def test_a_lead_is_found_twice_through_its_legal_form(db_url: str, tmp_path: Path) -> None:
+    pool = _pool(db_url, tmp_path)
+    before = counts(pool, STATE_TABLES)
+    for investor in ("金钼股份有限公司", "金钼股份（中国）有限公司", " 金钼股份 集团 "):
+        result = pool.run(
+            "shangzhou-bureau", "project", "add", "SZ-9", "--name", "钼精深加工", "--investor", investor,
+            "--chain", "new_materials", "--kind", "manufacturing", "--investment", "1",
+            "--capital-source", "out_of_city",
+        )  # fmt: skip
+        assert result.exit_code == 1 and "already registered as project LN-1 by luonan" in result.stderr
+    assert counts(pool, STATE_TABLES) == before
+    found = pool.json("shangzhou-bureau", "project", "list", "--search", "金钼股份有限公司")
+    assert [p["code"] for p in found] == ["LN-1"]
+    assert [p["code"] for p in pool.json("shangzhou-bureau", "project", "list", "--search", "精深")] == [
+        "LN-1"
+    ]
+    assert pool.json("shangzhou-bureau", "project", "list", "--search", "100%") == []
+    empty = pool.run("shangzhou-bureau", "project", "list", "--search", "  ")
+    assert empty.exit_code == 1 and "may not be empty" in empty.stderr
