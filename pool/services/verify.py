@@ -89,6 +89,11 @@ def checkpoint(rt: Runtime) -> Checkpoint:
     return commands.read(rt, body)
 
 
+def problems_of(uow: UnitOfWork) -> list[str]:
+    """What `pool ledger verify` would find wrong in the database of `uow` (nothing: whole)."""
+    return _recompute(uow, None).problems + _inputs(uow, None).problems
+
+
 def _recompute(uow: UnitOfWork, watch: int | None) -> Report:
     report = Report(watch=watch)
     check_chain(uow.ledger.entries(), report)
