@@ -328,3 +328,51 @@ def test_the_checkpoint_misses_what_is_appended_after_it(insider: Insider) -> No
         )  # fmt: skip
     insider.passes()
     insider.passes("--checkpoint", str(insider.checkpoint))
+
+
+def test_a_pool_upgraded_with_its_history_gets_a_journal_that_verifies(
+    settled: tuple[Pool, Any], tmp_path: Path
+) -> None:
+    """Down below the revision that made the journal and up again: the journal is filled with a
+    record of every stored input, in the form the running code writes, so verify passes; --deep
+    waits for the next settlement, which records the journal's head."""
+    import importlib.util
+
+    from pool.store import migrate
+    from pool.store.engine import make_engine
+
+    template, backend = settled
+    if backend != "sqlite":
+        pytest.skip("one backend is enough to check the backfill's form; the migration test runs both")
+    path = tmp_path / "pool.db"
+    shutil.copy(template.url.removeprefix("sqlite:///"), path)
+    pool = Pool(f"sqlite:///{path}")
+    pool.tokens.update(template.tokens)
+    revision = next(Path(migrate.scripts()).glob("versions/*_corrections_and_input_journal.py"))
+    spec = importlib.util.spec_from_file_location("journal_revision", revision)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pool.ok("city-office", "period", "close", "2024-12")
+    engine = make_engine(pool.url)
+    try:
+        before = pool.rows("input_journal")
+        migrate.downgrade(engine, module.down_revision)
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    after = pool.rows("input_journal")
+    assert len(after) > 0 and {r["kind"] for r in after} >= {
+        "ruleset",
+        "project",
+        "transfer",
+        "actual",
+        "close",
+    }
+    assert {(r["kind"], r["ref"]) for r in after} == {(r["kind"], r["ref"]) for r in before}
+    result = pool.run("audit-bureau", "ledger", "verify", "--deep")
+    assert result.exit_code == 0, result.output
+    assert "the last settlement ran before the input journal" in result.stdout
+    pool.ok("city-office", "settle", "2025-02")
+    assert "equal the ledger's positions" in pool.ok("audit-bureau", "ledger", "verify", "--deep").stdout
+    pool.close()
