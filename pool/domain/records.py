@@ -68,6 +68,21 @@ def canonical(row: Mapping[str, Any], reason: str | None = None) -> str:
     )
 
 
+def row_text(row: Mapping[str, Any]) -> str:
+    """The canonical text of a row alone: what `canonical` writes after `"row":`."""
+    return json.dumps(dict(row), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def split_body(body: str) -> str | None:
+    """The row's text inside a record's body, without parsing it (keys are sorted, so the body
+    is {"reason":…,"row":…}; a quote inside a JSON string is escaped, so the first `,"row":` is
+    the key's); None if the body is not of that shape."""
+    at = body.find(',"row":')
+    if not body.startswith('{"reason":') or at < 0 or not body.endswith("}"):
+        return None
+    return body[at + 7 : -1]
+
+
 def row_of(kind: str, values: Sequence[Any]) -> dict[str, Any]:
     """The recorded columns of `kind` from values in COLUMNS order."""
     return dict(zip(COLUMNS[kind], values, strict=True))

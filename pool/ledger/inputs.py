@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pool.domain.records import COLUMNS, KINDS, REVISED, canonical, record_hash, row_of
+from pool.domain.records import COLUMNS, KINDS, REVISED, canonical, record_hash, row_of, row_text, split_body
 from pool.ledger.entries import GENESIS
 
 __all__ = ["COLUMNS", "KINDS", "canonical", "record_hash"]
@@ -34,7 +34,8 @@ class InputReport:
     watched_hash: str | None = None
     marks: set[int] = field(default_factory=set)  # records whose recomputed hash to keep
     marked: dict[int, str] = field(default_factory=dict)
-    history: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    # (kind, ref) -> every recorded (seq, row text), in chain order
+    history: dict[tuple[str, int], list[tuple[int, str]]] = field(default_factory=dict)
 
     def problem(self, message: str, record: int | None = None) -> None:
         if record is not None and self.first_bad_record is None:
@@ -42,7 +43,8 @@ class InputReport:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(message)
 
-    def latest(self, kind: str, ref: int) -> dict[str, Any] | None:
+    def latest(self, kind: str, ref: int) -> str | None:
+        """The row text of the latest record of (kind, ref)."""
         found = self.history.get((kind, ref))
         return found[-1][1] if found else None
 
@@ -70,9 +72,8 @@ def check_chain(records: Iterable[Sequence[Any]], report: InputReport) -> None:
         if seq in report.marks:
             report.marked[seq] = recomputed
         report.head = stored
-        try:
-            row = json.loads(body)["row"]
-        except (ValueError, KeyError, TypeError):
+        row = split_body(body)
+        if row is None:
             report.problem(f"{where}: its body is not a record.", seq)
             continue
         if kind not in COLUMNS:
@@ -91,10 +92,18 @@ def compare_rows(kind: str, rows: Iterable[Sequence[Any]], report: InputReport) 
     for values in rows:
         ref, row = values[0], row_of(kind, values[1:])
         seen.add(ref)
-        recorded = report.latest(kind, ref)
-        if recorded is None:
+        recorded_text = report.latest(kind, ref)
+        if recorded_text is None:
             report.problem(f"{kind} {ref} is stored but not in the input journal.")
             continue
+        if recorded_text == row_text(row):
+            continue
+        try:
+            recorded = json.loads(recorded_text)
+        except ValueError:
+            recorded = {}
+        if not isinstance(recorded, dict):
+            recorded = {}
         for column in COLUMNS[kind]:
             if recorded.get(column) != row[column]:
                 report.problem(

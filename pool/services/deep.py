@@ -1,6 +1,7 @@
 """`pool ledger verify --deep`: recompute every transfer's targets from the input journal as of
 the last settlement run — not from the tables — and compare them with the posted positions."""
 
+import json
 from typing import Any
 
 from pool.domain.money import format_amount
@@ -72,13 +73,13 @@ def _as_of(report: InputReport, seq: int) -> dict[str, dict[int, dict[str, Any]]
     """kind -> ref -> the row as last recorded at or before record `seq`."""
     out: dict[str, dict[int, dict[str, Any]]] = {}
     for (kind, ref), history in report.history.items():
-        row = None
+        text = None
         for at, recorded in history:
             if at > seq:
                 break
-            row = recorded
-        if row is not None:
-            out.setdefault(kind, {})[ref] = row
+            text = recorded
+        if text is not None:
+            out.setdefault(kind, {})[ref] = json.loads(text)
     return out
 
 
