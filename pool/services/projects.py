@@ -187,7 +187,13 @@ def show(rt: Runtime, code: str) -> dict[str, object]:
         names = views.names_of(uow)
         out = views.project(p, names)
         out["transfers"] = [
-            {"id": t.id, "from": t.from_region, "to": t.to_region, "effective": views.month(t.effective)}
+            {
+                "id": t.id,
+                "from": t.from_region,
+                "to": t.to_region,
+                "effective": views.month(t.effective),
+                "status": "cancelled" if uow.journal.cancellation(t.id) else "in_force",
+            }
             for t in uow.transfers.search(project_id=p.id)
         ]
         return out

@@ -111,7 +111,10 @@ def test_cancelled_transfer_is_reversed_to_zero(db_url: str, tmp_path: Path) -> 
     pool = _pool(db_url, tmp_path)
     shown = pool.json("city-office", "transfer", "cancel", "1", "--reason", "审批有误")
     assert shown["status"] == "cancelled" and shown["cancelled"]["reason"] == "审批有误"
-    assert pool.json("luonan-bureau", "project", "show", "LN-1")["host"] == "luonan"
+    shown_project = pool.json("luonan-bureau", "project", "show", "LN-1")
+    assert shown_project["host"] == "luonan" and shown_project["transfers"][0]["status"] == "cancelled"
+    explained = pool.run("luonan-bureau", "explain", "1", "--through", "2024-11")
+    assert explained.exit_code == 1 and "Transfer 1 was cancelled on" in explained.stderr
     pool.ok("city-office", "settle", "2024-11")
     assert _positions(pool) == {}
     assert {r["name"]: r["balance"] for r in pool.rows("ledger_accounts") if r["balance"]} == {}
