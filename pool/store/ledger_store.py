@@ -170,7 +170,7 @@ class Ledger:
         return out
 
     def actuals_by_project(
-        self, dirty: Select[Any] | None, through: int, project_id: int | None = None
+        self, dirty: Select[Any] | Sequence[int] | None, through: int, project_id: int | None = None
     ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
         """The actuals through `through`, streamed one project at a time: metric -> period -> amount."""
         current: int | None = None
@@ -327,7 +327,9 @@ class Ledger:
         return int(self.session.scalar(stmt) or 0)
 
 
-def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = None) -> Select[Any]:
+def _actuals(
+    dirty: Select[Any] | Sequence[int] | None, through: int, project_id: int | None = None
+) -> Select[Any]:
     stmt = (
         select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
         .where(Actual.period <= through)

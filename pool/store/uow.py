@@ -23,6 +23,7 @@ from pool.store.repositories import (
     Rulesets,
     Transfers,
 )
+from pool.store.sums_store import ShareSums
 
 
 class UnitOfWork:
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
         self.reports = Reports(s)
+        self.sums = ShareSums(s)
         return self
 
     def __exit__(

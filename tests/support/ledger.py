@@ -31,6 +31,7 @@ LEDGER_TABLES = (
     "ledger_postings",
     "transfer_positions",
     "period_closes",
+    "share_sums",
 )
 STATE_TABLES = (
     "regions",
