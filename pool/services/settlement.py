@@ -73,7 +73,7 @@ def run(
         nonlocal done
         transfers = projects[project_id][1]
         posted = {k: v for t in transfers for k, v in positions.get(t.key, {}).items()}
-        writer.post(running.settled(plan), posted, _units(transfers))
+        writer.post(running.settled(plan), posted, _units(transfers), {t.key: t.to_region for t in transfers})
         sums.add(rows)
         done += 1
         if progress and done % 500 == 0:

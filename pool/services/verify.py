@@ -5,7 +5,14 @@ from typing import Any
 
 from pool.domain.errors import InvalidInput
 from pool.ledger.checkpoint import Checkpoint
-from pool.ledger.verify import Report, check_balances, check_chain, check_checkpoint, check_positions
+from pool.ledger.verify import (
+    Report,
+    check_balances,
+    check_chain,
+    check_checkpoint,
+    check_payables,
+    check_positions,
+)
 from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.runtime import Runtime
@@ -63,4 +70,5 @@ def _recompute(uow: UnitOfWork, watch: int | None) -> Report:
         report.problem(f"{orphans} postings belong to no entry.")
     check_balances(uow.ledger.stored_balances(), report)
     check_positions(uow.ledger.stored_positions(), report)
+    check_payables(uow.reports.kept_payables(), uow.reports.posted_payables(), report)
     return report

@@ -240,6 +240,16 @@ class Ledger:
             [(d, a) for a, d in deltas.items() if d],
         )
 
+    def add_to_payables(self, rows: list[tuple[str, str, str, int, int]]) -> None:
+        """Add (payer, payee, unit, through, amount) to the kept payable sums."""
+        raw.execute_many(
+            self.session,
+            "INSERT INTO payable_sums (payer, payee, unit, through, amount) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (payer, payee, unit, through) "
+            "DO UPDATE SET amount = payable_sums.amount + excluded.amount",
+            rows,
+        )
+
     def set_positions(self, changed: list[tuple[PositionKey, int]]) -> None:
         """Store new posted amounts, inserting the keys not stored yet."""
         raw.upsert(

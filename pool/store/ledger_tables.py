@@ -151,3 +151,16 @@ class ShareSum(Base):
     cover_from: Mapped[int] = mapped_column(Integer)
     cover_end: Mapped[int | None] = mapped_column(Integer)  # None: open, through the run's month
     amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class PayableSum(Base):
+    """What each host owes each other party in the fiscal book, per unit and settled month: the
+    payables report's figures, kept by settlement with the postings as balances are."""
+
+    __tablename__ = "payable_sums"
+
+    payer: Mapped[str] = mapped_column(String(lengths.REGION_CODE), primary_key=True)
+    payee: Mapped[str] = mapped_column(String(lengths.REGION_CODE), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(lengths.UNIT), primary_key=True)
+    through: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from support.databases import BACKENDS
 from support.driver import Pool
 from support.ledger import (
@@ -23,11 +23,14 @@ from support.ledger import (
     import_actuals,
     month_int,
     positions,
+    settled_history,
 )
 from support.oracle import targets_from_scratch
 
 from pool.bootstrap import sql_database
 from pool.services.sums import disagreements
+from pool.store import migrate
+from pool.store.engine import make_engine
 
 
 @pytest.fixture(params=BACKENDS)
@@ -99,3 +102,23 @@ def test_a_run_builds_on_the_kept_sums_and_the_check_names_one_changed_behind_it
     pool.ok("city-office", "settle", MONTHS[3])
     wrong = _differing(pool, MONTHS[3])
     assert wrong and {k[0] for k in wrong} == {row["transfer_id"]}
+
+
+def test_a_pool_upgraded_to_running_sums_reports_and_settles_as_before(pool: Pool, tmp_path: Path) -> None:
+    """A settled pool made before the running sums: its payables are summed from the postings at
+    the upgrade, and its next run collects every project's history once."""
+    settled_history(pool, tmp_path)
+    before = pool.json("audit-bureau", "report", "payables", "--year", "2024")
+    engine = make_engine(pool.url)
+    try:
+        migrate.downgrade(engine, "-1")
+        assert "share_sums" not in inspect(engine).get_table_names()
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    assert pool.rows("share_sums") == []
+    assert pool.json("audit-bureau", "report", "payables", "--year", "2024") == before
+    assert_verified(pool)
+    import_actuals(pool, tmp_path / "mar.csv", actual_rows(["2025-03"]))
+    _settle(pool, "2025-03")
+    assert _differing(pool, "2025-03") == set()
