@@ -87,7 +87,7 @@ def settle_monthly(url: str, token: str, first: str, through: str) -> tuple[floa
         for month in range(parse_month(first), parse_month(through) + 1):
             spent, result = timed(lambda m=month: settlement.settle(rt, format_month(m)))
             seconds += spent
-            results.append(result)
+            results.append({**result, "seconds": spent})
     finally:
         rt.close()
     return seconds, results

@@ -22,34 +22,43 @@ def value(v: Any, agreement: Any) -> Any:
     return agreement[v.key] if isinstance(v, AgreementRef) else v
 
 
+# what a share has collected: the base of each term year (1, 2, ...) and what was covered
+# outside the term (before it starts, or everything while it has not started)
+Sums = tuple[dict[int, int], int]
+
+
 def settle_share(share: Share, ctx: Context, actuals: Actuals) -> ShareResult:
     """The share's cumulative result through P, keeping each term year's arithmetic."""
-    start, reason = _start(share, ctx, actuals)
-    reason = ctx.host_reason or ("mode host" if share.mode == "host" else reason)
-    if reason:
-        return _all_to_host(share, ctx, actuals, reason)
-    assert start is not None
+    start, reason = term_start(share, ctx, actuals)
+    return settle_sums(share, ctx, start, reason, collect(share, ctx, start, actuals))
+
+
+def collect(share: Share, ctx: Context, start: Month | None, actuals: Actuals) -> Sums:
+    """The share's base per term year, and outside its term, of the covered `actuals`. Linear in
+    the actuals: the sums of two sets of figures are the sums of their union."""
     lo, hi = ctx.cover_from, ctx.cover_to
-    first = max(lo, start)
+    first, base = (hi + 1, 0) if start is None else (max(lo, start), start)
     by_year: dict[int, int] = defaultdict(int)  # C_y of each term year
     outside = 0  # covered before the term starts
     for sign, metric in share.signed_metrics:
         for p, amount in actuals.get(metric, _NONE).items():
             if first <= p <= hi:
-                by_year[(p - start) // 12 + 1] += sign * amount
+                by_year[(p - base) // 12 + 1] += sign * amount
             elif lo <= p <= hi:
                 outside += sign * amount
+    return by_year, outside
+
+
+def settle_sums(share: Share, ctx: Context, start: Month | None, reason: str, sums: Sums) -> ShareResult:
+    """The share's cumulative result from what it has collected."""
+    reason = ctx.host_reason or ("mode host" if share.mode == "host" else reason)
+    by_year, outside = sums
+    if reason:  # the host keeps every covered amount
+        total = outside + sum(by_year.values())
+        amounts = [total, *[0] * (len(ctx.origins) + 1)]
+        return by_region(ctx.parties, amounts), None, reason, 0, total, []
+    assert start is not None
     return _settle_term(share, ctx, start, by_year, outside)
-
-
-def _all_to_host(share: Share, ctx: Context, actuals: Actuals, reason: str) -> ShareResult:
-    """The share when the host keeps every covered amount, and why."""
-    lo, hi = ctx.cover_from, ctx.cover_to
-    total = 0
-    for sign, metric in share.signed_metrics:
-        total += sign * sum(a for p, a in actuals.get(metric, _NONE).items() if lo <= p <= hi)
-    amounts = [total, *[0] * (len(ctx.origins) + 1)]
-    return by_region(ctx.parties, amounts), None, reason, 0, total, []
 
 
 def _settle_term(
@@ -86,7 +95,7 @@ def _extends(share: Share, ctx: Context, start: Month, cum_origin: int) -> bool:
     return ctx.through >= start + 12 * share.term.years - 1 and cum_origin < cap
 
 
-def _start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, str]:
+def term_start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, str]:
     """The term's start month S, or None and why the term has not started."""
     if share.term is None or share.term.start == "transfer":
         return ctx.effective, ""

@@ -24,6 +24,7 @@ from pool.store.repositories import (
     Rulesets,
     Transfers,
 )
+from pool.store.sums_store import ShareSums
 
 
 class UnitOfWork:
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.actuals = Actuals(s)
         self.reports = Reports(s)
         self.journal = Journal(s)
+        self.sums = ShareSums(s)
         return self
 
     def __exit__(
