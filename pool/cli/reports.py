@@ -1,5 +1,7 @@
 """`pool report balances|payables|statement`."""
 
+from typing import Any
+
 import click
 
 from pool.cli.common import format_option, render, render_object
@@ -145,3 +147,97 @@ def statement(region: str, year: int) -> None:
     )
     click.echo()
     render(result["totals"], [("book", "book"), ("unit", "unit")] + amounts + [("net", "net 净额")])
+
+
+bulletin_service = lazy("pool.services.bulletin")
+
+BULLETIN_COLUMNS = [
+    ("region", "地区"),
+    ("period_amount", "本期"),
+    ("ytd", "本年累计"),
+    ("target", "年度目标"),
+    ("completion_pct", "完成%"),
+    ("last_year_ytd", "去年同期累计"),
+    ("yoy_pct", "同比%"),
+    ("rank", "排名"),
+]
+BULLETIN_CSV = [
+    ("indicator", "indicator"),
+    ("label", "label"),
+    ("unit", "unit"),
+    ("region", "region"),
+    ("region_name", "region_name"),
+    ("period_amount", "period_amount"),
+    ("ytd", "ytd"),
+    ("target", "target"),
+    ("completion_pct", "completion_pct"),
+    ("last_year_ytd", "last_year_ytd"),
+    ("yoy_pct", "yoy_pct"),
+    ("rank", "rank"),
+]
+
+
+@report.command("bulletin")
+@click.option(
+    "--period",
+    required=True,
+    metavar="YYYY-MM|YYYYQn|YYYY",
+    help="A month (2025-05), a quarter (2025Q2) or a year (2025).",
+)
+@format_option
+def bulletin(period: str) -> None:
+    """The bulletin (月统计、季通报): each indicator per region against its annual target.
+
+    For every indicator of the default ruleset: the period's amount, the year to date, the
+    year's target, completion %, the same months last year, year-on-year growth % and the rank
+    among the counties, with a city total that counts each figure once; then the pool's
+    activity in the period. Amounts are attributed to the months they describe (a restated
+    month changes that month), and projects that never moved count for their host. Any role.
+
+    \b
+    Examples:
+      pool report bulletin --period 2025Q2
+      pool report bulletin --period 2025-05 --format json
+    """
+    result = bulletin_service.bulletin(runtime(), period)
+    if fmt() == "json":
+        render_object(result)
+        return
+    if fmt() == "csv":
+        render(bulletin_rows(result), BULLETIN_CSV)
+        return
+    click.echo(f"招商引资统计通报 {result['period']}({result['from']} 至 {result['through']})")
+    for ind in result["indicators"]:
+        click.echo()
+        click.echo(f"{ind['label']}  {ind['indicator']}  单位 {ind['unit']}")
+        rows = [
+            {**r, "region": r["region_name"] if r["region"] is None else label(r, "region")}
+            for r in ind["rows"]
+        ]
+        render(rows, BULLETIN_COLUMNS)
+    act = result["activity"]
+    click.echo()
+    click.echo(
+        f"本期新增线索 {act['leads_registered']} 个,挂牌 {act['listings_opened']} 个,认领申请 "
+        f"{act['claims_submitted']} 个,批准流转 {act['transfers_approved']} 个。"
+    )
+    rate = act["construction_start_rate"]
+    click.echo(
+        f"本年签约项目 {rate['signed']} 个,已开工 {rate['started']} 个,开工率 "
+        f"{rate['rate_pct'] + '%' if rate['rate_pct'] is not None else '—'}。"
+    )
+    stages = ",".join(f"{k} {v}" for k, v in act["projects_by_stage"].items())
+    click.echo(f"期末项目阶段:{stages}")
+    for flow in act["fiscal_flows"]:
+        click.echo(
+            f"财政分成:{flow['payer_name']} 应付 {flow['payee_name']} {flow['amount']}({flow['share']})"
+        )
+
+
+def bulletin_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bulletin's rows flat, one per indicator and region (the city total's region empty)."""
+    return [
+        {"indicator": ind["indicator"], "label": ind["label"], "unit": ind["unit"], **row}
+        for ind in result["indicators"]
+        for row in ind["rows"]
+    ]

@@ -20,6 +20,7 @@ from pool.cli.reports import report
 from pool.cli.rules import rules
 from pool.cli.settlement import period, settle
 from pool.cli.setup import db, demo, init
+from pool.cli.targets import target
 from pool.cli.transfers import transfer
 from pool.config import Settings
 from pool.domain.errors import PoolError
@@ -107,6 +108,7 @@ for command in (
     period,
     ledger,
     report,
+    target,
     explain,
 ):
     main.add_command(command)

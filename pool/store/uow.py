@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pool.store.actuals_store import Actuals
+from pool.store.bulletin_queries import BulletinQueries
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
 from pool.store.ledger_store import Ledger
@@ -23,6 +24,7 @@ from pool.store.repositories import (
     Rulesets,
     Transfers,
 )
+from pool.store.targets_store import Targets
 
 
 class UnitOfWork:
@@ -52,6 +54,8 @@ class UnitOfWork:
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
         self.reports = Reports(s)
+        self.bulletin = BulletinQueries(s)
+        self.targets = Targets(s)
         return self
 
     def __exit__(
