@@ -230,7 +230,7 @@ def test_list_filters_and_formats(pool: Pool, tmp_path: Path) -> None:
     table = pool.ok("audit-bureau", "actuals", "list").stdout
     assert "地方留成税收 tax_local" in table and "200.50" in table
     csv_out = pool.ok("audit-bureau", "actuals", "list", "--format", "csv").stdout.splitlines()
-    assert csv_out[0] == "id,project,period,metric,amount,revision"
+    assert csv_out[0] == "\ufeffid,project,period,metric,amount,revision"  # a byte-order mark for Excel
     bad = pool.run("audit-bureau", "actuals", "list", "--period", "2024-13")
     assert bad.exit_code == 1 and "the month must be 01 to 12" in bad.stderr
 

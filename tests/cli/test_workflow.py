@@ -236,7 +236,7 @@ def test_tables_show_chinese_names_and_csv_works(db_url: str) -> None:
     listing = pool.ok("city-office", "listing", "show", "1").stdout
     assert "商州区 shangzhou" in listing
     csv_out = pool.ok("city-office", "--format", "csv", "listing", "list").stdout
-    assert csv_out.splitlines()[0].startswith("id,project,project_name")
+    assert csv_out.splitlines()[0].startswith("\ufeffid,project,project_name")
     assert pool.json("city-office", "listing", "list", "--status", "open")[0]["id"] == 1
     assert pool.json("city-office", "listing", "list", "--min-investment", "300000000") == []
     pool.close()
