@@ -114,7 +114,7 @@ def statement(region: str, year: int) -> None:
     if fmt() == "json":
         render_object(result)
         return
-    if fmt() == "csv":
+    if fmt() in ("csv", "xlsx"):
         rows = result["lines"] + [{"transfer": "total", **t} for t in result["totals"]]
         render(
             rows,

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -192,9 +193,13 @@ def _chart(ws: Worksheet, sheet: Sheet, spec: Chart) -> None:
     for key in spec.values:
         column = first_column + keys.index(key)
         values = Reference(ws, min_col=column, min_row=top, max_row=bottom)
-        chart.series.append(Series(values, title=sheet.columns[keys.index(key)].header))
+        series = Series(values, title=sheet.columns[keys.index(key)].header)
+        series.smooth = False
+        chart.series.append(series)
     category = first_column + keys.index(spec.category)
-    chart.set_categories(Reference(ws, min_col=category, min_row=top, max_row=bottom))
+    labels_ref = Reference(ws, min_col=category, min_row=top, max_row=bottom)
+    for series in chart.series:  # text categories: a string reference, as Excel writes them
+        series.cat = AxDataSource(strRef=StrRef(f=str(labels_ref)))
     if spec.percent:
         chart.y_axis.number_format = "0%"
     chart.y_axis.delete = False
@@ -206,4 +211,5 @@ def _chart(ws: Worksheet, sheet: Sheet, spec: Chart) -> None:
     chart.dataLabels = labels
     if len(spec.values) == 1:
         chart.legend = None
-    ws.add_chart(chart, spec.anchor or f"{get_column_letter(first_column)}{header_row + len(sheet.rows) + 3}")
+    below = header_row + len(sheet.rows) + 3 + len(sheet.notes)
+    ws.add_chart(chart, spec.anchor or f"{get_column_letter(first_column)}{below}")
