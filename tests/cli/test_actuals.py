@@ -336,10 +336,10 @@ INVALID: list[tuple[str, str | bytes, str, list[str]]] = [
     ("binary csv", random.Random(7).randbytes(4096), "actuals.csv", ["nothing was imported"]),
     ("binary xlsx", random.Random(8).randbytes(4096), "actuals.xlsx", ["not a readable XLSX workbook"]),
     (
-        "not UTF-8",
-        (HEADER + "ZS-001,2024-03,tax_local,1,注释\n").encode("gb18030"),
+        "neither UTF-8 nor GB18030",
+        HEADER.encode() + b"ZS-001,2024-03,tax_local,1,\xff\n",
         "actuals.csv",
-        ["line 2 is not UTF-8 text"],
+        ["line 2 is not GB18030 text", "--encoding"],
     ),
     (
         "NUL byte",
