@@ -1,5 +1,6 @@
 """`pool report balances|payables|statement`."""
 
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -323,3 +324,82 @@ def bulletin_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
         for ind in result["indicators"]
         for row in ind["rows"]
     ]
+
+
+assessment_service = lazy("pool.services.assessment")
+
+
+@report.command("assessment")
+@click.option("--year", type=YEAR, required=True, metavar="YYYY", help="The year assessed.")
+@click.option(
+    "--scheme",
+    "scheme",
+    required=True,
+    metavar="FILE|ID[@VERSION]",
+    help="A scheme file (a draft), or a published scheme (its latest version unless @VERSION).",
+)
+@format_option
+def assessment(year: int, scheme: str) -> None:
+    """Each county's assessment score (年考核) under a scheme, with the arithmetic.
+
+    score = Σ weight × min(completion, cap) − deductions, exact, shown with two decimals;
+    completion is the year's attributed amount over the year's target. Any role.
+
+    \b
+    Examples:
+      pool report assessment --year 2025 --scheme shangluo-assessment
+      pool report assessment --year 2025 --scheme draft.yaml --format xlsx --out 考核.xlsx
+    """
+    result = assessment_service.assessment(runtime(), year, scheme)
+    if fmt() == "json":
+        render_object(result)
+        return
+    rows = assessment_rows(result)
+    columns = [("rank", "排名"), ("region_name", "地区")]
+    for ind in result["indicators"]:
+        columns.append((ind["indicator"], f"{ind['label']}(权重{ind['weight']})"))
+    columns += [("deducted", "扣分"), ("score", "得分"), ("arithmetic", "计算")]
+    if fmt() == "xlsx":
+        sheet = Sheet(
+            "考核得分",
+            [
+                Column(key, header, "integer" if key == "rank" else "text")
+                for key, header in columns
+                if key not in ("score",)
+            ]
+            + [Column("score_number", "得分", "amount")],
+            rows,
+            heading=f"{result['title']}({result['scheme']} {result['version']}"
+            f"{'' if result['published'] else ',草稿'})",
+            charts=[Chart("bar", "各县区考核得分", "region_name", ("score_number",))],
+        )
+        write_sheets([sheet], title=result["title"])
+        return
+    if fmt() == "table":
+        draft = "" if result["published"] else " (草稿)"
+        click.echo(f"{result['title']}  {result['scheme']} {result['version']}{draft}")
+    render(rows, columns)
+
+
+def assessment_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for row in result["rows"]:
+        flat: dict[str, Any] = {
+            "rank": row["rank"],
+            "region": row["region"],
+            "region_name": row["region_name"],
+            "score": row["score"],
+            "score_number": row["score"],
+            "arithmetic": row["arithmetic"],
+            "deducted": _sum_points(row["deductions"]),
+        }
+        for term in row["terms"]:
+            shown = f"{term['completion_pct']}%" if term["completion_pct"] is not None else "无目标"
+            flat[term["indicator"]] = f"{term['points']}({shown})"
+        rows.append(flat)
+    return rows
+
+
+def _sum_points(deductions: list[dict[str, Any]]) -> str:
+    """The points deducted, as written (decimal text added exactly)."""
+    return str(sum((Decimal(d["points"]) for d in deductions), Decimal(0)))

@@ -9,6 +9,7 @@ import click
 from pool.bootstrap import Adapters
 from pool.cli.actors import actor, region
 from pool.cli.actuals import actuals
+from pool.cli.assessment import assessment
 from pool.cli.audit import audit
 from pool.cli.claims import claim
 from pool.cli.common import FORMATS, AppContext
@@ -109,6 +110,7 @@ for command in (
     ledger,
     report,
     target,
+    assessment,
     explain,
 ):
     main.add_command(command)
