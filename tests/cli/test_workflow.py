@@ -271,6 +271,12 @@ def test_demo_runs_in_a_fresh_file(tmp_path) -> None:  # type: ignore[no-untyped
     assert result.exit_code == 0, result.output
     assert "transfer 1 moves ZS-2024-006 from 柞水县 to 商州区" in result.stdout
     assert "verifies the ledger: whole" in result.stdout
+    # the quarterly bulletin workbook, and where it is
+    book = tmp_path / "bulletin-2025Q2.xlsx"
+    assert f"The bulletin workbook, with its charts, is {book}" in result.stdout
+    import openpyxl
+
+    assert openpyxl.load_workbook(book).sheetnames[-1] == "本期活动"
     pool = Pool(f"sqlite:///{tmp_path / 'pool-demo.db'}")
     assert len(pool.rows("projects")) == 6 and len(pool.rows("transfers")) == 2
     assert {c["status"] for c in pool.rows("claims")} == {"approved", "rejected"}
