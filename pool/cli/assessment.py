@@ -28,7 +28,12 @@ def assessment() -> None:
 @click.argument("file", metavar="FILE.yaml")
 @format_option
 def check(file: str) -> None:
-    """Check a scheme against the published indicators and the counties. Any role."""
+    """Check a scheme against the published indicators and the counties. Any role.
+
+    \b
+    Example:
+      pool assessment check assessment-2025.yaml
+    """
     render_object(service.check(runtime(), file))
 
 
@@ -36,14 +41,24 @@ def check(file: str) -> None:
 @click.argument("file", metavar="FILE.yaml")
 @format_option
 def publish(file: str) -> None:
-    """Publish a scheme version (policy or city); the same text again changes nothing."""
+    """Publish a scheme version (policy or city); the same text again changes nothing.
+
+    \b
+    Example:
+      pool --as policy-desk assessment publish assessment-2025.yaml
+    """
     render_object(service.publish(runtime(), file))
 
 
 @assessment.command("list")
 @format_option
 def list_() -> None:
-    """The published schemes. Any role."""
+    """The published schemes. Any role.
+
+    \b
+    Example:
+      pool assessment list --format json
+    """
     render(
         service.list_schemes(runtime()),
         [
