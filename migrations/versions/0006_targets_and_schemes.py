@@ -1,7 +1,7 @@
 """targets and assessment schemes: annual targets with their history, published schemes
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 
 Both tables are append-only, enforced in the database by triggers written out here (so that this
 migration keeps building the same schema whatever the code becomes).
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

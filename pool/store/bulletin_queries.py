@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pool.store.journal_tables import TransferCancellation
 from pool.store.models import Claim, Listing, Project, Transfer
 
 
@@ -45,11 +46,15 @@ class BulletinQueries:
         }
 
     def transfers(self, first: int, last: int) -> list[Any]:
-        """(chain, from, to, count) of the transfers effective in months first..last."""
+        """(chain, from, to, count) of the transfers effective in months first..last (a cancelled
+        transfer never happened)."""
         stmt = (
             select(Project.chain, Transfer.from_region, Transfer.to_region, func.count())
             .join(Project, Project.id == Transfer.project_id)
-            .where(Transfer.effective.between(first, last))
+            .where(
+                Transfer.effective.between(first, last),
+                Transfer.id.not_in(select(TransferCancellation.transfer_id)),
+            )
             .group_by(Project.chain, Transfer.from_region, Transfer.to_region)
             .order_by(Project.chain, Transfer.from_region, Transfer.to_region)
         )
