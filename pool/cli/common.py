@@ -70,6 +70,8 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
         context.out, context.force = out, force
         if context.format == "xlsx" and out is None:
             raise click.UsageError("--format xlsx writes a workbook: name it with --out FILE.xlsx.")
+        if context.format == "table" and out is not None:
+            raise click.UsageError("--out writes json, csv or xlsx: add --format json|csv|xlsx.")
         if out is not None:
             check_target(out, force=force, protected=_protected())
         return func(*args, **kwargs)
@@ -143,10 +145,12 @@ def render_object(obj: dict[str, Any], *, fmt: str | None = None) -> None:
         write_sheets([sheet_of(rows, [("key", "项目"), ("value", "内容")])])
         return
     width = max((display_width(k) for k in obj), default=0)
+    lines = []
     for key, value in obj.items():
         if isinstance(value, list | dict):
             value = json.dumps(value, ensure_ascii=False)
-        click.echo(f"{key}{' ' * (width - display_width(key))}  {cell(value)}")
+        lines.append(f"{key}{' ' * (width - display_width(key))}  {cell(value)}\n")
+    emit("".join(lines))
 
 
 def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:

@@ -235,3 +235,12 @@ def test_an_existing_file_or_the_database_is_never_replaced_without_force(pool: 
     missing = pool.run("city-office", "report", "balances", "--format", "xlsx")
     assert missing.exit_code == 2 and "--out FILE.xlsx" in missing.stderr
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_out_needs_a_file_format_and_writes_json_too(pool: Pool, tmp_path: Path) -> None:
+    out = tmp_path / "balances.txt"
+    refused = pool.run("city-office", "report", "balances", "--out", str(out))
+    assert refused.exit_code == 2 and "add --format json|csv|xlsx" in refused.stderr and not out.exists()
+    written = tmp_path / "balances.json"
+    result = pool.ok("city-office", "report", "balances", "--format", "json", "--out", str(written))
+    assert result.stdout == "" and written.read_text(encoding="utf-8").startswith("[")
