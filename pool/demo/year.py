@@ -9,7 +9,7 @@ from pool.domain.months import format_month, parse_month
 from pool.files.output import new_file
 from pool.files.report_books import bulletin_sheets
 from pool.files.workbook import write_workbook
-from pool.services import actuals, bulletin, reports, settlement, targets, verify
+from pool.services import actuals, assessment, bulletin, reports, settlement, targets, verify
 
 # Monthly figures in yuan, around which each project's reports vary (tax, funds, FDI in USD, FAI).
 PROFILES = {
@@ -19,6 +19,25 @@ PROFILES = {
 FIRST, MONTHS = "2024-08", 12
 RESTATEMENT = "restatement-2024-12.csv"
 BULLETIN = "bulletin-2025Q2.xlsx"
+SCHEME = "assessment-2025.yaml"
+SCHEME_TEXT = """\
+# 商洛市2025年度招商引资目标责任考核(示例):权重、完成率封顶与扣分
+scheme: shangluo-assessment
+version: "2025.1"
+title: 商洛市2025年度招商引资目标责任考核
+year: 2025
+indicators:
+  - indicator: statistics:funds      # 实际使用内资
+    weight: 60
+    cap: 120%
+  - indicator: 固定资产投资
+    weight: 40
+    cap: 120%
+deductions:
+  - region: shangzhou
+    points: 2
+    reason: 项目信息报送不及时
+"""
 # The city's 2025 targets (yuan), in 万 and 亿 as offices write them.
 TARGETS = [
     ("zhashui", "statistics:funds", "2.4亿"),
@@ -33,7 +52,11 @@ TARGETS = [
 def files() -> list[str]:
     """The names of the files the year writes into the demo's directory."""
     first = parse_month(FIRST)
-    return [f"actuals-{format_month(m)}.csv" for m in range(first, first + MONTHS)] + [RESTATEMENT, BULLETIN]
+    return [f"actuals-{format_month(m)}.csv" for m in range(first, first + MONTHS)] + [
+        RESTATEMENT,
+        BULLETIN,
+        SCHEME,
+    ]
 
 
 def settle_a_year(day: Any, folder: Path) -> None:
@@ -82,6 +105,19 @@ def _bulletin(day: Any, folder: Path) -> None:
             done = f"{row['completion_pct']}% of {row['target']}" if row["target"] else "no target"
             day.say(f"  {row['region_name']:<6} 实际使用内资 year to date {row['ytd']:>16} ({done})")
     day.say(f"The bulletin workbook, with its charts, is {path}")
+    scheme = folder / SCHEME
+    with new_file(scheme) as handle:
+        handle.write(SCHEME_TEXT)
+    published = assessment.publish(day.as_("policy-desk"), str(scheme))
+    scores = assessment.assessment(day.as_("zhashui-bureau"), 2025, published["scheme"])
+    day.say("")
+    day.say(
+        f"policy-desk publishes the assessment scheme {published['scheme']} {published['version']}; "
+        "the 2025 scores so far (report assessment --year 2025):"
+    )
+    for row in scores["rows"]:
+        if row["score"] != "0.00" or row["deductions"]:
+            day.say(f"  {row['rank']}. {row['region_name']:<6} {row['arithmetic']}")
 
 
 def _write_month(path: Path, month: int, rng: random.Random) -> None:

@@ -277,6 +277,8 @@ def test_demo_runs_in_a_fresh_file(tmp_path) -> None:  # type: ignore[no-untyped
     import openpyxl
 
     assert openpyxl.load_workbook(book).sheetnames[-1] == "本期活动"
+    assert "publishes the assessment scheme shangluo-assessment 2025.1" in result.stdout
+    assert "60×0.0% − 2 = -2.00" in result.stdout  # shangzhou: no funds yet, fai untargeted, a deduction
     pool = Pool(f"sqlite:///{tmp_path / 'pool-demo.db'}")
     assert len(pool.rows("projects")) == 6 and len(pool.rows("transfers")) == 2
     assert {c["status"] for c in pool.rows("claims")} == {"approved", "rejected"}
