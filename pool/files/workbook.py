@@ -175,7 +175,8 @@ def _width(column: Column, rows: Sequence[dict[str, Any]]) -> int:
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
     longest = max([wide(column.header)] + [wide(str(r.get(column.key) or "")) for r in rows[:500]])
-    return max(8, min(50, longest + 2))
+    separators = longest // 3 if column.kind == "amount" else 0  # 1,234,567.00 shows its commas
+    return max(8, min(50, longest + separators + 2))
 
 
 def _chart(ws: Worksheet, sheet: Sheet, spec: Chart) -> None:

@@ -319,3 +319,14 @@ def test_only_the_city_sets_targets(pool: Pool) -> None:
 def test_a_bad_period_is_refused(pool: Pool, period: str) -> None:
     result = pool.run("zhashui-bureau", "report", "bulletin", "--period", period)
     assert result.exit_code == 1 and "is not a period" in result.stderr
+
+
+def test_a_bulletin_needs_the_default_ruleset(empty_url: str) -> None:
+    pool = Pool(empty_url)
+    pool.init()
+    result = pool.run("city-office", "report", "bulletin", "--period", "2025Q1")
+    assert result.exit_code == 1 and "No version of the default ruleset 'shangluo-default'" in result.stderr
+    refused = pool.run("city-office", "target", "set", "zhashui", "statistics:funds", "2025", "1")
+    assert refused.exit_code == 1 and "publish a ruleset first" in refused.stderr
+    assert pool.rows("targets") == []
+    pool.close()
