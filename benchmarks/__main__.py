@@ -110,6 +110,8 @@ def _measure(
     monthly_floor_s = timing.floor_insert(monthly_postings, workdir / "floor.db") + allocate_s
     each = [r["seconds"] for r in runs]
     read = timing.read_side(monthly_url, p.token, int(p.through[:4]), workdir / "journal.ledger")
+    bulletin_s, _ = timing.bulletin_once(monthly_url, p.token, p.through)
+    say(f"bulletin {p.through}: {bulletin_s:.2f} s")
     bare = timing.verify_bare(monthly_url)
     return {
         "postings": once["postings"],
@@ -131,6 +133,8 @@ def _measure(
         "verify_bare_s": bare,
         "verify_vs_bare": read["verify_s"] / bare if bare else None,
         "verify_deep_vs_settle": read["verify_deep_s"] / settle_s,
+        "bulletin_s": bulletin_s,
+        "bulletin_vs_settle": bulletin_s / settle_s,
     }
 
 
@@ -164,6 +168,10 @@ def _report(f: dict[str, Any], say: Any) -> None:
         f"(target <= 2); ok={f['verify_deep_ok']}"
     )
     say(f"export     {f['export_s']:>12.2f} s        {f['export_mb']:.1f} MB")
+    say(
+        f"bulletin   {f['bulletin_s']:>12.2f} s        x{f['bulletin_vs_settle']:.2f} of one settlement "
+        "(target <= 3.0)"
+    )
     say(f"peak RSS   {f['peak_rss_mb']:>12.0f} MB       (target <= 500)")
     if "peers" in f:
         for line in peers.report_lines(f):

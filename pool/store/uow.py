@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pool.store.actuals_store import Actuals
+from pool.store.bulletin_queries import BulletinQueries
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
 from pool.store.journal_store import Journal
@@ -25,6 +26,7 @@ from pool.store.repositories import (
     Transfers,
 )
 from pool.store.sums_store import ShareSums
+from pool.store.targets_store import Targets
 
 
 class UnitOfWork:
@@ -54,6 +56,8 @@ class UnitOfWork:
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
         self.reports = Reports(s)
+        self.bulletin = BulletinQueries(s)
+        self.targets = Targets(s)
         self.journal = Journal(s)
         self.sums = ShareSums(s)
         return self

@@ -23,10 +23,11 @@ from pool.store.ledger_tables import (
     TransferPosition,
 )
 from pool.store.models import Region, RulesetVersion
+from pool.store.target_tables import AssessmentScheme
 
 COLUMNS = {
     "RULESET_ID": [RulesetVersion.ruleset],
-    "VERSION": [RulesetVersion.version],
+    "VERSION": [RulesetVersion.version, AssessmentScheme.version],
     "METRIC": [Actual.metric, ActualRevision.metric],
     "SHARE": [LedgerAccount.share, LedgerEntry.share, TransferPosition.share, ShareSum.share],
     "UNIT": [LedgerAccount.unit, PayableSum.unit],
