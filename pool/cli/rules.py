@@ -84,8 +84,9 @@ def test(files: tuple[str, ...], rules_file: str | None) -> None:
     for name in files:
         result = cases.run_case_file(name, rules_file)
         if result.error:
-            failed += 1
-            click.echo(f"ERROR {name}\n{result.error}")
+            failed += result.unrun
+            unrun = f"{result.unrun} case{'s' if result.unrun != 1 else ''} not run, counted as failed"
+            click.echo(f"ERROR {name} ({unrun})\n{result.error}")
             continue
         for case in result.results:
             if case.passed:

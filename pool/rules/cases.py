@@ -61,12 +61,14 @@ class FileResult:
     source: str
     results: list[CaseResult] = field(default_factory=list)
     error: str = ""
+    unrun: int = 0  # cases not run because a file could not be loaded: each counts as failed
 
 
 def run_case_file(path: str | Path, rules: str | Path | None = None) -> FileResult:
     """Run every case of a case file; problems with the files themselves become `error`."""
     path = Path(path)
     out = FileResult(str(path))
+    data: Any = None
     try:
         data = loader.parse_yaml(loader.read_text(path), str(path))
         cases: CaseFile = loader.validate(CaseFile, data, str(path))
@@ -76,6 +78,8 @@ def run_case_file(path: str | Path, rules: str | Path | None = None) -> FileResu
         ruleset = loader.load_ruleset_file(rules_path).ruleset
     except PoolError as exc:
         out.error = str(exc)
+        written = data.get("cases") if isinstance(data, dict) else None
+        out.unrun = max(1, len(written) if isinstance(written, list) else 0)
         return out
     for i, case in enumerate(cases.cases):
         out.results.append(run_case(ruleset, case, f"{path}:{data['cases'].lines[i]}"))

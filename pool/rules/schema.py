@@ -31,6 +31,7 @@ from pool.domain.text import shown
 from pool.domain.vocab import BASELINE_TO, BOOKS, CAPITAL_SOURCES, CHAIN_POLICIES, KINDS, MILESTONES, MODES
 
 _KEY = r"[a-z][a-z0-9_]*"
+KEY_PATTERN = _KEY
 _REF = re.compile(rf"agreement\.({_KEY})")
 _YEARS = re.compile(r"([1-9][0-9]*)(?:\s*-\s*([1-9][0-9]*)|(\+))?")
 
