@@ -12,7 +12,7 @@ from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
 from pool.services.listings import MAX_TEXT
-from pool.services.rulesets import DEFAULT_RULESET, in_force
+from pool.services.rulesets import default_ruleset, in_force
 from pool.services.runtime import Runtime
 from pool.store.errors import UniqueViolation
 from pool.store.models import Actor, Claim, Transfer
@@ -132,9 +132,10 @@ def approve(
     """Approve a pending claim: pin the ruleset in force, record the transfer, move the host."""
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
-        pinned = ruleset or DEFAULT_RULESET
-        note.detail = {"effective": effective, "agreement": agreement, "ruleset": pinned}
+        note.detail = {"effective": effective, "agreement": agreement, "ruleset": ruleset}
         require_role(actor, "city", doing="approve claims")
+        pinned = ruleset or default_ruleset(uow)
+        note.detail["ruleset"] = pinned
         month = parse_month(effective)
         require_not_future(month, rt.now(), "a transfer's effective month")
         # A run recomputes the transfers approved since the run before it; an approval that

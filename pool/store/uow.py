@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pool.store.actuals_store import Actuals
+from pool.store.defaults_store import DefaultRulesets
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
 from pool.store.ledger_store import Ledger
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.claims = Claims(s)
         self.transfers = Transfers(s)
         self.rulesets = Rulesets(s)
+        self.defaults = DefaultRulesets(s)
         self.audit = Audit(s)
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
