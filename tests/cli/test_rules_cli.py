@@ -50,7 +50,7 @@ shares:
 
 TOP_LEVEL_KEYS = (
     "ruleset version title reference effective_from effective_until city metrics agreement "
-    "eligibility chain shares"
+    "eligibility chain chain_term chain_agreement shares"
 ).split()
 
 ORIGIN = "        origin: agreement.origin_share\n"  # the first share's only schedule step
