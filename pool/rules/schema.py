@@ -171,6 +171,13 @@ ExtensionValue = Annotated[int | AgreementRef, PlainValidator(_exact(_extension)
 AmountValue = Annotated[int | AgreementRef, PlainValidator(_exact(parse_amount))]
 MonthValue = Annotated[int, PlainValidator(_month)]
 LiteralAmount = Annotated[int, PlainValidator(_exact(parse_amount, refs=False))]
+
+
+def _signed_amount(value: Any) -> int:
+    return parse_amount(value, allow_negative=True)
+
+
+SignedAmount = Annotated[int, PlainValidator(_exact(_signed_amount, refs=False))]
 Key = Annotated[str, Field(pattern=rf"^{_KEY}$")]
 MetricName = Annotated[Key, _at_most(lengths.METRIC, "a metric name")]
 ShareName = Annotated[Key, _at_most(lengths.SHARE, "a share name")]

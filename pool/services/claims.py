@@ -8,6 +8,7 @@ from pool.domain.months import format_month, parse_month, require_not_future
 from pool.domain.text import typed_text
 from pool.domain.workflow import check_claim_pending, check_listing_open
 from pool.rules.agreement import resolve_agreement
+from pool.rules.engine import party_problem
 from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
@@ -156,6 +157,10 @@ def approve(
         _check_after_last_move(uow, project.id, project.code, month)
         version, rules = in_force(uow, pinned, month)
         values = resolve_agreement(rules, raw)
+        earlier = sorted(uow.transfers.search(project_id=project.id), key=lambda t: (t.effective, t.id))
+        problem = party_problem(rules, [t.from_region for t in earlier] + [project.host], claim.claimant)
+        if problem:
+            raise InvalidInput(problem)
         transfer = Transfer(
             project_id=project.id,
             listing_id=item.id,

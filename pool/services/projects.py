@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from pool.domain.errors import InvalidInput, PermissionDenied
-from pool.domain.money import parse_amount
+from pool.domain.money import format_amount, parse_amount
 from pool.domain.months import current_month, parse_month, require_not_future
 from pool.domain.names import lead_key
 from pool.domain.text import typed_text
@@ -32,6 +32,7 @@ class NewProject:
     investment: str
     capital_source: str
     origin: str | None = None
+    fixed_assets: str | None = None  # planned fixed-asset investment, read by eligibility only
 
 
 def check_code(code: str) -> None:
@@ -103,6 +104,12 @@ def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
             f"{new.capital_source!r} is not a capital source; use one of {', '.join(CAPITAL_SOURCES)}."
         )
     investment = parse_amount(new.investment)
+    fixed_assets = None if new.fixed_assets is None else parse_amount(new.fixed_assets)
+    if fixed_assets is not None and fixed_assets > investment:
+        raise InvalidInput(
+            f"The planned fixed assets {format_amount(fixed_assets)} exceed the planned investment "
+            f"{format_amount(investment)}; fixed-asset investment is part of the investment."
+        )
     region = uow.regions.get(origin)
     if region is None:
         raise InvalidInput(f"{origin!r} is not a region; see `pool region list`.")
@@ -118,6 +125,7 @@ def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
         chain=new.chain,
         kind=new.kind,
         planned_investment=investment,
+        planned_fixed_assets=fixed_assets,
         capital_source=new.capital_source,
         origin=origin,
         host=origin,
