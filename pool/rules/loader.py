@@ -262,6 +262,14 @@ _PATTERN_WORDS = {
 }
 
 
+def _not_one_of(value: Any, expected: str) -> str:
+    """A value outside a fixed list: the list in words, and the nearest when it looks like a typo."""
+    allowed = [part.strip().strip("'") for part in expected.replace(" or ", ", ").split(",") if part.strip()]
+    text = f"{shown(value)} is not allowed here; write one of: {', '.join(allowed)}"
+    near = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6) if isinstance(value, str) else []
+    return text + (f" (did you mean {near[0]!r}?)" if near else "")
+
+
 def _name_kind(loc: tuple[Any, ...]) -> tuple[str, str]:
     """What kind of name sits at `loc`, and an example of one."""
     if loc[:1] == ("metrics",):
@@ -280,6 +288,10 @@ def _message(err: Any, root: type[BaseModel] | None = None) -> str:
     key = loc[-1] if loc else ""
     if kind == "extra_forbidden":
         return _unknown_key(key, model_at(root, tuple(loc[:-1])) if root is not None else None)
+    if kind == "literal_error":
+        return _not_one_of(err.get("input"), str((err.get("ctx") or {}).get("expected", "")))
+    if kind == "bool_parsing" or kind == "bool_type":
+        return f"{shown(err.get('input'))} is not true or false; write true or false"
     if kind == "string_pattern_mismatch":
         words = _PATTERN_WORDS.get(str((err.get("ctx") or {}).get("pattern", "")))
         if words:
