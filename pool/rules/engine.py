@@ -50,7 +50,14 @@ def settle_project(
 def origins_of(ordered: Sequence[TransferFacts], i: int) -> list[str]:
     """The origins of transfer i under its ruleset's chain policy, excluding its host."""
     t = ordered[i]
-    return chain_origins(t.ruleset, [x.from_region for x in ordered[: i + 1]], t.to_region)
+    policy = t.ruleset.chain
+    if policy == "first_origin":
+        candidates = [ordered[0].from_region]
+    elif policy == "last_origin":
+        candidates = [t.from_region]
+    else:
+        candidates = list(dict.fromkeys(x.from_region for x in ordered[: i + 1]))
+    return [r for r in candidates if r != t.to_region]
 
 
 def chain_origins(ruleset: Ruleset, froms: Sequence[str], host: str) -> list[str]:
@@ -68,7 +75,7 @@ def chain_origins(ruleset: Ruleset, froms: Sequence[str], host: str) -> list[str
 def party_problem(ruleset: Ruleset, froms: Sequence[str], host: str) -> str | None:
     """Why a move cannot be settled under `ruleset`: a region its schedules name under
     `parties` is the move's host or one of its origins. None when there is no such region."""
-    named = {r for share in ruleset.shares for r in share.named_parties}
+    named = ruleset.named_parties
     if not named:
         return None
     origins = chain_origins(ruleset, froms, host)
@@ -116,9 +123,10 @@ def _context(
     everything if it does."""
     t = ordered[i]
     origins = origins_of(ordered, i)
-    problem = party_problem(t.ruleset, [x.from_region for x in ordered[: i + 1]], t.to_region)
-    if problem:
-        raise InvalidInput(problem)
+    if t.ruleset.named_parties:
+        problem = party_problem(t.ruleset, [x.from_region for x in ordered[: i + 1]], t.to_region)
+        if problem:
+            raise InvalidInput(problem)
     agreement = chain_agreement(ordered, i)
     rule = t.ruleset.eligibility
     failed = [] if rule is None else failing(rule, project, agreement)

@@ -327,6 +327,11 @@ class Ruleset(_Model):
     shares: list[Share] = Field(min_length=1)
 
     @cached_property
+    def named_parties(self) -> frozenset[str]:
+        """Every region a schedule names under `parties`."""
+        return frozenset(r for share in self.shares for r in share.named_parties)
+
+    @cached_property
     def signed_metrics(self) -> frozenset[str]:
         """The metrics whose months may be negative."""
         return frozenset(m for m, decl in self.metrics.items() if decl.signed)

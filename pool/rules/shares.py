@@ -33,7 +33,10 @@ def share_parties(share: Share, ctx: Context) -> list[str]:
 
 def term_years(share: Share, ctx: Context) -> int | None:
     """The share's term length for this transfer (its agreement may give it), or None."""
-    return None if share.term is None else int(value(share.term.years, ctx.agreement))
+    if share.term is None:
+        return None
+    years = share.term.years
+    return years if type(years) is int else int(value(years, ctx.agreement))
 
 
 def _extension(share: Share, ctx: Context) -> int:
@@ -76,10 +79,12 @@ def _settle_term(
     share: Share, ctx: Context, start: Month, by_year: dict[int, int], outside: int
 ) -> ShareResult:
     """Settle the term year by year; years past it (extended while the cap is unmet) go to the host."""
-    parties = share_parties(share, ctx)
+    named = share.named_parties
+    parties = [*ctx.parties, *named] if named else ctx.parties
     amounts = [0] * len(parties)
     years: list[YearResult] = []
-    limit = term_years(share, ctx)
+    term = share.term
+    limit = None if term is None else term.years if type(term.years) is int else term_years(share, ctx)
     extended_by = cum_origin = 0
     for year in range(1, max(by_year, default=0) + 1):
         if limit is not None and year > limit:
@@ -132,14 +137,17 @@ def _settle_year(
     n = len(ctx.origins)
     if share.mode == "dual":  # host and every origin count the whole base
         # a negative year of a signed metric counts for the host only (it is shared by nobody)
-        counted = 0 if collected < 0 and _counts_signed(share, ctx) else collected
-        return year, collected, 0, collected, complete, None, None, [], 0, 0, [collected] + [counted] * n, 0
+        if collected < 0 and _counts_signed(share, ctx):
+            counted = [collected, *[0] * n]
+        else:
+            counted = [collected] * (n + 1)
+        return year, collected, 0, collected, complete, None, None, [], 0, 0, counted, 0
     baseline = value(share.baseline, ctx.agreement) if share.baseline is not None else 0
     shareable = max(0, collected - baseline)
     step, weights, split = _split(share, ctx, year, shareable)
     kept = collected - shareable  # not shared: the baseline part, or a negative base
     rest = _rest_allocation(share, kept, n, len(split)) if kept else None
-    origins = sum(split[1 : n + 1])
+    origins = sum(split[1 : n + 1]) if share.named_parties else shareable - split[0] - split[-1]
     moved = cut = 0
     if share.floor is not None and complete:
         host_has = split[0] + rest[0] if rest else split[0]
@@ -155,24 +163,20 @@ def _settle_year(
 def _split(share: Share, ctx: Context, year: int, shareable: int) -> tuple[Step | None, Weights, list[int]]:
     """The schedule step and ratios of the year, and B_y divided in them by largest remainder."""
     n = len(ctx.origins)
-    named = share.named_parties
     if share.mode == "split":
-        if share.has_when:
-            step = share.step_for(year, lambda rule: _holds(rule, ctx))
-        else:
-            step = share.step_for(year)
+        step = (
+            share.step_for(year, lambda rule: _holds(rule, ctx)) if share.has_when else share.step_for(year)
+        )
         o, c = value(step.origin, ctx.agreement), value(step.city, ctx.agreement)
+        named = share.named_parties
         if named:
             weights = _party_weights(step, named, o, c, n, ctx)
         else:
             weights = split_weights(o.numerator, o.denominator, c.numerator, c.denominator, n)
         return step, weights, allocate(shareable, weights)
-    # origin: equal parts, so the largest remainders are the earlier origins'
-    return (
-        None,
-        (n, (0, *[1] * n, 0, *[0] * len(named))),
-        [0, *split_equally(shareable, n), 0, *[0] * len(named)],
-    )
+    # origin: equal parts, so the largest remainders are the earlier origins' (only a split
+    # share has a schedule, so no named parties here)
+    return None, (n, (0, *[1] * n, 0)), [0, *split_equally(shareable, n), 0]
 
 
 def _counts_signed(share: Share, ctx: Context) -> bool:
