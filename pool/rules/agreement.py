@@ -46,6 +46,15 @@ def resolve_agreement(ruleset: Ruleset, raw: Mapping[str, object]) -> dict[str, 
     return values
 
 
+def portions_fit(ruleset: Ruleset, values: Mapping[str, Value]) -> bool:
+    """Whether every schedule step's portions stay within 100% with these values."""
+    try:
+        _check_portions(ruleset, values)
+    except InvalidInput:
+        return False
+    return True
+
+
 def _check_portions(ruleset: Ruleset, values: Mapping[str, Value]) -> None:
     for share in ruleset.shares:
         for step in share.schedule or []:

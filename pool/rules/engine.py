@@ -11,12 +11,13 @@ from fractions import Fraction
 
 from pool.domain.errors import InvalidInput
 from pool.domain.months import Month
+from pool.rules.agreement import portions_fit
 from pool.rules.conditions import failing
 from pool.rules.facts import Actuals, Context, ProjectFacts, Target, TransferFacts
 from pool.rules.results import ShareResult, TransferResult
 from pool.rules.schema import Ruleset, Share
 from pool.rules.shares import settle_share
-from pool.rules.values import Value
+from pool.rules.values import Value, bounds_problem
 
 
 def settle_project(
@@ -103,7 +104,21 @@ def chain_agreement(ordered: Sequence[TransferFacts], i: int) -> Mapping[str, Va
     if i == 0 or t.ruleset.chain_agreement != "first":
         return t.agreement
     first = ordered[0].agreement
-    return {k: first[k] if k in first and _same_kind(first[k], v) else v for k, v in t.agreement.items()}
+    if ordered[0].ruleset is t.ruleset:
+        return {k: first.get(k, v) for k, v in t.agreement.items()}
+    # another ruleset: a first value counts if it is of the declared type and within its bounds,
+    # and the portions it gives stay within 100%; otherwise the move's own values stand
+    decls = t.ruleset.agreement
+    merged = {
+        k: first[k]
+        if k in first
+        and _same_kind(first[k], v)
+        and k in decls
+        and bounds_problem(decls[k], first[k]) is None
+        else v
+        for k, v in t.agreement.items()
+    }
+    return merged if portions_fit(t.ruleset, merged) else t.agreement
 
 
 def _same_kind(a: Value, b: Value) -> bool:
