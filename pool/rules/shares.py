@@ -9,7 +9,7 @@ from fractions import Fraction
 from operator import add
 from typing import Any
 
-from pool.domain.allocation import Weights, allocate, integer_weights, split_equally, split_weights
+from pool.domain.allocation import Weights, allocate, party_weights, split_equally, split_weights
 from pool.domain.months import Month
 from pool.rules.conditions import holds
 from pool.rules.facts import Actuals, Context
@@ -17,6 +17,7 @@ from pool.rules.results import AMOUNTS, TO_ORIGINS, ShareResult, YearResult
 from pool.rules.schema import AgreementRef, Cap, Eligibility, Floor, Share, Step
 
 _NONE: dict[Month, int] = {}
+_ZERO = Fraction(0)
 
 
 def value(v: Any, agreement: Any) -> Any:
@@ -192,10 +193,11 @@ def _party_weights(
     step: Step, named: tuple[str, ...], o: Fraction, c: Fraction, n: int, ctx: Context
 ) -> Weights:
     """Host, each origin, the city and each named party (0 when this step names none)."""
-    portions = [
-        Fraction(value(step.parties[r], ctx.agreement)) if r in step.parties else Fraction(0) for r in named
-    ]
-    return integer_weights((1 - o - c - sum(portions), *[o / n] * n, c, *portions))
+    parts = []
+    for r in named:
+        p = value(step.parties[r], ctx.agreement) if r in step.parties else _ZERO
+        parts.append((p.numerator, p.denominator))
+    return party_weights(o.numerator, o.denominator, c.numerator, c.denominator, n, tuple(parts))
 
 
 def _rest_allocation(share: Share, rest: int, n: int, size: int) -> list[int]:
