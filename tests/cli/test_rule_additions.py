@@ -366,3 +366,39 @@ def test_not_eligible_without_fixed_assets_and_the_reason_is_shown(tmp_path):
     assert (
         "NOT eligible: planned fixed assets are not recorded, and min_planned_fixed_assets needs them" in out
     )
+
+
+def test_a_when_on_an_agreement_flag(tmp_path):
+    """A step whose `when` names a flag applies when the approval sets it (no park then).
+    origin_share defaults to 40%: 1,000.00 -> aa 400.00, city or park 100.00, bb 500.00."""
+    text = BASE.replace(
+        "when: {min_planned_investment: 500000000}", "when: {agreement_flags: [government_led]}"
+    )
+    write(tmp_path, text)
+    path = write(
+        tmp_path,
+        "rules: v2.yaml\ncases:\n"
+        + textwrap.indent(
+            textwrap.dedent(
+                f"""\
+                - name: government-led
+                  {PROJECT}
+                  transfers: [{{from: aa, to: bb, effective: 2020-01, agreement: {{government_led: true}}}}]
+                  actuals: {{tax: {{2020-02: "1000.00"}}}}
+                  through: 2020-12
+                  expect: {{tax: {{aa: "400.00", city: "100.00", bb: "500.00"}}}}
+                - name: market move
+                  {PROJECT}
+                  transfers: [{{from: aa, to: bb, effective: 2020-01}}]
+                  actuals: {{tax: {{2020-02: "1000.00"}}}}
+                  through: 2020-12
+                  expect: {{tax: {{aa: "400.00", park: "100.00", bb: "500.00"}}}}
+                """
+            ),
+            "  ",
+        ),
+        "flag.cases.yaml",
+    )
+    result = run("rules", "test", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == "2 passed, 0 failed"
