@@ -91,12 +91,6 @@ def party_problem(ruleset: Ruleset, froms: Sequence[str], host: str) -> str | No
     return None
 
 
-def failing_conditions(project: ProjectFacts, t: TransferFacts) -> list[str]:
-    """The eligibility conditions this transfer fails (empty when eligible)."""
-    rule = t.ruleset.eligibility
-    return [] if rule is None else failing(rule, project, t.agreement)
-
-
 def chain_agreement(ordered: Sequence[TransferFacts], i: int) -> Mapping[str, Value]:
     """The agreement values transfer i is settled with: its own; or, under `chain_agreement:
     first`, the chain's first transfer's value for each key both declare with one type."""
