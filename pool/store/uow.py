@@ -11,6 +11,7 @@ from pool.store.actuals_store import Actuals
 from pool.store.defaults_store import DefaultRulesets
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
+from pool.store.journal_store import Journal
 from pool.store.ledger_store import Ledger
 from pool.store.locks import lock_ledger, lock_rulesets
 from pool.store.report_queries import Reports
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
         self.reports = Reports(s)
+        self.journal = Journal(s)
         return self
 
     def __exit__(
