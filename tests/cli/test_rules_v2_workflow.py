@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from support.databases import BACKENDS
 from support.driver import STATE_TABLES, Pool
 from support.ledger import LIBRARY, balances, fresh_pool, ledger_state, settled_history, write_csv
@@ -209,3 +210,32 @@ def test_simulate_a_draft_using_the_additions(
         assert ledger_state(pool) == state
     finally:
         drop()
+
+
+def test_fixed_assets_are_journalled_verified_and_editable(pool: Pool, tmp_path: Path) -> None:
+    """The planned fixed assets are in the project's input record: verify --deep recomputes the
+    targets with them, a plain database edit of them is caught, and project edit changes them."""
+    pool.add_actor("audit-bureau", "auditor")
+    _add(pool, "ZS-1", "--fixed-assets", "60000000")
+    _add(pool, "ZS-2")  # none recorded: its record holds no planned_fixed_assets
+    claim = _claim(pool, "ZS-1", "shangzhou")
+    pool.ok("city-office", "claim", "approve", str(claim), "--effective", "2024-08")
+    rows = [("ZS-1", "2024-08", "tax_local", "100.00")]
+    pool.ok("city-office", "actuals", "import", str(write_csv(tmp_path / "a.csv", rows)))
+    pool.ok("city-office", "settle", "2024-08")
+    assert balances(pool)["fiscal:zhashui:park_tax"] == 4_000
+    deep = pool.run("audit-bureau", "ledger", "verify", "--deep")
+    assert deep.exit_code == 0, deep.output
+    # The city corrects the fixed assets below the threshold: the next settlement gives it all back
+    edited = pool.json(
+        "city-office", "project", "edit", "ZS-1", "--fixed-assets", "20000000", "--reason", "协议更正"
+    )
+    assert edited["planned_fixed_assets"] == "20000000.00"
+    pool.ok("city-office", "settle", "2024-08")
+    assert balances(pool).get("fiscal:zhashui:park_tax", 0) == 0
+    assert pool.run("audit-bureau", "ledger", "verify", "--deep").exit_code == 0
+    with pool.engine.begin() as conn:
+        conn.execute(text("UPDATE projects SET planned_fixed_assets = 7000000000 WHERE code = 'ZS-1'"))
+    tampered = pool.run("audit-bureau", "ledger", "verify")
+    assert tampered.exit_code != 0
+    assert "its planned_fixed_assets is 7000000000" in tampered.stdout + tampered.stderr
