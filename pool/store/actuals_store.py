@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import String, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from pool.store import raw
@@ -139,7 +139,7 @@ class ActualsImport:
                   OR r.first_row IS NOT NULL{unless_restating}
             ORDER BY s.row_no
             LIMIT :limit""").bindparams(
-            bindparam("metrics", expanding=True), bindparam("signed", expanding=True)
+            bindparam("metrics", expanding=True), bindparam("signed", expanding=True, type_=String())
         )
         values = {"metrics": sorted(metrics), "signed": sorted(signed), "limit": limit}
         found = self.session.execute(stmt, values).all()
