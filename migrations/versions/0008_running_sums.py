@@ -1,7 +1,7 @@
 """running sums: share_sums and payable_sums
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 share_sums: what each share of each transfer has collected as of the last settlement run; a run
 reads these sums and what changed in the actuals since, instead of every project's history. An
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

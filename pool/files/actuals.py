@@ -356,7 +356,7 @@ def _careful(number: int, values: list[object], width: int, labels: Mapping[str,
         problems.append(f"period: {exc}".rstrip("."))
         month = 0
     try:
-        fen = parse_scaled_amount(_amount_value(amount))
+        fen = parse_scaled_amount(_amount_value(amount), allow_negative=True)  # judged by metric later
     except PoolError as exc:
         problems.append(f"amount: {exc}".rstrip("."))
         fen = 0

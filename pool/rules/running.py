@@ -80,7 +80,7 @@ def _start(
         # the first month the base's first metric was reported: a change on or before the kept
         # start (or anywhere covered, while nothing was reported) may move it
         metric = share.base.plus[0]
-        moved = [p for p in changes.get(metric, {}) if ctx.cover_from <= p <= ctx.cover_to]
+        moved = [p for p in changes.get(metric, {}) if ctx.term_from <= p <= ctx.cover_to]
         if kept is None:
             return None if moved else term_start(share, ctx, {})
         return None if any(p <= kept for p in moved) else (kept, "")

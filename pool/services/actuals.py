@@ -90,7 +90,8 @@ def import_file(
         note.detail["formula_values"] = rows.formula_values
         if count == 0:
             raise InvalidInput(f"{name} has a header but no rows; nothing was imported.")
-        total, found = staging.problems(metrics, restate=restate, limit=MAX_SHOWN_ROWS)
+        signed = [m for m, decl in metrics.items() if decl.signed]
+        total, found = staging.problems(metrics, restate=restate, limit=MAX_SHOWN_ROWS, signed=signed)
         if total:
             note.detail.update(rows=count, bad_rows=total)
             raise InvalidInput(_refusal(name, total, found, metrics, restate=restate))
@@ -177,6 +178,11 @@ def _problem(p: StagedProblem, *, restate: bool) -> str:
         parts.append(f"metric {shown(p.metric)} is not declared by a published ruleset")
     if p.problem is not None:
         return "; ".join(parts)
+    if p.negative_refused:
+        parts.append(
+            f"amount: {format_amount(p.amount)} is negative; amounts may not be negative, except of a "
+            f"metric its ruleset declares `signed: true` (refunds, 退库), and {p.metric} is not one"
+        )
     if p.repeats_row is not None:
         parts.append(f"repeats the project, period and metric of row {p.repeats_row}")
     if restate:

@@ -18,7 +18,7 @@ from pool.rules.facts import ProjectFacts
 from pool.rules.loader import load_ruleset_text
 from pool.rules.schema import Ruleset
 from pool.services.facts import Rulesets, group_transfers
-from pool.services.rulesets import DEFAULT_RULESET
+from pool.services import rulesets
 from pool.store.uow import UnitOfWork
 
 LAST_MONTH = 9999 * 12 + 11  # every transfer, whenever effective
@@ -27,10 +27,11 @@ LAST_MONTH = 9999 * 12 + 11  # every transfer, whenever effective
 def default_ruleset(uow: UnitOfWork, month: Month) -> Ruleset:
     """The city's default ruleset as in force in `month`; before its first version took effect,
     the earliest version (the indicators a city reports do not vanish for older months)."""
-    versions = uow.rulesets.versions(DEFAULT_RULESET)
+    ruleset = rulesets.default_ruleset(uow)
+    versions = uow.rulesets.versions(ruleset)
     if not versions:
         raise InvalidInput(
-            f"No version of the default ruleset {DEFAULT_RULESET!r} is published; its shares are the "
+            f"No version of the default ruleset {ruleset!r} is published; its shares are the "
             "indicators reports count. Publish one with `pool rules publish FILE` first."
         )
     in_force = [

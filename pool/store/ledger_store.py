@@ -44,6 +44,7 @@ class TransferRow(NamedTuple):
     construction_start: int | None
     operation_start: int | None
     full_capacity: int | None
+    planned_fixed_assets: int | None
 
 
 ENTRY_COLUMNS = ("seq", "run_id", "transfer_id", "share", "book", "through", "prev_hash", "hash")
@@ -148,6 +149,7 @@ class Ledger:
                 Project.construction_start,
                 Project.operation_start,
                 Project.full_capacity,
+                Project.planned_fixed_assets,
             )
             .join(Project, Project.id == Transfer.project_id)
             .where(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pool.store.actuals_store import Actuals
 from pool.store.bulletin_queries import BulletinQueries
+from pool.store.defaults_store import DefaultRulesets
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
 from pool.store.journal_store import Journal
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.claims = Claims(s)
         self.transfers = Transfers(s)
         self.rulesets = Rulesets(s)
+        self.defaults = DefaultRulesets(s)
         self.audit = Audit(s)
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)

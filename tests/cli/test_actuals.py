@@ -288,7 +288,10 @@ INVALID: list[tuple[str, str | bytes, str, list[str]]] = [
         "negative",
         "ZS-001,2024-03,tax_local,-5,\n",
         "actuals.csv",
-        ["row 2: amount: '-5' is negative; amounts may not be negative"],
+        [
+            "row 2: amount: -5.00 is negative; amounts may not be negative, except of a metric its "
+            "ruleset declares `signed: true` (refunds, 退库), and tax_local is not one"
+        ],
     ),
     (
         "non-numeric",

@@ -13,6 +13,7 @@ from pool.domain.accounts import SOURCE
 from pool.domain.vocab import BOOKS
 from pool.rules.schema import Ruleset
 from pool.store.base import Base
+from pool.store.default_tables import DefaultRuleset
 from pool.store.ledger_tables import (
     Actual,
     ActualRevision,
@@ -26,7 +27,7 @@ from pool.store.models import Region, RulesetVersion
 from pool.store.target_tables import AssessmentScheme
 
 COLUMNS = {
-    "RULESET_ID": [RulesetVersion.ruleset],
+    "RULESET_ID": [RulesetVersion.ruleset, DefaultRuleset.ruleset],
     "VERSION": [RulesetVersion.version, AssessmentScheme.version],
     "METRIC": [Actual.metric, ActualRevision.metric],
     "SHARE": [LedgerAccount.share, LedgerEntry.share, TransferPosition.share, ShareSum.share],
