@@ -17,8 +17,8 @@ from pool.rules.attribution import (
 from pool.rules.facts import ProjectFacts
 from pool.rules.loader import load_ruleset_text
 from pool.rules.schema import Ruleset
-from pool.services.facts import Rulesets, group_transfers
 from pool.services import rulesets
+from pool.services.facts import Rulesets, group_transfers
 from pool.store.uow import UnitOfWork
 
 LAST_MONTH = 9999 * 12 + 11  # every transfer, whenever effective
