@@ -4,11 +4,11 @@ history gives — or says it must be collected again. And a project whose transf
 and that has no first-report term is always carried, never collected again."""
 
 from collections import Counter
-from typing import Any
 
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from support.running import carried_as_whole, changes, kept
 from support.strategies import Scenario, actuals_strategy, restrict, scenarios
 
 from pool.rules import running
@@ -17,31 +17,6 @@ from pool.rules.engine import contexts
 PROPERTY = settings(max_examples=200, deadline=None)
 pytestmark = pytest.mark.heavy
 CITY = "city"
-
-
-def _kept(plan: running.Plan) -> dict[Any, dict[str, Any]]:
-    """The sums as the store keeps them: transfer -> share -> (start, from, end, years)."""
-    out: dict[Any, dict[str, Any]] = {}
-    for (transfer, share), k in running.kept_form(plan).items():
-        out.setdefault(transfer, {})[share] = k
-    return out
-
-
-def _changes(
-    before: dict[str, dict[int, int]], after: dict[str, dict[int, int]]
-) -> dict[str, dict[int, int]]:
-    """What `after` adds to `before`: the change of every figure that differs."""
-    out: dict[str, dict[int, int]] = {}
-    for m in set(before) | set(after):
-        old, new = before.get(m, {}), after.get(m, {})
-        diff = {
-            p: new.get(p, 0) - old.get(p, 0)
-            for p in set(old) | set(new)
-            if p not in old or new.get(p) != old[p]
-        }
-        if diff:
-            out[m] = diff
-    return out
 
 
 @PROPERTY
@@ -55,16 +30,8 @@ def test_kept_sums_plus_changes_settle_as_the_whole_history(sc: Scenario, data: 
     for m, v in data.draw(actuals_strategy(first - 40, later, max_size=8), label="restated and new").items():
         after.setdefault(m, {}).update(v)
     after = restrict(after, later)
-    old = running.from_history(contexts(sc.project, sc.transfers, first, CITY), before)
-    ctxs = contexts(sc.project, sc.transfers, later, CITY)
-    whole = running.from_history(ctxs, after)
-    carried = running.carried(ctxs, _kept(old), _changes(before, after))
-    event("carried" if carried is not None else "collected again")
-    if carried is None:
-        return
-    assert Counter(running.settled(carried)) == Counter(running.settled(whole))
-    assert running.kept_form(carried) == running.kept_form(whole)
-    assert running.sum_rows(carried, _kept(whole)) == []
+    carried = carried_as_whole(sc.project, sc.transfers, before, first, after, later, CITY)
+    event("carried" if carried else "collected again")
 
 
 @PROPERTY
@@ -81,6 +48,6 @@ def test_a_project_whose_coverage_and_start_hold_is_carried(sc: Scenario, data: 
     after = restrict(sc.actuals, later)
     old = running.from_history(contexts(sc.project, sc.transfers, sc.through, CITY), before)
     ctxs = contexts(sc.project, sc.transfers, later, CITY)
-    carried = running.carried(ctxs, _kept(old), _changes(before, after))
+    carried = running.carried(ctxs, kept(old), changes(before, after))
     assert carried is not None
     assert Counter(running.settled(carried)) == Counter(running.settled(running.from_history(ctxs, after)))
