@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, null, select
 from sqlalchemy.orm import Session
 
-from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash
+from pool.domain.records import COLUMNS, GENESIS, actual_body, canonical, record_hash
 from pool.store import raw
 from pool.store.journal_tables import AgreementRevision, InputRecord, TransferCancellation
 from pool.store.ledger_tables import Actual, ActualRevision, PeriodClose, SettlementRun
@@ -97,8 +97,13 @@ class Journal:
         seq, prev = self._head
         out: list[tuple[Any, ...]] = []
         columns = COLUMNS[kind]
+        fast = kind == "actual" and reason is None
+        strings: dict[Any, str] = {}
         for ref, project_id, *values in rows:
-            body = canonical(dict(zip(columns, values, strict=True)), reason)
+            if fast and type(values[0]) is int and type(values[4]) is int:
+                body = actual_body(values, strings)
+            else:
+                body = canonical(dict(zip(columns, values, strict=True)), reason)
             seq += 1
             digest = record_hash(prev, seq, kind, ref, body)
             out.append((seq, kind, ref, project_id, body, prev, digest))

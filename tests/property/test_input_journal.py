@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash
+from pool.domain.records import COLUMNS, GENESIS, actual_body, canonical, record_hash
 from pool.ledger.inputs import InputReport, check_chain, check_checkpoint, compare_rows
 
 values = st.one_of(st.integers(-(10**12), 10**12), st.text(max_size=12), st.none())
@@ -74,3 +74,19 @@ def test_stored_rows_equal_to_their_records_compare_clean(records: list[tuple[An
         ]
         compare_rows(kind, stored, report)
     assert report.problems == []
+
+
+@given(
+    st.tuples(
+        st.integers(0, 2**62),
+        st.integers(0, 10**6),
+        st.text(max_size=20),
+        st.integers(1, 1000),
+        st.integers(-(2**62), 2**62),
+        st.one_of(st.none(), st.text(max_size=30)),
+        st.integers(0, 2**62),
+    )
+)
+def test_the_fast_actual_body_is_the_canonical_one(values: tuple[Any, ...]) -> None:
+    row = dict(zip(COLUMNS["actual"], values, strict=True))
+    assert actual_body(values, {}) == canonical(row)
