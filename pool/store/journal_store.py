@@ -68,16 +68,13 @@ class Journal:
     def record_all(self) -> int:
         """Append a record of every stored input row not recorded yet (rows written straight into
         the tables, as the bulk loaders of the benchmarks do); returns how many."""
-        added = 0
+        before = self.head()[0]
         for kind in COLUMNS:
             table = _table(kind)
             recorded = select(InputRecord.ref).where(InputRecord.kind == kind)
             stmt = self._select(kind).where(table.c.id.not_in(recorded)).order_by(table.c.id)
-            before = self._head
             self._append(kind, raw.stream(self.session, stmt), None)
-            if self._head is not None and self._head != before:
-                added += self._head[0] - (before[0] if before else 0)
-        return added
+        return self.head()[0] - before
 
     def _select(self, kind: str) -> Any:
         table = _table(kind)
