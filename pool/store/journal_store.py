@@ -140,6 +140,27 @@ class Journal:
         )
         return [(r[0], r[1], r[2]) for r in self.session.execute(stmt)]
 
+    def recorded(self, kind: str) -> Iterator[tuple[Any, ...]]:
+        """(ref, body) of every record of `kind`, in ref order (then chain order), streamed."""
+        stmt = (
+            select(InputRecord.ref, InputRecord.body)
+            .where(InputRecord.kind == kind)
+            .order_by(InputRecord.ref, InputRecord.seq)
+        )
+        return raw.stream(self.session, stmt)
+
+    def actuals_as_of(self, seq: int, through: int) -> Iterator[tuple[Any, ...]]:
+        """(project, period, metric, revision, amount) of the actual revisions recorded at or
+        before record `seq`, for periods through `through`, in project order, streamed."""
+        recorded = select(InputRecord.ref).where(InputRecord.kind == "actual", InputRecord.seq <= seq)
+        r = ActualRevision
+        stmt = (
+            select(r.project_id, r.period, r.metric, r.revision, r.amount)
+            .where(r.id.in_(recorded), r.period <= through)
+            .order_by(r.project_id)
+        )
+        return raw.stream(self.session, stmt)
+
     def stored(self, kind: str) -> Iterator[tuple[Any, ...]]:
         """(id, *COLUMNS[kind]) of every stored row of `kind`, streamed."""
         table = _table(kind)
