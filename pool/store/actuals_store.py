@@ -237,7 +237,7 @@ class Actuals:
     def reported_in(self, period: int) -> set[tuple[int, str]]:
         """(project id, metric) of every current figure for `period`."""
         stmt = select(Actual.project_id, Actual.metric).where(Actual.period == period)
-        return {(p, m) for p, m in self.session.execute(stmt)}
+        return set(raw.stream(self.session, stmt))
 
     def search(
         self, *, project: str | None = None, metric: str | None = None, period: int | None = None
