@@ -136,7 +136,7 @@ def _context(
         problem = party_problem(t.ruleset, [x.from_region for x in ordered[: i + 1]], t.to_region)
         if problem:
             raise InvalidInput(problem)
-    agreement = chain_agreement(ordered, i)
+    agreement = t.agreement if i == 0 or t.ruleset.chain_agreement == "each" else chain_agreement(ordered, i)
     rule = t.ruleset.eligibility
     failed = [] if rule is None else failing(rule, project, agreement)
     reason = ("not eligible: " + "; ".join(failed)) if failed else ""

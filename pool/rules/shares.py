@@ -56,12 +56,20 @@ def settle_share(share: Share, ctx: Context, actuals: Actuals) -> ShareResult:
     first = max(lo, start)
     by_year: dict[int, int] = defaultdict(int)  # C_y of each term year
     outside = 0  # covered before the term starts
+    before = start - 12  # (p - before) // 12 is p's term year
     for sign, metric in share.signed_metrics:
+        if sign > 0:
+            for p, amount in actuals.get(metric, _NONE).items():
+                if first <= p <= hi:
+                    by_year[(p - before) // 12] += amount
+                elif lo <= p <= hi:
+                    outside += amount
+            continue
         for p, amount in actuals.get(metric, _NONE).items():
             if first <= p <= hi:
-                by_year[(p - start) // 12 + 1] += sign * amount
+                by_year[(p - before) // 12] -= amount
             elif lo <= p <= hi:
-                outside += sign * amount
+                outside -= amount
     return _settle_term(share, ctx, start, by_year, outside)
 
 
