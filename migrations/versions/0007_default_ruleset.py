@@ -1,7 +1,7 @@
 """default ruleset: default_rulesets (append-only history); projects.planned_fixed_assets
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 
 The pool's default ruleset is a history of choices, each a new row; the database refuses UPDATE
 and DELETE (and, on PostgreSQL, TRUNCATE) on it, with the SQL written out here as this revision
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ agreement), its actuals and the settle-through month, and returns the cumulative
 explains each number.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 
 from pool.domain.errors import InvalidInput
@@ -28,24 +28,36 @@ def settle_project(
     city: str,
 ) -> tuple[list[Target], list[TransferResult]]:
     """Cumulative targets of every transfer of one project through `through`, and their arithmetic."""
-    ordered = sorted(transfers, key=lambda t: t.effective)
     targets: list[Target] = []
     results: list[TransferResult] = []
+    for t, ctx in contexts(project, transfers, through, city):
+        shares = [(share, settle_share(share, ctx, actuals)) for share in t.ruleset.shares]
+        targets.extend(targets_of(t, shares))
+        results.append((t, ctx, shares))
+    return targets, results
+
+
+def contexts(
+    project: ProjectFacts, transfers: Sequence[TransferFacts], through: Month, city: str
+) -> list[tuple[TransferFacts, Context]]:
+    """The transfers in force by `through`, in effective order, each with what its shares are
+    settled with."""
+    ordered = sorted(transfers, key=lambda t: t.effective)
+    out = []
     for i, t in enumerate(ordered):
         if t.effective > through:
             continue
         nxt = ordered[i + 1].effective - 1 if i + 1 < len(ordered) else through
-        ctx = _context(project, ordered, i, min(nxt, through), through, city)
-        shares: list[tuple[Share, ShareResult]] = []
-        for share in t.ruleset.shares:
-            result = settle_share(share, ctx, actuals)
-            shares.append((share, result))
-            target = result[0]
-            for region, amount in target.items():
-                if amount:
-                    targets.append(Target(t.key, share.name, share.book, region, amount))
-        results.append((t, ctx, shares))
-    return targets, results
+        out.append((t, _context(project, ordered, i, min(nxt, through), through, city)))
+    return out
+
+
+def targets_of(t: TransferFacts, shares: Sequence[tuple[Share, ShareResult]]) -> Iterator[Target]:
+    """The non-zero cumulative targets of one transfer's settled shares."""
+    for share, result in shares:
+        for region, amount in result[0].items():
+            if amount:
+                yield Target(t.key, share.name, share.book, region, amount)
 
 
 def origins_of(ordered: Sequence[TransferFacts], i: int) -> list[str]:

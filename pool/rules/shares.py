@@ -45,18 +45,25 @@ def _extension(share: Share, ctx: Context) -> int:
     return int(value(share.term.extend_years_if_cap_unmet, ctx.agreement))
 
 
+# what a share has collected: the base of each term year (1, 2, ...) and what was covered
+# outside the term (before it starts, or everything while it has not started)
+Sums = tuple[dict[int, int], int]
+
+
 def settle_share(share: Share, ctx: Context, actuals: Actuals) -> ShareResult:
     """The share's cumulative result through P, keeping each term year's arithmetic."""
-    start, reason = _start(share, ctx, actuals)
-    reason = ctx.host_reason or ("mode host" if share.mode == "host" else reason)
-    if reason:
-        return _all_to_host(share, ctx, actuals, reason)
-    assert start is not None
+    start, reason = term_start(share, ctx, actuals)
+    return settle_sums(share, ctx, start, reason, collect(share, ctx, start, actuals))
+
+
+def collect(share: Share, ctx: Context, start: Month | None, actuals: Actuals) -> Sums:
+    """The share's base per term year, and outside its term, of the covered `actuals`. Linear in
+    the actuals: the sums of two sets of figures are the sums of their union."""
     lo, hi = ctx.cover_from, ctx.cover_to
-    first = max(lo, start)
+    first, base = (hi + 1, 0) if start is None else (max(lo, start), start)
     by_year: dict[int, int] = defaultdict(int)  # C_y of each term year
     outside = 0  # covered before the term starts
-    before = start - 12  # (p - before) // 12 is p's term year
+    before = base - 12  # (p - before) // 12 is p's term year
     for sign, metric in share.signed_metrics:
         if sign > 0:
             for p, amount in actuals.get(metric, _NONE).items():
@@ -70,18 +77,20 @@ def settle_share(share: Share, ctx: Context, actuals: Actuals) -> ShareResult:
                 by_year[(p - before) // 12] -= amount
             elif lo <= p <= hi:
                 outside -= amount
+    return by_year, outside
+
+
+def settle_sums(share: Share, ctx: Context, start: Month | None, reason: str, sums: Sums) -> ShareResult:
+    """The share's cumulative result from what it has collected."""
+    reason = ctx.host_reason or ("mode host" if share.mode == "host" else reason)
+    by_year, outside = sums
+    if reason:  # the host keeps every covered amount
+        total = outside + sum(by_year.values())
+        parties = share_parties(share, ctx)
+        amounts = [total, *[0] * (len(parties) - 1)]
+        return by_region(parties, amounts), None, reason, 0, total, []
+    assert start is not None
     return _settle_term(share, ctx, start, by_year, outside)
-
-
-def _all_to_host(share: Share, ctx: Context, actuals: Actuals, reason: str) -> ShareResult:
-    """The share when the host keeps every covered amount, and why."""
-    lo, hi = ctx.cover_from, ctx.cover_to
-    total = 0
-    for sign, metric in share.signed_metrics:
-        total += sign * sum(a for p, a in actuals.get(metric, _NONE).items() if lo <= p <= hi)
-    parties = share_parties(share, ctx)
-    amounts = [total, *[0] * (len(parties) - 1)]
-    return by_region(parties, amounts), None, reason, 0, total, []
 
 
 def _settle_term(
@@ -121,7 +130,7 @@ def _extends(share: Share, ctx: Context, start: Month, cum_origin: int) -> bool:
     return ctx.through >= start + 12 * int(value(share.term.years, ctx.agreement)) - 1 and cum_origin < cap
 
 
-def _start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, str]:
+def term_start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | None, str]:
     """The term's start month S, or None and why the term has not started."""
     if share.term is None or share.term.start == "transfer":
         return ctx.term_from, ""

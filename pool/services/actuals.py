@@ -38,6 +38,15 @@ def published_metrics(uow: UnitOfWork) -> dict[str, Metric]:
     return metrics
 
 
+def metric_labels(metrics: dict[str, Metric]) -> dict[str, str]:
+    """label -> metric code, for the labels that name one metric only (and are not codes)."""
+    codes: dict[str, set[str]] = {}
+    for code, metric in metrics.items():
+        if metric.label:
+            codes.setdefault(metric.label.strip(), set()).add(code)
+    return {label: next(iter(c)) for label, c in codes.items() if len(c) == 1 and label not in metrics}
+
+
 def import_file(
     rt: Runtime,
     path: str,
@@ -45,10 +54,13 @@ def import_file(
     restate: bool = False,
     reason: str | None = None,
     sheet: str | None = None,
+    encoding: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Import an actuals file, all or nothing; the same values again change nothing. An XLSX
-    workbook is read from `sheet`, or else its first visible sheet."""
+    workbook is read from `sheet`, or else its first visible sheet; a CSV file in `encoding`, or
+    else UTF-8 or GB18030 as detected. Metrics may be named by their labels; total rows (合计,
+    总计) are skipped and named in the result."""
     name = Path(path).name
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
@@ -70,7 +82,7 @@ def import_file(
         staging = uow.actuals.staging()
         staging.create_staging()
         try:
-            rows = read_actuals_rows(path, sheet)
+            rows = read_actuals_rows(path, sheet, encoding=encoding, metrics=metric_labels(metrics))
             note.detail["sheet"] = rows.sheet
             count = staging.load(rows, progress)
         except InvalidInput as exc:
@@ -96,6 +108,8 @@ def import_file(
             "sheet": rows.sheet,
             "formula_values": rows.formula_values,
             "formula_cells": rows.formula_cells,
+            "encoding": rows.encoding,
+            "skipped_totals": [{"row": n, "label": label} for n, label in rows.totals],
         }
         if staging.changes_anything():
             record = staging.add_import(

@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pool.store.actuals_store import Actuals
+from pool.store.bulletin_queries import BulletinQueries
 from pool.store.defaults_store import DefaultRulesets
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
@@ -25,6 +26,8 @@ from pool.store.repositories import (
     Rulesets,
     Transfers,
 )
+from pool.store.sums_store import ShareSums
+from pool.store.targets_store import Targets
 
 
 class UnitOfWork:
@@ -55,7 +58,10 @@ class UnitOfWork:
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
         self.reports = Reports(s)
+        self.bulletin = BulletinQueries(s)
+        self.targets = Targets(s)
         self.journal = Journal(s)
+        self.sums = ShareSums(s)
         return self
 
     def __exit__(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from support.running import carried_as_whole
 from support.strategies import exact_largest_remainder
 
 from pool.domain.months import Month
@@ -446,3 +447,21 @@ def test_the_additions_invariants_on_a_few_examples(sc: Scenario, data: st.DataO
     _steps_terms_and_ratios_as_the_format_says(sc)
     _actuals_after_p_and_runs_do_not_change_the_result(sc, data)
     _caps_hold_per_transfer(sc)
+
+
+@pytest.mark.heavy
+@HEAVY
+@given(scenarios(), st.data())
+def test_kept_sums_plus_changes_settle_as_the_whole_history(sc: Scenario, data: st.DataObject):
+    """A month-end run from the sums kept at an earlier month and what changed since (restated
+    and late figures, new months) settles as the whole history, under every addition."""
+    first = data.draw(st.integers(min(t.effective for t in sc.transfers), sc.through), label="kept at")
+    before = {m: {p: a for p, a in v.items() if p <= first} for m, v in sc.actuals.items()}
+    after = {m: dict(v) for m, v in sc.actuals.items()}
+    for p, a in data.draw(
+        st.dictionaries(st.integers(BASE - 3, sc.through), st.integers(-9_000, 9_000), max_size=6)
+    ).items():
+        after["tax"][p] = a
+    after = {m: {p: a for p, a in v.items() if p <= sc.through} for m, v in after.items()}
+    carried = carried_as_whole(sc.project, sc.transfers, before, first, after, sc.through, CITY)
+    event("carried" if carried else "collected again")

@@ -19,17 +19,26 @@ from pool.store.ledger_tables import (
     ActualRevision,
     LedgerAccount,
     LedgerEntry,
+    PayableSum,
+    ShareSum,
     TransferPosition,
 )
 from pool.store.models import Region, RulesetVersion
+from pool.store.target_tables import AssessmentScheme
 
 COLUMNS = {
     "RULESET_ID": [RulesetVersion.ruleset, DefaultRuleset.ruleset],
-    "VERSION": [RulesetVersion.version],
+    "VERSION": [RulesetVersion.version, AssessmentScheme.version],
     "METRIC": [Actual.metric, ActualRevision.metric],
-    "SHARE": [LedgerAccount.share, LedgerEntry.share, TransferPosition.share],
-    "UNIT": [LedgerAccount.unit],
-    "REGION_CODE": [Region.code, LedgerAccount.region, TransferPosition.region],
+    "SHARE": [LedgerAccount.share, LedgerEntry.share, TransferPosition.share, ShareSum.share],
+    "UNIT": [LedgerAccount.unit, PayableSum.unit],
+    "REGION_CODE": [
+        Region.code,
+        LedgerAccount.region,
+        TransferPosition.region,
+        PayableSum.payer,
+        PayableSum.payee,
+    ],
     "BOOK": [LedgerAccount.book, LedgerEntry.book, TransferPosition.book],
     "ACCOUNT_NAME": [LedgerAccount.name],
 }
