@@ -31,8 +31,13 @@ def settle_project(
     targets: list[Target] = []
     results: list[TransferResult] = []
     for t, ctx in contexts(project, transfers, through, city):
-        shares = [(share, settle_share(share, ctx, actuals)) for share in t.ruleset.shares]
-        targets.extend(targets_of(t, shares))
+        shares: list[tuple[Share, ShareResult]] = []
+        for share in t.ruleset.shares:  # targets_of, written out: this loop is the engine's hottest
+            result = settle_share(share, ctx, actuals)
+            shares.append((share, result))
+            for region, amount in result[0].items():
+                if amount:
+                    targets.append(Target(t.key, share.name, share.book, region, amount))
         results.append((t, ctx, shares))
     return targets, results
 
