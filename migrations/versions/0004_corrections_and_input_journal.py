@@ -161,9 +161,7 @@ def upgrade() -> None:
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_input_journal")),
-        sa.UniqueConstraint("hash", name=op.f("uq_input_journal_hash")),
     )
-    op.create_index(op.f("ix_input_journal_project_id"), "input_journal", ["project_id"], unique=False)
     op.add_column("settlement_runs", sa.Column("journal_seq", sa.Integer(), nullable=True))
     op.add_column("settlement_runs", sa.Column("journal_head", sa.String(length=64), nullable=True))
     _backfill()
@@ -221,7 +219,6 @@ def downgrade() -> None:
     _run_for_dialect(POSTGRES_DROP, SQLITE_DROP)
     op.drop_column("settlement_runs", "journal_head")
     op.drop_column("settlement_runs", "journal_seq")
-    op.drop_index(op.f("ix_input_journal_project_id"), table_name="input_journal")
     op.drop_table("input_journal")
     op.drop_table("transfer_cancellations")
     op.drop_index(op.f("ix_agreement_revisions_transfer_id"), table_name="agreement_revisions")

@@ -24,32 +24,33 @@ def missing(rt: Runtime, period: str) -> list[dict[str, Any]]:
     return commands.read(rt, body)
 
 
-def missing_in(uow: UnitOfWork, month: Month) -> list[dict[str, Any]]:
+def missing_in(uow: UnitOfWork, month: Month, rulesets: Rulesets | None = None) -> list[dict[str, Any]]:
     covering: dict[int, Any] = {}
     for row in uow.ledger.transfers(None, month):
         covering[row.project_id] = row  # in effective order: the last one covers the month
     if not covering:
         return []
-    rulesets = Rulesets(uow)
+    rulesets = rulesets or Rulesets(uow)
     reported = uow.actuals.reported_in(month)
-    projects = {p.id: p for p in uow.projects.search()}
-    out = []
+    read: dict[int, tuple[str, ...]] = {}  # ruleset version -> the metrics its shares read
+    found = []
     for project_id, row in covering.items():
-        ruleset = rulesets.get(row.ruleset_version_id)
-        metrics = dict.fromkeys(m for share in ruleset.shares for _sign, m in share.signed_metrics)
-        for metric in metrics:
-            if (project_id, metric) in reported:
-                continue
-            p = projects[project_id]
-            out.append(
-                {
-                    "project": p.code,
-                    "project_name": p.name,
-                    "host": row.to_region,
-                    "transfer": row.id,
-                    "period": format_month(month),
-                    "metric": metric,
-                    "label": ruleset.metrics[metric].label,
-                }
-            )
+        version = row.ruleset_version_id
+        if version not in read:
+            shares = rulesets.get(version).shares
+            read[version] = tuple(dict.fromkeys(m for share in shares for _sign, m in share.signed_metrics))
+        found += [(project_id, row, m) for m in read[version] if (project_id, m) not in reported]
+    names = uow.projects.names_of([project_id for project_id, _row, _m in found])
+    out = [
+        {
+            "project": names[project_id][0],
+            "project_name": names[project_id][1],
+            "host": row.to_region,
+            "transfer": row.id,
+            "period": format_month(month),
+            "metric": metric,
+            "label": rulesets.get(row.ruleset_version_id).metrics[metric].label,
+        }
+        for project_id, row, metric in found
+    ]
     return sorted(out, key=lambda r: (r["project"], r["metric"]))

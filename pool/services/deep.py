@@ -1,7 +1,13 @@
 """`pool ledger verify --deep`: recompute every transfer's targets from the input journal as of
-the last settlement run — not from the tables — and compare them with the posted positions."""
+the last settlement run and compare them with the posted positions.
+
+Projects' facts, transfers, agreements, cancellations and rule texts are read from the journal's
+records themselves; actual revisions, far too many to hold, from their table, restricted to the
+revisions recorded by then — verify compares every one of them with its record in the same run,
+so where they differ verify fails, and where they agree the replay reads what was recorded."""
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pool.domain.money import format_amount
@@ -45,7 +51,7 @@ def recompute(uow: UnitOfWork, report: InputReport) -> dict[str, Any]:
     as_of = last.journal_seq
     rows = _as_of(report, as_of)
     try:
-        expected, transfers = _targets(uow, rows, last.through)
+        expected, transfers = _targets(uow, rows, last.through, as_of)
     except Exception as exc:  # a record the engine cannot read is a disagreement too
         problem = f"the recorded inputs as of the last settlement cannot be settled: {exc}"
         return {"through": format_month(last.through), "inputs": as_of, "transfers": 0, "problems": [problem]}
@@ -84,8 +90,11 @@ def _as_of(report: InputReport, seq: int) -> dict[str, dict[int, dict[str, Any]]
 
 
 def _targets(
-    uow: UnitOfWork, rows: dict[str, dict[int, dict[str, Any]]], through: int
+    uow: UnitOfWork, rows: dict[str, dict[int, dict[str, Any]]], through: int, as_of: int
 ) -> tuple[dict[tuple[int, str, str], int], int]:
+    """The targets the recorded inputs give. The actual revisions, too many to hold, are read
+    from their table, restricted to those recorded at or before `as_of`: verify has compared
+    every one of them with its record."""
     projects = rows.get("project", {})
     cancelled = {r["transfer_id"] for r in rows.get("cancel", {}).values()}
     agreements: dict[int, tuple[int, str]] = {}
@@ -120,19 +129,44 @@ def _targets(
             )
         )
     grouped = group_transfers(moves, RecordedRulesets(uow, rows.get("ruleset", {})))
-    latest: dict[tuple[int, int, str], tuple[int, int]] = {}
-    for r in rows.get("actual", {}).values():
-        key = (r["project_id"], r["period"], r["metric"])
-        if r["period"] <= through and (key not in latest or r["revision"] > latest[key][0]):
-            latest[key] = (r["revision"], r["amount"])
-    actuals: dict[int, dict[str, dict[int, int]]] = {}
-    for (project_id, period, metric), (_rev, amount) in latest.items():
-        actuals.setdefault(project_id, {}).setdefault(metric, {})[period] = amount
     city = uow.regions.city()
     city_code = city.code if city else "city"
     expected: dict[tuple[int, str, str], int] = {}
-    for project_id, (facts, transfers) in grouped.items():
-        targets, _ = settle_project(facts, transfers, actuals.get(project_id, {}), through, city_code)
+
+    def settle(project_id: int, actuals: dict[str, dict[int, int]]) -> None:
+        facts, transfers = grouped.pop(project_id)
+        targets, _ = settle_project(facts, transfers, actuals, through, city_code)
         for target in targets:
-            expected[(target.transfer, target.share, target.region)] = target.amount
-    return {k: v for k, v in expected.items() if v}, len(moves)
+            if target.amount:
+                expected[(target.transfer, target.share, target.region)] = target.amount
+
+    for project_id, actuals in _latest_actuals(uow.journal.actuals_as_of(as_of, through)):
+        if project_id in grouped:
+            settle(project_id, actuals)
+    for project_id in list(grouped):
+        settle(project_id, {})
+    return expected, len(moves)
+
+
+def _latest_actuals(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+    """Per project, in the order the rows come (by project): metric -> period -> the amount of
+    the latest revision among `rows`, (project, period, metric, revision, amount)."""
+    current: int | None = None
+    latest: dict[tuple[int, str], tuple[int, int]] = {}
+    for project_id, period, metric, revision, amount in rows:
+        if project_id != current:
+            if current is not None:
+                yield current, _by_metric(latest)
+            current, latest = project_id, {}
+        key = (period, metric)
+        if key not in latest or revision > latest[key][0]:
+            latest[key] = (revision, amount)
+    if current is not None:
+        yield current, _by_metric(latest)
+
+
+def _by_metric(latest: dict[tuple[int, str], tuple[int, int]]) -> dict[str, dict[int, int]]:
+    out: dict[str, dict[int, int]] = {}
+    for (period, metric), (_revision, amount) in latest.items():
+        out.setdefault(metric, {})[period] = amount
+    return out

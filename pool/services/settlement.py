@@ -51,7 +51,8 @@ def settle(
                 f"{period} is before {format_month(last.through)}, the last settled "
                 "period; settlement only moves forward."
             )
-        absent = missing_in(uow, through)
+        rulesets = Rulesets(uow)
+        absent = missing_in(uow, through, rulesets)
         if require_complete and absent:
             shown = "; ".join(f"{m['project']} {m['metric']}" for m in absent[:10])
             more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
@@ -61,7 +62,7 @@ def settle(
                 f"See `pool actuals missing --period {period}`."
             )
         with paused_gc():
-            result = run(uow, ledger, actor, through, rt.now(), progress)
+            result = run(uow, ledger, actor, through, rt.now(), progress, rulesets)
         result["missing"] = len(absent)
         result["missing_figures"] = absent[:MAX_LISTED]
         note.detail = {k: v for k, v in result.items() if k not in ("period", "missing_figures")}
@@ -71,10 +72,16 @@ def settle(
 
 
 def run(
-    uow: UnitOfWork, ledger: Ledger, actor: Actor, through: Month, now: Any, progress: Progress | None
+    uow: UnitOfWork,
+    ledger: Ledger,
+    actor: Actor,
+    through: Month,
+    now: Any,
+    progress: Progress | None,
+    rulesets: Rulesets | None = None,
 ) -> dict[str, Any]:
     last = ledger.last_run()
-    rulesets = Rulesets(uow)
+    rulesets = rulesets or Rulesets(uow)
     dirty = ledger.dirty_projects(through, last, rulesets.sensitive())
     last_import, last_transfer = ledger.newest_ids()
     journal = uow.journal.head()

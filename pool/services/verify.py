@@ -119,7 +119,10 @@ def _inputs(uow: UnitOfWork, watch: int | None) -> InputReport:
     journal.check_chain(uow.journal.records(), report)
     journal.check_runs(runs, report)
     for kind in journal.KINDS:
-        journal.compare_rows(kind, uow.journal.stored(kind), report)
+        if kind in journal.STREAMED:
+            journal.compare_streams(kind, uow.journal.recorded(kind), uow.journal.stored(kind), report)
+        else:
+            journal.compare_rows(kind, uow.journal.stored(kind), report)
     for ref, ruleset, version, _t, _f, _u, text, sha256, _p in uow.journal.stored("ruleset"):
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
             report.problem(

@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, null, select
 from sqlalchemy.orm import Session
 
-from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash, row_of, selected
+from pool.domain.records import COLUMNS, GENESIS, actual_body, canonical, record_hash, row_of, selected
 from pool.store import raw
 from pool.store.journal_tables import AgreementRevision, InputRecord, TransferCancellation
 from pool.store.ledger_tables import Actual, ActualRevision, PeriodClose, SettlementRun
@@ -68,16 +68,13 @@ class Journal:
     def record_all(self) -> int:
         """Append a record of every stored input row not recorded yet (rows written straight into
         the tables, as the bulk loaders of the benchmarks do); returns how many."""
-        added = 0
+        before = self.head()[0]
         for kind in COLUMNS:
             table = _table(kind)
             recorded = select(InputRecord.ref).where(InputRecord.kind == kind)
             stmt = self._select(kind).where(table.c.id.not_in(recorded)).order_by(table.c.id)
-            before = self._head
             self._append(kind, raw.stream(self.session, stmt), None)
-            if self._head is not None and self._head != before:
-                added += self._head[0] - (before[0] if before else 0)
-        return added
+        return self.head()[0] - before
 
     def _select(self, kind: str) -> Any:
         table = _table(kind)
@@ -96,8 +93,13 @@ class Journal:
             self._head = self.head()
         seq, prev = self._head
         out: list[tuple[Any, ...]] = []
+        fast = kind == "actual" and reason is None
+        strings: dict[Any, str] = {}
         for ref, project_id, *values in rows:
-            body = canonical(row_of(kind, values), reason)
+            if fast and type(values[0]) is int and type(values[4]) is int:
+                body = actual_body(values, strings)
+            else:
+                body = canonical(row_of(kind, values), reason)
             seq += 1
             digest = record_hash(prev, seq, kind, ref, body)
             out.append((seq, kind, ref, project_id, body, prev, digest))
@@ -136,6 +138,27 @@ class Journal:
             SettlementRun.id
         )
         return [(r[0], r[1], r[2]) for r in self.session.execute(stmt)]
+
+    def recorded(self, kind: str) -> Iterator[tuple[Any, ...]]:
+        """(ref, body) of every record of `kind`, in ref order (then chain order), streamed."""
+        stmt = (
+            select(InputRecord.ref, InputRecord.body)
+            .where(InputRecord.kind == kind)
+            .order_by(InputRecord.ref, InputRecord.seq)
+        )
+        return raw.stream(self.session, stmt)
+
+    def actuals_as_of(self, seq: int, through: int) -> Iterator[tuple[Any, ...]]:
+        """(project, period, metric, revision, amount) of the actual revisions recorded at or
+        before record `seq`, for periods through `through`, in project order, streamed."""
+        recorded = select(InputRecord.ref).where(InputRecord.kind == "actual", InputRecord.seq <= seq)
+        r = ActualRevision
+        stmt = (
+            select(r.project_id, r.period, r.metric, r.revision, r.amount)
+            .where(r.id.in_(recorded), r.period <= through)
+            .order_by(r.project_id)
+        )
+        return raw.stream(self.session, stmt)
 
     def stored(self, kind: str) -> Iterator[tuple[Any, ...]]:
         """(id, *selected(kind)) of every stored row of `kind`, streamed."""

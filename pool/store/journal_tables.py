@@ -50,7 +50,8 @@ class InputRecord(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(20))
     ref: Mapped[int] = mapped_column(Integer)  # the id of the row recorded
-    project_id: Mapped[int | None] = mapped_column(Integer, index=True)  # whose targets it can move
+    # whose targets it can move; read by seq range (what a run has not seen), so not indexed
+    project_id: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)  # pool.ledger.inputs.canonical
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))  # verify recomputes the chain: no index to keep

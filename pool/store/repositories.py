@@ -102,6 +102,17 @@ class Projects(_Repository):
         stmt = self._locked(select(Project).where(Project.id == project_id), lock=lock)
         return self.session.scalars(stmt).first()
 
+    def names_of(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """id -> (code, name) of the projects with these ids."""
+        out: dict[int, tuple[str, str]] = {}
+        unique = sorted(set(ids))
+        for start in range(0, len(unique), 500):
+            stmt = select(Project.id, Project.code, Project.name).where(
+                Project.id.in_(unique[start : start + 500])
+            )
+            out.update({i: (c, n) for i, c, n in self.session.execute(stmt)})
+        return out
+
     def named(self, lead_name: str) -> list[Project]:
         """Projects whose folded name is `lead_name`, oldest first."""
         stmt = select(Project).where(Project.lead_name == lead_name).order_by(Project.id)

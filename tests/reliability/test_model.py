@@ -1,7 +1,8 @@
 """A model-based test of the whole product: a hypothesis RuleBasedStateMachine over
 the real services on SQLite and PostgreSQL. Random actors of every role register, stage, list,
 withdraw, claim, withdraw claims, approve (with random agreements and rulesets), reject, let
-listings expire (the clock moves), import and restate actuals, settle and close periods.
+listings expire (the clock moves), import and restate actuals, settle and close periods, and
+correct: amend agreements, cancel transfers, edit projects' facts, reissue tokens.
 
 After every step: each project has one host and its transfers form one chain; listing and claim
 states are consistent; a refused action changed nothing but its audit row; the ledger verifies;
@@ -51,7 +52,7 @@ from pool.bootstrap import Adapters
 from pool.domain.errors import Conflict, InvalidInput, PermissionDenied, PoolError
 from pool.domain.months import format_month
 from pool.domain.names import lead_key
-from pool.services import actuals, claims, listings, periods, projects, settlement
+from pool.services import actors, actuals, claims, corrections, listings, periods, projects, settlement
 from pool.services.projects import NewProject
 
 pytestmark = pytest.mark.reliability
@@ -443,9 +444,11 @@ class PoolMachine(RuleBasedStateMachine):
     def approve(self, actor: str, data: st.DataObject, agreement: tuple[str, list[str], bool]) -> None:
         c = self._claim(data, approvable=True)
         ruleset, pairs, valid = agreement
-        last = self.rows("SELECT max(effective) AS m FROM transfers WHERE project_id = :p", p=c.project_id)[
-            0
-        ].m
+        last = self.rows(
+            "SELECT max(effective) AS m FROM transfers WHERE project_id = :p AND id NOT IN "
+            "(SELECT transfer_id FROM transfer_cancellations)",
+            p=c.project_id,
+        )[0].m
         low = max(month_int("2024-07"), last or 0)
         effective = data.draw(st.one_of(st.integers(low - 2, low + 6), FAR_FUTURE))
         shown = "expired" if c.lstatus == "open" and when(c.closes_at) <= self.now else c.lstatus
@@ -546,7 +549,7 @@ class PoolMachine(RuleBasedStateMachine):
         ]
         new_closed = [k for k in keys if k not in stored and closed is not None and month_int(k[1]) <= closed]
         if ROLE[actor] != "city":
-            expect = 3
+            expect: int | None = 3
         elif any(_refused_note(n) for n in notes):
             expect = 1
         elif not restate and (restated or new_closed):
@@ -616,6 +619,112 @@ class PoolMachine(RuleBasedStateMachine):
         else:
             expect = 0
         self.attempt("period.close", lambda: periods.close(self.rts[actor], period), expect)
+
+    # -- corrections ------------------------------------------------------------------------------
+    def _transfer(self, data: st.DataObject) -> Any:
+        rows = self.rows(
+            "SELECT t.id, t.project_id, t.effective, t.agreement, v.ruleset, "
+            "(SELECT count(*) FROM transfer_cancellations c WHERE c.transfer_id = t.id) AS cancelled "
+            "FROM transfers t JOIN ruleset_versions v ON v.id = t.ruleset_version_id ORDER BY t.id"
+        )
+        return data.draw(st.sampled_from(rows)) if rows else None
+
+    @precondition(lambda self: self.rows("SELECT 1 FROM transfers"))
+    @rule(actor=CITYISH, data=st.data(), reason=FREE_TEXT, agreement=st.sampled_from(AGREEMENTS))
+    def amend(
+        self, actor: str, data: st.DataObject, reason: str, agreement: tuple[str, list[str], bool]
+    ) -> None:
+        t = self._transfer(data)
+        ruleset, pairs, valid = agreement
+        if ROLE[actor] != "city":
+            expect: int | None = 3
+        elif not typed(reason, multiline=True) or not pairs:
+            expect = 1
+        elif t.cancelled:
+            expect = 4
+        elif not valid or ruleset != t.ruleset:
+            expect = 1
+        else:
+            expect = None  # the same values again are refused; the oracle does not decode them
+        self.attempt(
+            "transfer.amend",
+            lambda: corrections.amend(self.rts[actor], t.id, agreement=pairs, reason=reason),
+            expect,
+        )
+
+    @precondition(lambda self: self.rows("SELECT 1 FROM transfers"))
+    @rule(actor=CITYISH, data=st.data(), reason=FREE_TEXT)
+    def cancel(self, actor: str, data: st.DataObject, reason: str) -> None:
+        t = self._transfer(data)
+        live = self.rows(
+            "SELECT id, effective FROM transfers WHERE project_id = :p AND id NOT IN "
+            "(SELECT transfer_id FROM transfer_cancellations)",
+            p=t.project_id,
+        )
+        latest = max(live, key=lambda m: (m.effective, m.id)).id if live else None
+        listed = self.rows("SELECT 1 FROM listings WHERE project_id = :p AND status = 'open'", p=t.project_id)
+        if ROLE[actor] != "city":
+            expect = 3
+        elif not typed(reason, multiline=True):
+            expect = 1
+        elif t.cancelled:
+            expect = 4
+        elif latest != t.id or listed:
+            expect = 1
+        else:
+            expect = 0
+        self.attempt(
+            "transfer.cancel", lambda: corrections.cancel(self.rts[actor], t.id, reason=reason), expect
+        )
+
+    @precondition(lambda self: self.rows("SELECT 1 FROM projects"))
+    @rule(
+        actor=ACTOR,
+        data=st.data(),
+        change=st.sampled_from(
+            [
+                ("investment", "100"),
+                ("investment", "300000000"),
+                ("kind", "real_estate"),
+                ("kind", "manufacturing"),
+                ("capital_source", "local"),
+                ("capital_source", "out_of_city"),
+                ("kind", "mine"),
+            ]
+        ),
+    )
+    def edit(self, actor: str, data: st.DataObject, change: tuple[str, str]) -> None:
+        p = data.draw(st.sampled_from(self.rows("SELECT id, code, host FROM projects ORDER BY id")))
+        moved = self.rows(
+            "SELECT 1 FROM transfers WHERE project_id = :p AND id NOT IN "
+            "(SELECT transfer_id FROM transfer_cancellations)",
+            p=p.id,
+        )
+        key, value = change
+        if ROLE[actor] not in ("city", "county"):
+            expect: int | None = 3
+        elif ROLE[actor] == "county" and (REGION[actor] != p.host or moved):
+            expect = 3
+        elif value == "mine":
+            expect = 1
+        else:
+            expect = None  # a value the project already has is refused
+        self.attempt(
+            "project.edit",
+            lambda: projects.edit(
+                self.rts[actor], p.code, projects.ProjectEdit(**{key: value}), reason="更正"
+            ),
+            expect,
+        )
+
+    @rule(actor=CITYISH, whom=st.sampled_from(ACTORS))
+    def reissue(self, actor: str, whom: str) -> None:
+        expect = 3 if ROLE[actor] != "city" else 0
+        result = self.attempt("actor.reissue", lambda: actors.reissue(self.rts[actor], name=whom), expect)
+        if expect == 0:
+            self.pool.tokens[whom] = result["token"]
+            self.rts[whom].close()
+            self.rts[whom] = runtime(self.pool.url, whom, result["token"], Adapters(clock=lambda: self.now))
 
     # -- after every step -----------------------------------------------------------------------
     @invariant()

@@ -85,12 +85,16 @@ def audit_count(engine: Engine) -> int:
 
 
 def check_chains(engine: Engine) -> None:
-    """Each project: one host, and its transfers, in approval order, a chain origin -> host."""
+    """Each project: one host, and its transfers in force (not cancelled), in approval order, a
+    chain origin -> host."""
     with engine.connect() as conn:
         projects = {r.id: r for r in conn.execute(text("SELECT id, code, origin, host FROM projects"))}
         moves: dict[int, list[Any]] = defaultdict(list)
         for r in conn.execute(
-            text("SELECT id, project_id, from_region, to_region, effective FROM transfers ORDER BY id")
+            text(
+                "SELECT id, project_id, from_region, to_region, effective FROM transfers WHERE id NOT IN "
+                "(SELECT transfer_id FROM transfer_cancellations) ORDER BY id"
+            )
         ):
             moves[r.project_id].append(r)
     for pid, p in projects.items():
