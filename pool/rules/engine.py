@@ -31,8 +31,13 @@ def settle_project(
     targets: list[Target] = []
     results: list[TransferResult] = []
     for t, ctx in contexts(project, transfers, through, city):
-        shares = [(share, settle_share(share, ctx, actuals)) for share in t.ruleset.shares]
-        targets.extend(targets_of(t, shares))
+        shares: list[tuple[Share, ShareResult]] = []
+        for share in t.ruleset.shares:  # targets_of, written out: this loop is the engine's hottest
+            result = settle_share(share, ctx, actuals)
+            shares.append((share, result))
+            for region, amount in result[0].items():
+                if amount:
+                    targets.append(Target(t.key, share.name, share.book, region, amount))
         results.append((t, ctx, shares))
     return targets, results
 
@@ -148,7 +153,7 @@ def _context(
         problem = party_problem(t.ruleset, [x.from_region for x in ordered[: i + 1]], t.to_region)
         if problem:
             raise InvalidInput(problem)
-    agreement = chain_agreement(ordered, i)
+    agreement = t.agreement if i == 0 or t.ruleset.chain_agreement == "each" else chain_agreement(ordered, i)
     rule = t.ruleset.eligibility
     failed = [] if rule is None else failing(rule, project, agreement)
     reason = ("not eligible: " + "; ".join(failed)) if failed else ""

@@ -295,6 +295,10 @@ class Share(_Model):
         """The schedule step for term year `year`: the first in file order covering it whose
         `when` holds (`holds` judges a condition; validation guarantees a step without one)."""
         assert self.schedule is not None
+        if holds is None:  # no step has a `when`
+            for step in self.schedule:
+                if step.covers(year):
+                    return step
         for step in self.schedule:
             if step.covers(year) and (step.when is None or (holds is not None and holds(step.when))):
                 return step

@@ -63,12 +63,20 @@ def collect(share: Share, ctx: Context, start: Month | None, actuals: Actuals) -
     first, base = (hi + 1, 0) if start is None else (max(lo, start), start)
     by_year: dict[int, int] = defaultdict(int)  # C_y of each term year
     outside = 0  # covered before the term starts
+    before = base - 12  # (p - before) // 12 is p's term year
     for sign, metric in share.signed_metrics:
+        if sign > 0:
+            for p, amount in actuals.get(metric, _NONE).items():
+                if first <= p <= hi:
+                    by_year[(p - before) // 12] += amount
+                elif lo <= p <= hi:
+                    outside += amount
+            continue
         for p, amount in actuals.get(metric, _NONE).items():
             if first <= p <= hi:
-                by_year[(p - base) // 12 + 1] += sign * amount
+                by_year[(p - before) // 12] -= amount
             elif lo <= p <= hi:
-                outside += sign * amount
+                outside -= amount
     return by_year, outside
 
 
