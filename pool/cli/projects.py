@@ -103,15 +103,18 @@ def show_project(row: dict[str, object]) -> None:
 @click.option("--chain", default=None, help="Only this industry chain.")
 @click.option("--host", default=None, metavar="REGION", help="Only projects hosted here.")
 @click.option("--stage", type=click.Choice(STAGES), default=None, help="Only this stage.")
+@click.option(
+    "--search", default=None, metavar="TEXT", help="Only projects whose name or investor contains TEXT."
+)
 @format_option
-def list_(chain: str | None, host: str | None, stage: str | None) -> None:
+def list_(chain: str | None, host: str | None, stage: str | None, search: str | None) -> None:
     """List projects.
 
     \b
     Example:
       pool project list --host shangzhou --format csv
     """
-    rows = service.list_projects(runtime(), chain=chain, host=host, stage=stage)
+    rows = service.list_projects(runtime(), chain=chain, host=host, stage=stage, search=search)
     if fmt() == "table":
         rows = labelled(rows, "chain", "origin", "host")
     render(rows, COLUMNS)

@@ -144,11 +144,19 @@ def _raced(rt: Runtime, new: NewProject, exc: UniqueViolation) -> InvalidInput:
 
 
 def list_projects(
-    rt: Runtime, *, chain: str | None = None, host: str | None = None, stage: str | None = None
+    rt: Runtime,
+    *,
+    chain: str | None = None,
+    host: str | None = None,
+    stage: str | None = None,
+    search: str | None = None,
 ) -> list[dict[str, object]]:
+    """Projects by code; `search` keeps those whose name or investor contains it."""
+
     def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:
         names = views.names_of(uow)
-        return [views.project(p, names) for p in uow.projects.search(chain=chain, host=host, stage=stage)]
+        found = uow.projects.search(chain=chain, host=host, stage=stage, text=search)
+        return [views.project(p, names) for p in found]
 
     return commands.read(rt, body)
 

@@ -107,9 +107,19 @@ class Projects(_Repository):
         return self.session.scalars(stmt).first()
 
     def search(
-        self, *, chain: str | None = None, host: str | None = None, stage: str | None = None
+        self,
+        *,
+        chain: str | None = None,
+        host: str | None = None,
+        stage: str | None = None,
+        text: str | None = None,
     ) -> list[Project]:
         stmt = select(Project).order_by(Project.code)
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(
+                or_(Project.name.like(pattern, escape="\\"), Project.investor.like(pattern, escape="\\"))
+            )
         if chain:
             stmt = stmt.where(Project.chain == chain)
         if host:
@@ -190,6 +200,14 @@ class Claims(_Repository):
         if claimant is not None:
             stmt = stmt.where(Claim.claimant == claimant)
         return list(self.session.scalars(self._locked(stmt.order_by(Claim.id), lock=lock)))
+
+    def search(self, *, claimant: str | None = None, status: str | None = None) -> list[Claim]:
+        stmt = select(Claim)
+        if claimant is not None:
+            stmt = stmt.where(Claim.claimant == claimant)
+        if status is not None:
+            stmt = stmt.where(Claim.status == status)
+        return list(self.session.scalars(stmt.order_by(Claim.id)))
 
     def add(self, claim: Claim) -> None:
         self.session.add(claim)

@@ -23,6 +23,7 @@ from pool.store.repositories import (
     Rulesets,
     Transfers,
 )
+from pool.store.web_store import WebSessions
 
 
 class UnitOfWork:
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
         self.reports = Reports(s)
+        self.web = WebSessions(s)
         return self
 
     def __exit__(
