@@ -2,8 +2,9 @@
 command line's `--format json` output of the same command, and errors as
 `{"error": SENTENCE, "code": …}` with the status the CLI's exit code maps to."""
 
+import contextlib
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from pool.services import (
     claims,
     explain,
     listings,
+    periods,
     projects,
     regions,
     reports,
@@ -32,7 +34,7 @@ from pool.services import (
 from pool.services.auth import Principal
 from pool.services.commands import Note, record_failure
 from pool.services.runtime import Runtime
-from pool.web.errors import Unauthenticated
+from pool.web.errors import Malformed, Unauthenticated
 
 router = APIRouter(prefix="/api/v1", tags=["pool"])
 basic = HTTPBasic(auto_error=False, realm="pool")
@@ -283,18 +285,25 @@ def actuals_import(
 def import_upload(
     rt: Runtime, upload: UploadFile, *, restate: bool, reason: str | None, sheet: str | None = None
 ) -> Row:
-    """Store the upload under its own base name in a private directory, import it, remove it."""
-    from pool.domain.errors import InvalidInput
+    """Import an uploaded actuals file, as `pool actuals import` does the file it is given."""
+    if reason is not None and not reason.strip():
+        raise Malformed("The reason may not be empty.")
+    if restate and reason is None:
+        raise Malformed("restate needs a reason saying why the values change.")
+    with uploaded(upload, "actuals.csv") as path:
+        return actuals.import_file(rt, str(path), restate=restate, reason=reason, sheet=sheet or None)
 
-    name = Path(upload.filename or "actuals.csv").name or "actuals.csv"
-    if restate and not (reason or "").strip():
-        raise InvalidInput("A restatement needs a reason saying why the values change.")
+
+@contextlib.contextmanager
+def uploaded(upload: UploadFile, default: str) -> Iterator[Path]:
+    """An uploaded file stored under its own base name in a private directory, removed after."""
+    name = Path(upload.filename or default).name or default
     with tempfile.TemporaryDirectory(prefix="pool-upload-") as folder:
         path = Path(folder) / name
         with path.open("wb") as handle:
             while chunk := upload.file.read(1 << 20):
                 handle.write(chunk)
-        return actuals.import_file(rt, str(path), restate=restate, reason=reason or None, sheet=sheet or None)
+        yield path
 
 
 @router.get("/actuals", responses=ERRORS)
@@ -355,6 +364,40 @@ def rules_list(rt: Reader) -> list[Row]:
 @router.get("/audit", responses=ERRORS)
 def audit_list(rt: Reader, actor: str | None = None, since: str | None = None) -> list[Row]:
     return audit.list_entries(rt, actor=actor, since=since)
+
+
+class NewActor(Body):
+    name: str
+    role: str
+    region: str | None = None
+
+
+@router.post("/actors", status_code=201, responses=ERRORS)
+def actor_add(rt: Annotated[Runtime, Depends(caller("actor.add"))], body: NewActor) -> Row:
+    """Create an actor; the response is the only one that ever shows its token."""
+    return actors.add(rt, name=body.name, role=body.role, region=body.region)
+
+
+@router.post("/actors/{name}/revoke", responses=ERRORS)
+def actor_revoke(rt: Annotated[Runtime, Depends(caller("actor.revoke"))], name: str) -> Row:
+    return actors.revoke(rt, name=name)
+
+
+@router.post("/rules", status_code=201, responses=ERRORS)
+def rules_publish(
+    rt: Annotated[Runtime, Depends(caller("rules.publish"))], file: Annotated[UploadFile, File()]
+) -> Row:
+    with uploaded(file, "rules.yaml") as path:
+        return rulesets.publish(rt, str(path))
+
+
+class PeriodClose(Body):
+    through: str = Field(description="YYYY-MM")
+
+
+@router.post("/periods/close", responses=ERRORS)
+def period_close(rt: Annotated[Runtime, Depends(caller("period.close"))], body: PeriodClose) -> Row:
+    return periods.close(rt, body.through)
 
 
 @router.get("/actors", responses=ERRORS)

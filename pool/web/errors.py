@@ -2,7 +2,13 @@
 
 from pool.domain.errors import PermissionDenied, PoolError
 
-CODES = {1: (422, "invalid"), 3: (403, "denied"), 4: (409, "conflict")}
+CODES = {1: (422, "invalid"), 2: (400, "malformed"), 3: (403, "denied"), 4: (409, "conflict")}
+
+
+class Malformed(PoolError):
+    """A request the command line would refuse as a usage error (exit 2): HTTP 400."""
+
+    exit_code = 2
 
 
 class Unauthenticated(PermissionDenied):
