@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from pool.domain.errors import PermissionDenied
 from pool.services import (
@@ -283,7 +284,7 @@ def actuals_import(
 
 
 def import_upload(
-    rt: Runtime, upload: UploadFile, *, restate: bool, reason: str | None, sheet: str | None = None
+    rt: Runtime, upload: StarletteUpload, *, restate: bool, reason: str | None, sheet: str | None = None
 ) -> Row:
     """Import an uploaded actuals file, as `pool actuals import` does the file it is given."""
     if reason is not None and not reason.strip():
@@ -295,7 +296,7 @@ def import_upload(
 
 
 @contextlib.contextmanager
-def uploaded(upload: UploadFile, default: str) -> Iterator[Path]:
+def uploaded(upload: StarletteUpload, default: str) -> Iterator[Path]:
     """An uploaded file stored under its own base name in a private directory, removed after."""
     name = Path(upload.filename or default).name or default
     with tempfile.TemporaryDirectory(prefix="pool-upload-") as folder:

@@ -1,25 +1,50 @@
 """The pages: sign-in and sign-out, the language, and each role's pages (server-rendered, htmx for
 the parts that change in place). No page decides what is allowed: the services do."""
 
+import contextlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from fractions import Fraction
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from pool.domain.errors import PermissionDenied, PoolError
+from pool.domain.money import format_amount
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGES
-from pool.domain.workflow import LISTING_STATES
-from pool.services import claims, dashboard, explain, listings, projects, transfers, web_sessions
+from pool.domain.workflow import LISTING_STATES, ROLES
+from pool.ledger import checkpoint as checkpoint_file
+from pool.ledger import journal
+from pool.rules import loader
+from pool.services import (
+    actors,
+    audit,
+    claims,
+    dashboard,
+    explain,
+    export,
+    listings,
+    periods,
+    projects,
+    reports,
+    rulesets,
+    settlement,
+    simulate,
+    transfers,
+    verify,
+    web_sessions,
+)
 from pool.services import regions as pool_choices
 from pool.services.runtime import Runtime
-from pool.web.errors import status_of
+from pool.web.api import import_upload, uploaded
+from pool.web.errors import Malformed, status_of
 from pool.web.views import LOGIN_COOKIE, SESSION_COOKIE, Views, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -547,3 +572,317 @@ def transfer_page(request: Request, v: ViewsDep, transfer_id: int, through: str 
 
 
 _PAGES: dict[str, Callable[[Request, Views], Response]] = {"project_new": project_form}
+
+
+# the city office: actuals, settlement, periods, actors
+
+
+@router.get("/actuals")
+def actuals_page(request: Request, v: ViewsDep) -> Response:
+    v.session(request)
+    return v.render(
+        request,
+        "actuals.html",
+        result=getattr(request.state, "result", None),
+        problems=getattr(request.state, "problems", None),
+        error=_error(request),
+    )
+
+
+@router.post("/actuals")
+async def actuals_upload(request: Request, signed: Checked) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    restate = form.get("restate") == "on"
+    reason = str(form.get("reason") or "").strip() or None
+    return await run_in_threadpool(_import, request, signed, upload, restate, reason)
+
+
+def _import(
+    request: Request, signed: web_sessions.Signed, upload: Any, restate: bool, reason: str | None
+) -> Response:
+    v = views(request)
+    _ = v.gettext(request)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        request.state.error = _("请选择要导入的 CSV 或 XLSX 文件。")
+        return _status(actuals_page(request, v), 422)
+    try:
+        if restate and reason is None:
+            raise Malformed(_("更正导入须说明理由。"))
+        request.state.result = import_upload(
+            v.runtime.acting_as(signed.principal), upload, restate=restate, reason=reason
+        )
+    except PoolError as exc:
+        request.state.error = str(exc)
+        request.state.problems = row_problems(str(exc))
+        return _status(actuals_page(request, v), status_of(exc)[0])
+    return actuals_page(request, v)
+
+
+def _status(response: Response, status: int) -> Response:
+    response.status_code = status
+    return response
+
+
+ROW = re.compile(r"^\s*(?:[^:\n]*:\s*)?row (\d+)[:,]?\s*(.*)$", re.IGNORECASE)
+
+
+def row_problems(sentence: str) -> list[tuple[str, str]]:
+    """The refusal's lines that name a row, as (row, problem), for a table."""
+    found = []
+    for line in sentence.splitlines():
+        match = ROW.match(line)
+        if match:
+            found.append((match.group(1), match.group(2) or line))
+    return found
+
+
+@router.get("/settle")
+def settle_page(request: Request, v: ViewsDep) -> Response:
+    signed = v.session(request)
+    news = dashboard.whats_new(v.as_actor(request), signed.previous_visit)
+    return v.render(
+        request,
+        "settle.html",
+        last=news["last_settlement"],
+        result=getattr(request.state, "result", None),
+        closed=getattr(request.state, "closed", None),
+        error=_error(request),
+    )
+
+
+@router.post("/settle")
+def settle(request: Request, v: ViewsDep, signed: Checked, period: Annotated[str, Form()] = "") -> Response:
+    try:
+        request.state.result = settlement.settle(v.runtime.acting_as(signed.principal), period.strip())
+    except PoolError as exc:
+        request.state.error = str(exc)
+        return _status(settle_page(request, v), status_of(exc)[0])
+    return settle_page(request, v)
+
+
+@router.post("/periods/close")
+def period_close(
+    request: Request, v: ViewsDep, signed: Checked, through: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        request.state.closed = periods.close(v.runtime.acting_as(signed.principal), through.strip())
+    except PoolError as exc:
+        request.state.error = str(exc)
+        return _status(settle_page(request, v), status_of(exc)[0])
+    return settle_page(request, v)
+
+
+@router.get("/actors")
+def actor_page(request: Request, v: ViewsDep) -> Response:
+    rt = v.as_actor(request)
+    rows = actors.list_actors(rt)
+    return v.render(
+        request,
+        "actors.html",
+        rows=rows,
+        created=getattr(request.state, "created", None),
+        error=_error(request),
+        choices=choices(rt),
+        roles=ROLES,
+    )
+
+
+@router.post("/actors")
+def actor_add(
+    request: Request,
+    v: ViewsDep,
+    signed: Checked,
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    region: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        request.state.created = actors.add(
+            v.runtime.acting_as(signed.principal), name=name.strip(), role=role, region=region or None
+        )
+    except PoolError as exc:
+        request.state.error = str(exc)
+        return _status(actor_page(request, v), status_of(exc)[0])
+    return actor_page(request, v)  # the token is shown this once, never again
+
+
+@router.post("/actors/{name}/revoke")
+def actor_revoke(request: Request, v: ViewsDep, signed: Checked, name: str) -> Response:
+    try:
+        actors.revoke(v.runtime.acting_as(signed.principal), name=name)
+    except PoolError as exc:
+        request.state.error = str(exc)
+        return _status(actor_page(request, v), status_of(exc)[0])
+    return RedirectResponse("/actors", status_code=303)
+
+
+# rules
+
+
+@router.get("/rules")
+def rules_page(request: Request, v: ViewsDep) -> Response:
+    rows = rulesets.list_versions(v.as_actor(request))
+    return v.render(request, "rules.html", rows=rows)
+
+
+@router.get("/rules/check")
+def rules_check_page(request: Request, v: ViewsDep) -> Response:
+    v.session(request)
+    return v.render(
+        request,
+        "rules_check.html",
+        checked=getattr(request.state, "checked", None),
+        error=_error(request),
+        published=getattr(request.state, "published", None),
+        simulated=getattr(request.state, "simulated", None),
+    )
+
+
+@router.post("/rules/check")
+async def rules_check(request: Request, signed: Checked) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_rules, request, signed, form.get("file"), str(form.get("do") or "check"))
+
+
+def _rules(request: Request, signed: web_sessions.Signed, upload: Any, do: str) -> Response:
+    v = views(request)
+    _ = v.gettext(request)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        request.state.error = _("请选择规则文件（YAML）。")
+        return _status(rules_check_page(request, v), 422)
+    rt = v.runtime.acting_as(signed.principal)
+    with uploaded(upload, "rules.yaml") as path:
+        text = path.read_text("utf-8", errors="replace")
+        checked = check_rule_file(str(path), text)
+        request.state.checked = checked
+        status = 200 if checked["ok"] else 422
+        try:
+            if do == "publish" and checked["ok"]:
+                request.state.published = rulesets.publish(rt, str(path))
+            elif do == "simulate" and checked["ok"]:
+                found = simulate.simulate(rt, str(path))
+                amounts = ("current", "simulated", "difference")
+                found["rows"] = [{**r, **{k: format_amount(r[k]) for k in amounts}} for r in found["rows"]]
+                request.state.simulated = found
+        except PoolError as exc:
+            request.state.error = str(exc)
+            status = status_of(exc)[0]
+    return _status(rules_check_page(request, v), status)
+
+
+LINE = re.compile(r"^(?P<file>[^\n]*?):(?P<line>\d+): (?P<problem>.*)$")
+
+
+def check_rule_file(path: str, text: str) -> dict[str, Any]:
+    """What `pool rules check` says of a file: ok with its ruleset, or each problem with its line."""
+    name = Path(path).name
+    try:
+        loaded = loader.load_ruleset_file(path)
+    except PoolError as exc:
+        problems = []
+        for line in str(exc).replace(path, name).splitlines():
+            match = LINE.match(line)
+            if match:
+                problems.append({"line": int(match["line"]), "problem": match["problem"]})
+            elif line.strip():
+                problems.append({"line": None, "problem": line.strip()})
+        bad = {p["line"] for p in problems}
+        numbered = [(n, t, n in bad) for n, t in enumerate(text.splitlines(), start=1)]
+        return {"ok": False, "file": name, "problems": problems, "lines": numbered}
+    return {
+        "ok": True,
+        "file": name,
+        "ruleset": loaded.ruleset.ruleset,
+        "version": loaded.ruleset.version,
+        "shares": len(loaded.ruleset.shares),
+        "warnings": [str(w).replace(path, name) for w in loaded.warnings],
+    }
+
+
+# auditors and the city: the ledger and the audit log
+
+
+@router.get("/ledger")
+def ledger_page(request: Request, v: ViewsDep) -> Response:
+    rt = v.as_actor(request)
+    return v.render(
+        request, "ledger.html", result=verify.verify(rt), anchored=getattr(request.state, "anchored", None)
+    )
+
+
+@router.post("/ledger/verify")
+async def ledger_verify(request: Request, signed: Checked) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_verify_against, request, signed, form.get("file"))
+
+
+def _verify_against(request: Request, signed: web_sessions.Signed, upload: Any) -> Response:
+    v = views(request)
+    _ = v.gettext(request)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise Malformed(_("请选择检查点文件。"))
+    text = upload.file.read().decode("utf-8", errors="replace")
+    anchor = checkpoint_file.parse(text, Path(upload.filename).name)
+    request.state.anchored = verify.verify(v.runtime.acting_as(signed.principal), anchor)
+    response = ledger_page(request, v)
+    return _status(response, 200 if request.state.anchored["ok"] else 422)
+
+
+@router.get("/ledger/checkpoint")
+def ledger_checkpoint(request: Request, v: ViewsDep) -> Response:
+    taken = verify.checkpoint(v.as_actor(request))
+    return Response(
+        taken.to_json(),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="checkpoint-{taken.entries}.json"'},
+    )
+
+
+@router.get("/ledger/export")
+def ledger_export(request: Request, v: ViewsDep, format: str = "ledger") -> Response:
+    if format not in journal.FORMATS:
+        raise Malformed(f"format must be one of {', '.join(journal.FORMATS)}.")
+    parts: list[str] = []
+
+    @contextlib.contextmanager
+    def sink() -> Iterator[Callable[[str], object]]:
+        yield parts.append
+
+    export.export(v.as_actor(request), format, sink)
+    suffix = {"beancount": "beancount", "csv": "csv"}.get(format, "ledger")
+    return Response(
+        "".join(parts),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="pool.{suffix}"'},
+    )
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request, v: ViewsDep, actor: str = "", since: str = "", outcome: str = ""
+) -> Response:
+    rows = audit.list_entries(v.as_actor(request), actor=actor.strip() or None, since=since.strip() or None)
+    if outcome:
+        rows = [r for r in rows if r["outcome"] == outcome]
+    return v.render(
+        request,
+        "audit.html",
+        rows=list(reversed(rows))[:500],
+        total=len(rows),
+        filters={"actor": actor, "since": since, "outcome": outcome},
+    )
+
+
+# reports
+
+
+@router.get("/reports/statement/{region}")
+def statement_page(request: Request, v: ViewsDep, region: str, year: int | None = None) -> Response:
+    rt = v.as_actor(request)
+    chosen = year or rt.now().year
+    result = reports.statement(rt, region, chosen)
+    return v.render(request, "statement.html", s=result, year=chosen)
+
+
+_PAGES.update({"actuals": actuals_page, "settle": settle_page})
