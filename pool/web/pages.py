@@ -568,7 +568,8 @@ def transfer_page(request: Request, v: ViewsDep, transfer_id: int, through: str 
         problem = None
     except PoolError as exc:
         derivation, problem = None, str(exc)
-    return v.render(request, "transfer.html", t=row, x=derivation, problem=problem)
+    names = {r["code"]: r["name"] for r in choices(rt)["regions"]}
+    return v.render(request, "transfer.html", t=row, x=derivation, problem=problem, names=names)
 
 
 _PAGES: dict[str, Callable[[Request, Views], Response]] = {"project_new": project_form}

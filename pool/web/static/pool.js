@@ -4,7 +4,10 @@ document.addEventListener("DOMContentLoaded", function () {
   // A form marked data-confirm asks before it is sent.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+      // A long run shows that it is under way until the page answers.
+      var busy = form.dataset.busy && document.getElementById(form.dataset.busy);
+      if (busy) { busy.classList.add("shown"); }
     });
   });
   // Agreement fields: show the bound a value breaks beside the field, before anything is sent.
