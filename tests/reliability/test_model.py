@@ -144,6 +144,18 @@ def typed(text: str, multiline: bool = False) -> str | None:
 fen = st.one_of(st.integers(0, 1000), st.integers(0, 10**11), st.just(0))
 
 
+def _refused_note(note: str) -> bool:
+    """A note a person could not have meant: a control character other than a line break or a
+    tab, or a bidirectional override (it makes the text read differently from what it holds)."""
+    return any(
+        (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
+        or ch in "\u2028\u2029"
+        or 0x202A <= ord(ch) <= 0x202E
+        or 0x2066 <= ord(ch) <= 0x2069
+        for ch in note
+    )
+
+
 class _Run:
     backend = "sqlite"
     sqlite_template: Path | None = None
@@ -535,6 +547,8 @@ class PoolMachine(RuleBasedStateMachine):
         new_closed = [k for k in keys if k not in stored and closed is not None and month_int(k[1]) <= closed]
         if ROLE[actor] != "city":
             expect = 3
+        elif any(_refused_note(n) for n in notes):
+            expect = 1
         elif not restate and (restated or new_closed):
             expect = 1
         else:
