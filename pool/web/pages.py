@@ -43,6 +43,7 @@ from pool.services import (
 )
 from pool.services import regions as pool_choices
 from pool.services.runtime import Runtime
+from pool.web import sentences
 from pool.web.api import import_upload, uploaded
 from pool.web.errors import Malformed, status_of
 from pool.web.views import LOGIN_COOKIE, SESSION_COOKIE, Views, safe_next
@@ -615,7 +616,11 @@ def _import(
         )
     except PoolError as exc:
         request.state.error = str(exc)
-        request.state.problems = row_problems(str(exc))
+        chinese = v.locale(request) == "zh_CN"
+        request.state.problems = [
+            (row, sentences.problems(text, v.gettext(request), chinese=chinese))
+            for row, text in row_problems(str(exc))
+        ]
         return _status(actuals_page(request, v), status_of(exc)[0])
     return actuals_page(request, v)
 

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pool.services import web_sessions
 from pool.services.runtime import Runtime
-from pool.web import i18n
+from pool.web import i18n, sentences
 from pool.web.config import WebConfig
 from pool.web.labels import TERMS
 from pool.web.security import CSRF_FIELD, CSRF_HEADER, same_token
@@ -151,9 +151,16 @@ class Views:
     def gettext(self, request: Request) -> Any:
         return i18n.gettext_for(self.locale(request)).gettext
 
+    def say(self, request: Request, sentence: str) -> str:
+        """A service's sentence in the reader's language."""
+        locale = self.locale(request)
+        return sentences.in_language(sentence, self.gettext(request), chinese=locale == i18n.DEFAULT)
+
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         signed = getattr(request.state, "signed", None)
         env = self.envs[self.locale(request)]
+        if isinstance(context.get("error"), str):
+            context["error"] = self.say(request, context["error"])
         text = env.get_template(template).render(
             request=request,
             signed=signed,
@@ -165,7 +172,9 @@ class Views:
         return HTMLResponse(text, status_code=status)
 
     def error_page(self, request: Request, status: int, sentence: str) -> HTMLResponse:
-        return self.render(request, "error.html", status=status, status_code=status, sentence=sentence)
+        return self.render(
+            request, "error.html", status=status, status_code=status, sentence=self.say(request, sentence)
+        )
 
 
 SAFE_NEXT = re.compile(r"^/[A-Za-z0-9/_\-]*$")
