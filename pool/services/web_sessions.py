@@ -213,3 +213,8 @@ def verify_basic(rt: Runtime, name: str, token: str) -> Principal:
     """An HTTP API request's actor, proven by its token (PermissionDenied if not)."""
     with rt.uow() as uow:
         return Principal.of(authenticate(uow, name, token))
+
+
+def who(rt: Runtime) -> Principal:
+    """The runtime's actor as stored now (refused if revoked or given a new token)."""
+    return commands.read(rt, lambda _uow, actor: Principal.of(actor))

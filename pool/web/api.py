@@ -3,7 +3,10 @@ command line's `--format json` output of the same command, and errors as
 `{"error": SENTENCE, "code": …}` with the status the CLI's exit code maps to."""
 
 import contextlib
+import hashlib
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,6 +50,36 @@ def _runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
+class Verified:
+    """Credentials proven recently, so a client's every request does not pay scrypt again (about
+    0.1 s). Only the proof is remembered, keyed by a digest of name and token: every unit of work
+    still reloads the actor (`acting`), so a revocation or a new token stops it at once."""
+
+    TTL = 300.0
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._proven: dict[bytes, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(name: str, token: str) -> bytes:
+        return hashlib.sha256(f"{name}\0{token}".encode()).digest()
+
+    def get(self, name: str, token: str) -> Principal | None:
+        with self._lock:
+            found = self._proven.get(self._key(name, token))
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def put(self, name: str, token: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._proven) >= self.SIZE:
+                self._proven.clear()
+            self._proven[self._key(name, token)] = (principal, time.monotonic() + self.TTL)
+
+
 def caller(action: str | None = None) -> Callable[..., Runtime]:
     """A dependency proving the request's actor by HTTP Basic; for a state-changing route
     (`action`), a failed proof is audited as that action, as the command line does."""
@@ -55,6 +88,7 @@ def caller(action: str | None = None) -> Callable[..., Runtime]:
         request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]
     ) -> Runtime:
         rt = _runtime(request)
+        verified: Verified = request.app.state.verified
         name = credentials.username if credentials else None
         try:
             if credentials is None:
@@ -62,7 +96,10 @@ def caller(action: str | None = None) -> Callable[..., Runtime]:
                     "No credentials given; send the actor name and token with HTTP Basic "
                     "(curl -u ACTOR:TOKEN)."
                 )
-            principal: Principal = web_sessions.verify_basic(rt, credentials.username, credentials.password)
+            principal = verified.get(credentials.username, credentials.password)
+            if principal is None:
+                principal = web_sessions.verify_basic(rt, credentials.username, credentials.password)
+                verified.put(credentials.username, credentials.password, principal)
         except PermissionDenied as exc:
             if action is not None:
                 record_failure(rt, name, None, action, Note(), exc)
@@ -104,8 +141,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/me", response_model=Me, responses=ERRORS)
 def me(rt: Reader) -> Me:
-    assert rt.principal is not None
-    p = rt.principal
+    p = web_sessions.who(rt)  # proven as stored now: a revoked actor is refused
     return Me(actor=p.name, role=p.role, region=p.region)
 
 

@@ -4,7 +4,7 @@ return; what is allowed is decided by the services, exactly as for the command l
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +20,9 @@ from pool.web.config import WebConfig
 from pool.web.errors import status_of
 from pool.web.security import SecurityHeaders
 from pool.web.views import CsrfRefused, LoginRequired, Views
+
+if TYPE_CHECKING:
+    from pool.web.api import Verified
 
 STATIC = Path(__file__).parent / "static"
 
@@ -43,6 +46,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.config = config
     app.state.views = Views(runtime, config)
+    app.state.verified = api_verified()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -88,6 +92,12 @@ def create_app(
         return app.state.views.error_page(request, exc.status_code, str(exc.detail))
 
     return app
+
+
+def api_verified() -> "Verified":
+    from pool.web.api import Verified
+
+    return Verified()
 
 
 def _is_api(request: Request) -> bool:

@@ -118,3 +118,23 @@ def test_the_schema_describes_the_bodies_and_the_errors(web: Web) -> None:
     assert "requestBody" in approve and "409" in approve["responses"]
     assert "Approval" in schema["components"]["schemas"]
     assert "/login" not in schema["paths"] and "/" not in schema["paths"]
+
+
+def test_a_revoked_actor_s_proven_credentials_stop_at_once(web: Web) -> None:
+    county = web.api("danfeng-bureau")
+    assert county.get("/api/v1/me").status_code == 200  # proven, and remembered
+    web.pool.ok("city-office", "actor", "revoke", "danfeng-bureau")
+    for response in (
+        county.get("/api/v1/me"),
+        county.get("/api/v1/projects"),
+        county.post("/api/v1/listings/1/claims"),
+    ):
+        assert response.status_code in (401, 403), response.text
+        assert "revoked" in response.json()["error"]
+    assert len(web.pool.rows("claims")) == 1
+
+
+def test_a_wrong_token_is_never_remembered(web: Web) -> None:
+    assert web.api("city-office", token="wrong").get("/api/v1/me").status_code == 401
+    assert web.api("city-office", token="wrong").get("/api/v1/me").status_code == 401
+    assert web.api("city-office").get("/api/v1/me").status_code == 200
