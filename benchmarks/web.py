@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     say(f"{'route'.ljust(width)}  requests   p50 ms   p95 ms  errors")
     for r in rows:
         say(
-            f"{r['route'].ljust(width)}  {r['requests']:>8}  {r['p50_ms']:>7.1f}  {r['p95_ms']:>7.1f}  {r['errors']:>6}"
+            f"{r['route'].ljust(width)}  {r['requests']:>8}  {r['p50_ms']:>7.1f}  "
+            f"{r['p95_ms']:>7.1f}  {r['errors']:>6}"
         )
 
 
