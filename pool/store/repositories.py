@@ -158,9 +158,17 @@ class Listings(_Repository):
         return self.session.scalars(stmt).first()
 
     def search(
-        self, *, status: str | None, chain: str | None, min_investment: int | None, now: datetime
+        self,
+        *,
+        status: str | None,
+        chain: str | None,
+        min_investment: int | None,
+        now: datetime,
+        project: str | None = None,
     ) -> list[tuple[Listing, Project]]:
         stmt = select(Listing, Project).join(Project, Project.id == Listing.project_id).order_by(Listing.id)
+        if project is not None:
+            stmt = stmt.where(Project.code == project)
         if status == "open":
             stmt = stmt.where(Listing.status == "open", Listing.closes_at > now)
         elif status == "expired":

@@ -231,9 +231,15 @@ def _pairs(values: dict[str, str] | None) -> list[str]:
 
 @router.get("/listings", responses=ERRORS)
 def listing_list(
-    rt: Reader, status: str | None = None, chain: str | None = None, min_investment: str | None = None
+    rt: Reader,
+    status: str | None = None,
+    chain: str | None = None,
+    min_investment: str | None = None,
+    project: str | None = None,
 ) -> list[Row]:
-    return listings.list_listings(rt, status=status, chain=chain, min_investment=min_investment)
+    return listings.list_listings(
+        rt, status=status, chain=chain, min_investment=min_investment, project=project
+    )
 
 
 @router.get("/listings/{listing_id}", responses=ERRORS)

@@ -314,7 +314,7 @@ def field_of(sentence: str) -> str | None:
 def project_page(request: Request, v: ViewsDep, code: str) -> Response:
     rt = v.as_actor(request)
     project = projects.show(rt, code)
-    rows = [r for r in listings.list_listings(rt) if r["project"] == project["code"]]
+    rows = listings.list_listings(rt, project=str(project["code"]))
     moved = transfers.list_transfers(rt, project=str(project["code"]))
     return v.render(
         request,

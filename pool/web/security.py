@@ -41,7 +41,10 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = (DOCS_CSP if scope.get("path") == DOCS_PATH else CSP).encode()
+        path = scope.get("path", "")
+        csp = (DOCS_CSP if path == DOCS_PATH else CSP).encode()
+        # The application's own scripts and styles may be kept an hour; pages and data never.
+        cache = b"max-age=3600" if path.startswith("/static/") else b"no-store"
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -50,7 +53,7 @@ class SecurityHeaders:
                 ]
                 headers += [(b"content-security-policy", csp), *HEADERS]
                 if not any(k.lower() == b"cache-control" for k, _ in headers):
-                    headers.append((b"cache-control", b"no-store"))
+                    headers.append((b"cache-control", cache))
                 message["headers"] = headers
             await send(message)
 

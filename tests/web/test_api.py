@@ -138,3 +138,10 @@ def test_a_wrong_token_is_never_remembered(web: Web) -> None:
     assert web.api("city-office", token="wrong").get("/api/v1/me").status_code == 401
     assert web.api("city-office", token="wrong").get("/api/v1/me").status_code == 401
     assert web.api("city-office").get("/api/v1/me").status_code == 200
+
+
+def test_a_project_s_listings_are_asked_for_by_its_code(web: Web) -> None:
+    found = web.api("policy-desk").get("/api/v1/listings", params={"project": "ZS-001"}).json()
+    assert [row["id"] for row in found] == [1]
+    assert web.pool.json("policy-desk", "listing", "list", "--project", "ZS-001") == found
+    assert web.api("policy-desk").get("/api/v1/listings", params={"project": "NONE"}).json() == []
