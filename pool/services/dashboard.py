@@ -10,6 +10,8 @@ from pool.services.runtime import Runtime
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 
+SHOWN = 20  # the newest of each kind; the lists hold the rest
+
 
 def whats_new(rt: Runtime, since: datetime | None) -> dict[str, Any]:
     """Listings opened and claims decided after `since` (all of them when None), the actor's own
@@ -18,23 +20,15 @@ def whats_new(rt: Runtime, since: datetime | None) -> dict[str, Any]:
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         names = views.names_of(uow)
         now = rt.now()
-        opened = [
-            views.listing(item, p, names, now)
-            for item, p in uow.listings.search(status=None, chain=None, min_investment=None, now=now)
-            if since is None or item.opened_at > since
-        ]
-        claims = uow.claims.search(claimant=actor.region if actor.role == "county" else None)
-        decided = [
-            views.claim(c, names)
-            for c in claims
-            if c.decided_at is not None and (since is None or c.decided_at > since)
-        ]
-        waiting = [views.claim(c, names) for c in claims if c.status == "pending"]
+        opened = [views.listing(item, p, names, now) for item, p in uow.listings.recent(since, SHOWN)]
+        region = actor.region if actor.role == "county" else None
+        decided = [views.claim(c, names) for c in uow.claims.decided_since(since, region, SHOWN)]
+        waiting = [views.claim(c, names) for c in uow.claims.search(claimant=region, status="pending")]
         run = uow.ledger.last_run()
         return {
             "since": views.when(since),
-            "listings_opened": opened[-20:],
-            "claims_decided": decided[-20:],
+            "listings_opened": opened,
+            "claims_decided": decided,
             "claims_pending": waiting,
             "last_settlement": None
             if run is None

@@ -183,6 +183,14 @@ class Listings(_Repository):
             stmt = stmt.where(Project.planned_investment >= min_investment)
         return [(row[0], row[1]) for row in self.session.execute(stmt)]
 
+    def recent(self, since: datetime | None, limit: int) -> list[tuple[Listing, Project]]:
+        """The newest listings opened after `since` (any time when None), newest first."""
+        stmt = select(Listing, Project).join(Project, Project.id == Listing.project_id)
+        if since is not None:
+            stmt = stmt.where(Listing.opened_at > since)
+        stmt = stmt.order_by(Listing.id.desc()).limit(limit)
+        return [(row[0], row[1]) for row in self.session.execute(stmt)]
+
     def add(self, listing: Listing) -> None:
         self.session.add(listing)
 
@@ -208,6 +216,17 @@ class Claims(_Repository):
         if claimant is not None:
             stmt = stmt.where(Claim.claimant == claimant)
         return list(self.session.scalars(self._locked(stmt.order_by(Claim.id), lock=lock)))
+
+    def decided_since(self, since: datetime | None, claimant: str | None, limit: int) -> list[Claim]:
+        """The newest claims decided after `since` (any time when None), newest first."""
+        stmt = select(Claim).where(Claim.decided_at.is_not(None))
+        if since is not None:
+            stmt = stmt.where(Claim.decided_at > since)
+        if claimant is not None:
+            stmt = stmt.where(Claim.claimant == claimant)
+        return list(
+            self.session.scalars(stmt.order_by(Claim.decided_at.desc(), Claim.id.desc()).limit(limit))
+        )
 
     def search(self, *, claimant: str | None = None, status: str | None = None) -> list[Claim]:
         stmt = select(Claim)

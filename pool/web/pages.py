@@ -884,11 +884,29 @@ def audit_page(
 
 
 @router.get("/reports/statement/{region}")
-def statement_page(request: Request, v: ViewsDep, region: str, year: int | None = None) -> Response:
+def statement_page(
+    request: Request, v: ViewsDep, region: str, year: int | None = None, page: int = 1
+) -> Response:
     rt = v.as_actor(request)
     chosen = year or rt.now().year
     result = reports.statement(rt, region, chosen)
-    return v.render(request, "statement.html", s=result, year=chosen)
+    lines = result["lines"]
+    pages = max(1, -(-len(lines) // STATEMENT_LINES))
+    page = min(max(1, page), pages)
+    shown = lines[(page - 1) * STATEMENT_LINES : page * STATEMENT_LINES]
+    return v.render(
+        request,
+        "statement.html",
+        s=result,
+        year=chosen,
+        lines=shown,
+        page=page,
+        pages=pages,
+        total=len(lines),
+    )
+
+
+STATEMENT_LINES = 200  # lines a page shows; the totals cover them all
 
 
 _PAGES.update({"actuals": actuals_page, "settle": settle_page})

@@ -175,3 +175,22 @@ def test_english_is_a_click_away_and_stays(story: Web) -> None:
     assert "Projects" in page and "项目库" not in page
     again = story.login("luonan-bureau")
     assert "Projects" in again.get("/").text
+
+
+def test_home_shows_what_is_new_since_the_last_visit(web: Web) -> None:
+    first = web.login("danfeng-bureau").get("/").text
+    assert "首次访问" in first and 'href="/listings/1"' in first
+    web.clock.advance(minutes=5)
+    again = web.login("danfeng-bureau").get("/").text
+    assert "自上次访问" in again and 'href="/listings/1"' not in again
+    web.clock.advance(minutes=5)
+    web.pool.ok("city-office", "claim", "reject", "1", "--reason", "用地不足")
+    shangzhou = web.login("shangzhou-bureau").get("/").text
+    decided = re.search(r"我方认领的决定</h2>(.*?)</section>", shangzhou, re.S)
+    assert decided and "已驳回" in decided.group(1)
+
+
+def test_a_long_statement_is_shown_a_page_at_a_time(story: Web) -> None:
+    client = story.login("luonan-bureau")
+    page = client.get("/reports/statement/luonan?year=2024&page=9").text
+    assert "本年度尚无记账" in page and "下一页" not in page
