@@ -1,13 +1,15 @@
 """The web benchmark: `pool serve` under concurrent users on the province benchmark's pool.
 
 Run: python -m benchmarks.web [--transfers 10000] [--periods 12] [--db URL] [--dir DIR]
-                              [--users 20] [--rounds 10] [--workers 2] [--format text|json]
+                              [--users 20] [--rounds 10] [--workers 2] [--think 1.0]
+                              [--format text|json]
 
 Builds the province benchmark's pool (benchmarks.province) and settles it through the last month,
 then starts `pool serve --workers N` on 127.0.0.1 and a free port and lets USERS simulated users
 (one thread each, with its own httpx client) sign in to the pages and call the API with HTTP
 Basic, all at once. Each user requests every route ROUNDS times, in its own shuffled order, with
-a different object each round. Prints, per page and API route, the requests, p50 and p95 in
+a different object each round, pausing THINK seconds on average between requests (uniformly 0.5
+to 1.5 times it) as a person reading a page does; --think 0 sends the next request at once. Prints, per page and API route, the requests, p50 and p95 in
 milliseconds and the errors (any status but 200). Not a test: it asserts nothing.
 
 --db names an empty database (SQLite file or PostgreSQL); by default a SQLite file in --dir.
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="Mean seconds a user pauses between requests (0: none)."
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="pool-web-bench-"))
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(base, server)
-        results = _load(base, province.ADMIN, p.token, targets, args.users, args.rounds)
+        results = _load(base, province.ADMIN, p.token, targets, args.users, args.rounds, args.think)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -86,9 +91,11 @@ def main(argv: list[str] | None = None) -> None:
         for route, (times, errors) in results.items()
     ]
     if args.format == "json":
-        print(json.dumps({"backend": backend, "users": args.users, "workers": args.workers, "routes": rows}))
+        summary = {"backend": backend, "users": args.users, "workers": args.workers, "think_s": args.think}
+        print(json.dumps({**summary, "routes": rows}))
         return
-    say(f"{args.users} users at once, {args.workers} workers, {backend}:")
+    pause = f"pausing {args.think:g} s on average between requests" if args.think else "without pauses"
+    say(f"{args.users} users at once, {pause}, {args.workers} workers, {backend}:")
     width = max(len(r["route"]) for r in rows)
     say(f"{'route'.ljust(width)}  requests   p50 ms   p95 ms  errors")
     for r in rows:
@@ -130,7 +137,7 @@ ROUTES: list[tuple[str, str, bool]] = [  # (name, path pattern, API)
 
 
 def _load(
-    base: str, actor: str, token: str, targets: dict[str, list[str]], users: int, rounds: int
+    base: str, actor: str, token: str, targets: dict[str, list[str]], users: int, rounds: int, think: float
 ) -> dict[str, tuple[list[float], int]]:
     times: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
@@ -148,6 +155,8 @@ def _load(
             plan = [(name, pattern, is_api) for name, pattern, is_api in ROUTES for _ in range(rounds)]
             rng.shuffle(plan)
             for name, pattern, is_api in plan:
+                if think:
+                    time.sleep(rng.uniform(0.5, 1.5) * think)  # a person reading the last page
                 path = pattern.format(**{k: rng.choice(v) for k, v in targets.items()})
                 began = time.perf_counter()
                 response = (api if is_api else pages).get(path)
