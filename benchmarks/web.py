@@ -9,8 +9,9 @@ then starts `pool serve --workers N` on 127.0.0.1 and a free port and lets USERS
 (one thread each, with its own httpx client) sign in to the pages and call the API with HTTP
 Basic, all at once. Each user requests every route ROUNDS times, in its own shuffled order, with
 a different object each round, pausing THINK seconds on average between requests (uniformly 0.5
-to 1.5 times it) as a person reading a page does; --think 0 sends the next request at once. Prints, per page and API route, the requests, p50 and p95 in
-milliseconds and the errors (any status but 200). Not a test: it asserts nothing.
+to 1.5 times it) as a person reading a page does; --think 0 sends the next request at once.
+Prints, per page and API route, the requests, p50 and p95 in milliseconds and the errors (any
+status but 200). Not a test: it asserts nothing.
 
 --db names an empty database (SQLite file or PostgreSQL); by default a SQLite file in --dir.
 """
