@@ -32,6 +32,7 @@ from pool.services import (
     export,
     listings,
     periods,
+    preview,
     projects,
     reports,
     rulesets,
@@ -518,14 +519,7 @@ def _approve(request: Request, signed: web_sessions.Signed, claim_id: int, form:
     typed = {
         k[len("agreement.") :]: str(val).strip() for k, val in form.items() if k.startswith("agreement.")
     }
-    declared: Any = claims.agreement_form(rt, claim_id, effective=effective or None)["values"]
-    decls = {d["key"]: d for d in declared}
-    pairs = []
-    for key, value in typed.items():
-        if value == "":
-            continue
-        kind = decls.get(key, {}).get("type")
-        pairs.append(f"{key}={value}%" if kind == "ratio" and not value.endswith("%") else f"{key}={value}")
+    pairs = _pairs(rt, claim_id, effective, form.multi_items())
     try:
         transfer = claims.approve(rt, claim_id, effective=effective, agreement=pairs)
     except PoolError as exc:
@@ -538,6 +532,33 @@ def _approve(request: Request, signed: web_sessions.Signed, claim_id: int, form:
         response.status_code = status_of(exc)[0]
         return response
     return RedirectResponse(f"/transfers/{transfer['id']}", status_code=303)
+
+
+@router.get("/claims/{claim_id}/preview")
+def claim_preview(request: Request, v: ViewsDep, claim_id: int) -> Response:
+    """The split the values typed would give, beside the form (htmx); nothing is written."""
+    rt = v.as_actor(request)
+    effective = request.query_params.get("effective", "").strip()
+    pairs = _pairs(rt, claim_id, effective, request.query_params.multi_items())
+    try:
+        split = preview.approval(rt, claim_id, effective=effective, agreement=pairs)
+    except PoolError as exc:
+        return v.render(request, "claim_preview.html", split=None, error=str(exc))
+    return v.render(request, "claim_preview.html", split=split, error=None)
+
+
+def _pairs(rt: Runtime, claim_id: int, effective: str, items: Any) -> list[str]:
+    """The agreement values of a form as `KEY=VALUE`, ratios typed in percent."""
+    typed = {k[len("agreement.") :]: str(val).strip() for k, val in items if k.startswith("agreement.")}
+    declared: Any = claims.agreement_form(rt, claim_id, effective=effective or None)["values"]
+    kinds = {d["key"]: d["type"] for d in declared}
+    pairs = []
+    for key, value in typed.items():
+        if value == "":
+            continue
+        ratio = kinds.get(key) == "ratio" and not value.endswith("%")
+        pairs.append(f"{key}={value}%" if ratio else f"{key}={value}")
+    return pairs
 
 
 @router.post("/claims/{claim_id}/reject")

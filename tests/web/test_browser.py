@@ -204,9 +204,11 @@ def test_the_main_story_in_a_browser(
     assert page.inner_text("#agreement-origin_tax_share-problem") == "不得高于 50%"
     page.click("#approve")  # the browser refuses to send the form
     assert page.url == f"{base}/claims/2"
+    expect(page.locator("#preview-problem")).to_contain_text("高于上限 50%")  # the same refusal, beside
     city.shot("07-approve-out-of-bounds")
     page.fill("#agreement-origin_tax_share", "40")
     assert page.inner_text("#agreement-origin_tax_share-problem") == ""
+    page.wait_for_selector("#preview .hint")  # the projected split, from htmx (no figures yet)
     page.click("#approve")
     page.wait_for_url(f"{base}/transfers/1")
     city.shot("08-transfer")

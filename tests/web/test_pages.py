@@ -194,3 +194,41 @@ def test_a_long_statement_is_shown_a_page_at_a_time(story: Web) -> None:
     client = story.login("luonan-bureau")
     page = client.get("/reports/statement/luonan?year=2024&page=9").text
     assert "本年度尚无记账" in page and "下一页" not in page
+
+
+def test_the_approval_form_projects_the_split_and_writes_nothing(story: Web) -> None:
+    luonan = story.login("luonan-bureau")
+    _post(
+        luonan,
+        "/projects",
+        {
+            "code": "LN-2024-007",
+            "name": "钼精深加工",
+            "investor": "金钼股份",
+            "chain": "new_materials",
+            "kind": "manufacturing",
+            "investment": "350000000",
+            "capital_source": "out_of_city",
+        },
+    )
+    _post(luonan, "/projects/LN-2024-007/listings", {"reason": "能耗指标不足"})
+    _post(story.login("shangzhou-bureau"), "/listings/1/claims", {"note": ""})
+    city = story.login("city-office")
+    _post(city, "/actuals", {}, files={"file": ("a.csv", ACTUALS_GOOD.encode(), "text/csv")})
+    before, audit = story.pool.snapshot(), len(story.pool.rows("audit_log"))
+    split = city.get("/claims/1/preview", params={"effective": "2024-08", "agreement.origin_tax_share": "40"})
+    assert split.status_code == 200
+    rows = re.findall(
+        r"<tr><td>tax</td><td>财政</td><td>([^<]+)</td><td class=\"num\">([^<]+)</td></tr>", split.text
+    )
+    assert dict(rows) == {"洛南县": "500,000.00", "商州区": "750,000.00", "商洛市": "0.00"}
+    refused = city.get(
+        "/claims/1/preview", params={"effective": "2024-08", "agreement.origin_tax_share": "60"}
+    )
+    assert 'id="preview-problem"' in refused.text and "高于上限 50%" in refused.text
+    assert story.pool.snapshot() == before and len(story.pool.rows("audit_log")) == audit
+    assert story.pool.rows("ledger_entries") == []
+    assert (
+        story.login("luonan-bureau").get("/claims/1/preview", params={"effective": "2024-08"}).status_code
+        == 403
+    )
