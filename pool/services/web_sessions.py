@@ -12,11 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pool.domain.errors import InvalidInput, PermissionDenied
+from pool.domain.errors import Conflict, InvalidInput, PermissionDenied
 from pool.services import commands
-from pool.services.auth import Principal, authenticate
+from pool.services.auth import Principal, acting, authenticate
 from pool.services.commands import Note
 from pool.services.runtime import Runtime
+from pool.store.errors import Retryable, UniqueViolation
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
 from pool.store.web_tables import WebPreference, WebSession
@@ -74,49 +75,64 @@ def sign_in(
             uow.web.failures_since(since, address=address), limits.per_address, now, limits, "this address"
         )
     try:
-        with rt.uow(write=True) as uow:
-            actor = authenticate(uow, name, token)
-            if ended:
-                old = uow.web.by_key_hash(_hash(ended))
-                if old is not None:
-                    uow.web.remove(old)
-            key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            pref = uow.web.preference(actor.id)
-            if pref is None:
-                pref = WebPreference(actor_id=actor.id, locale=DEFAULT_LOCALE, last_visit=None)
-                uow.web.add_preference(pref)
-            previous = pref.last_visit
-            pref.last_visit = now
-            uow.web.add(
-                WebSession(
-                    key_hash=_hash(key),
-                    actor_id=actor.id,
-                    token_hash=actor.token_hash,
-                    csrf=csrf,
-                    created_at=now,
-                    seen_at=now,
-                    previous_visit=previous,
-                )
-            )
-            uow.web.end_stale(idle_before=now - limits.idle, created_before=now - limits.absolute)
-            uow.web.forget_failures(actor=name, before=now - limits.window)
-            uow.audit.append(
-                at=now,
-                actor=actor.name,
-                role=actor.role,
-                action="web.login",
-                target=None,
-                outcome="ok",
-                detail={"address": address},
-            )
-            uow.commit()
-            return Signed(key, Principal.of(actor), csrf, pref.locale, previous)
+        with rt.uow() as uow:  # scrypt outside any write lock
+            proven = Principal.of(authenticate(uow, name, token))
     except PermissionDenied as exc:
         with rt.uow(write=True) as uow:
             uow.web.add_failure(name[:100], address[:64], now)
             uow.commit()
         commands.record_failure(rt, name or None, None, "web.login", Note(None, {"address": address}), exc)
         raise
+    for attempt in range(1, commands.RETRIES + 1):
+        try:
+            return _open(rt, proven, address=address, limits=limits, ended=ended, now=now)
+        except (UniqueViolation, Retryable):  # the same actor signing in twice at once, first time
+            if attempt == commands.RETRIES:
+                raise Conflict("Another sign-in of the same actor got in the way; sign in again.") from None
+    raise AssertionError("unreachable")
+
+
+def _open(
+    rt: Runtime, proven: Principal, *, address: str, limits: Limits, ended: str | None, now: datetime
+) -> Signed:
+    with rt.uow(write=True) as uow:
+        actor = acting(uow, proven)  # revoked or given a new token a moment ago: refused
+        if ended:
+            old = uow.web.by_key_hash(_hash(ended))
+            if old is not None:
+                uow.web.remove(old)
+        key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        pref = uow.web.preference(actor.id)
+        if pref is None:
+            pref = WebPreference(actor_id=actor.id, locale=DEFAULT_LOCALE, last_visit=None)
+            uow.web.add_preference(pref)
+            uow.flush()  # a first sign-in racing another: UniqueViolation, and a retry
+        previous = pref.last_visit
+        pref.last_visit = now
+        uow.web.add(
+            WebSession(
+                key_hash=_hash(key),
+                actor_id=actor.id,
+                token_hash=actor.token_hash,
+                csrf=csrf,
+                created_at=now,
+                seen_at=now,
+                previous_visit=previous,
+            )
+        )
+        uow.web.end_stale(idle_before=now - limits.idle, created_before=now - limits.absolute)
+        uow.web.forget_failures(actor=proven.name, before=now - limits.window)
+        uow.audit.append(
+            at=now,
+            actor=actor.name,
+            role=actor.role,
+            action="web.login",
+            target=None,
+            outcome="ok",
+            detail={"address": address},
+        )
+        uow.commit()
+        return Signed(key, Principal.of(actor), csrf, pref.locale, previous)
 
 
 def _check_limit(failures: list[datetime], allowed: int, now: datetime, limits: Limits, who: str) -> None:

@@ -144,3 +144,23 @@ def test_twenty_clients_one_winner_per_listing(served: tuple[str, Pool]) -> None
     losers = len(calls) - 2
     assert outcomes.count("ok") == 2
     assert outcomes.count("conflict") == 2 * losers  # each loser, and its re-run on the command line
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_an_actor_signing_in_from_many_browsers_at_once(served: tuple[str, Pool]) -> None:
+    """The first sign-ins of an actor race to create its preferences: every one gets in."""
+    base, pool = served
+    barrier = Barrier(12)
+
+    def sign_in(_: int) -> int:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            page = client.get("/login")
+            csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            barrier.wait()
+            data = {"actor": "policy-desk", "token": pool.tokens["policy-desk"], "csrf": csrf}
+            return client.post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(12) as workers:
+        assert list(workers.map(sign_in, range(12))) == [303] * 12
+    assert len(pool.rows("web_sessions")) == 12
