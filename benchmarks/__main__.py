@@ -121,6 +121,7 @@ def _measure(
         **read,
         "verify_bare_s": bare,
         "verify_vs_bare": read["verify_s"] / bare if bare else None,
+        "verify_deep_vs_settle": read["verify_deep_s"] / settle_s,
     }
 
 
@@ -145,6 +146,10 @@ def _report(f: dict[str, Any], say: Any) -> None:
         else "no bare figure on this backend"
     )
     say(f"verify     {f['verify_s']:>12.2f} s        {bare}; ok={f['verify_ok']}")
+    say(
+        f"deep       {f['verify_deep_s']:>12.2f} s        x{f['verify_deep_vs_settle']:.2f} of settle "
+        f"(target <= 2); ok={f['verify_deep_ok']}"
+    )
     say(f"export     {f['export_s']:>12.2f} s        {f['export_mb']:.1f} MB")
     say(f"peak RSS   {f['peak_rss_mb']:>12.0f} MB       (target <= 500)")
     if "peers" in f:

@@ -9,6 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from pool.store.journal_store import Journal
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class MovedProject:
 def write_moved_projects(
     conn: Connection, projects: Sequence[MovedProject], actor_id: int, at: datetime
 ) -> None:
-    """Insert the projects, their listings, claims and transfers in the caller's transaction."""
+    """Insert the projects, their listings, claims and transfers in the caller's transaction, and
+    record them in the input journal as the services would."""
     rows = [{**p.facts, "registered_by": actor_id, "registered_at": at} for p in projects]
     _insert(conn, "projects", rows)
     codes = [p.facts["code"] for p in projects]
@@ -93,6 +97,8 @@ def write_moved_projects(
             conn.execute(
                 text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
             )
+    with Session(bind=conn) as session:  # the input journal records the rows written here
+        Journal(session).record_all()
 
 
 def _insert(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:

@@ -103,6 +103,7 @@ def read_side(url: str, token: str, year: int, journal: Path) -> dict[str, Any]:
         balances_s, rows = timed(lambda: reports.balances(rt))
         payables_s, _ = timed(lambda: reports.payables(rt, year))
         verify_s, checked = timed(lambda: verify.verify(rt))
+        deep_s, deep = timed(lambda: verify.verify(rt, deep_check=True))
         export_s, exported = timed_export(rt, "ledger", journal)
     finally:
         rt.close()
@@ -115,6 +116,9 @@ def read_side(url: str, token: str, year: int, journal: Path) -> dict[str, Any]:
         "verify_ok": bool(checked["ok"]),
         "verify_entries": checked["entries"],
         "verify_postings": checked["postings"],
+        "verify_inputs": checked["inputs"],
+        "verify_deep_s": deep_s,
+        "verify_deep_ok": bool(deep["ok"]),
         "export_s": export_s,
         "export_entries": exported["entries"],
         "export_mb": journal.stat().st_size / 1e6,

@@ -63,6 +63,21 @@ def revoke(name: str) -> None:
         click.echo(f"Revoked actor {result['actor']} ({result['role']}); its token no longer works.")
 
 
+@actor.command("reissue")
+@click.argument("name")
+@format_option
+def reissue(name: str) -> None:
+    """Give an actor a new token (city only), printed once; the old token stops working at once.
+
+    For a lost or leaked token: the actor keeps its name, role, region and history.
+
+    \b
+    Example:
+      pool --as city-office actor reissue luonan-bureau
+    """
+    show_new_actor(service.reissue(runtime(), name=name), "New token for actor")
+
+
 @actor.command("list")
 @format_option
 def list_() -> None:

@@ -10,6 +10,7 @@ from pool.cli.progress import progress
 from pool.cli.wiring import fmt, runtime
 
 service = lazy("pool.services.actuals")
+completeness = lazy("pool.services.completeness")
 
 
 PROGRESS_EVERY = 50_000  # rows between redraws of the counter
@@ -126,3 +127,31 @@ def _shown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if fmt() == "table":
         return [{**r, "metric": f"{r['metric_name']} {r['metric']}".strip()} for r in rows]
     return [{k: v for k, v in r.items() if k != "metric_name"} for r in rows]
+
+
+@actuals.command("missing")
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month to check.")
+@format_option
+def missing(period: str) -> None:
+    """List the figures a settlement of the month reads and nobody reported.
+
+    For each project, its transfer in force in the month reads the base metrics of its ruleset's
+    shares; a metric with no figure for the month is listed. `pool settle` warns with the same list.
+
+    \b
+    Example:
+      pool actuals missing --period 2024-11 --format csv
+    """
+    rows = completeness.missing(runtime(), period)
+    render(
+        rows,
+        [
+            ("project", "project"),
+            ("project_name", "name"),
+            ("host", "落地地 host"),
+            ("transfer", "transfer"),
+            ("period", "period"),
+            ("metric", "metric"),
+            ("label", "指标 label"),
+        ],
+    )

@@ -36,23 +36,33 @@ def ledger() -> None:
     metavar="FILE",
     default=None,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Also prove the ledger extends this checkpoint unchanged.",
+    help="Also prove the ledger and the input journal extend this checkpoint unchanged.",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also recompute every transfer's targets from the recorded inputs and compare them with the ledger.",
 )
 @format_option
-def verify(checkpoint_file: Path | None) -> None:
-    """Recompute the hash chain, every entry's balance and every stored balance.
+def verify(checkpoint_file: Path | None, deep: bool) -> None:
+    """Recompute the ledger's and the input journal's hash chains, every entry's balance and
+    every stored balance, and compare every stored input with its journal record.
 
-    Exits 0 when the ledger is whole; otherwise names the first bad entry and exits 1. With
-    --checkpoint, the entry the checkpoint ends at must still exist with the hash it recorded,
-    which catches history rewritten with every later hash recomputed. City office and auditors.
+    Exits 0 when all is whole; otherwise names the first bad entry or input record and exits 1.
+    With --checkpoint, the entry and the input record the checkpoint ends at must still exist
+    with the hashes it recorded, which catches history rewritten with every later hash
+    recomputed. With --deep, every transfer's targets are recomputed from the inputs the journal
+    recorded as of the last settlement and compared with what the ledger holds; the first
+    disagreement is named. City office, auditors and counties.
 
     \b
     Examples:
       pool --as auditor ledger verify
+      pool --as luonan-bureau ledger verify --deep
       pool --as auditor ledger verify --checkpoint checkpoint-2024-12.json
     """
     anchor = _read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
-    result = verify_service.verify(runtime(), anchor)
+    result = verify_service.verify(runtime(), anchor, deep_check=deep)
     if fmt() == "json":
         render_object(result)
     elif result["ok"]:
@@ -60,14 +70,28 @@ def verify(checkpoint_file: Path | None) -> None:
             f"Ledger verified: {result['entries']} entries, {result['postings']} postings; "
             f"head {result['head'][:16]}."
         )
+        click.echo(f"Inputs verified: {result['inputs']} input records; head {result['inputs_head'][:16]}.")
         if anchor is not None:
             click.echo(
                 f"It extends the checkpoint of {anchor.at or 'unknown time'} unchanged "
-                f"(entry {anchor.entries}, hash {anchor.head[:16]})."
+                f"(entry {anchor.entries}, hash {anchor.head[:16]}; input record {anchor.inputs})."
             )
+        if deep:
+            found = result["deep"]
+            if found["through"] is None:
+                click.echo("Deep check: nothing is settled yet.")
+            elif found.get("note"):
+                click.echo(f"Deep check: {found['note']}.")
+            else:
+                click.echo(
+                    f"Deep check: the targets of {found['transfers']} transfers, recomputed from input "
+                    f"record {found['inputs']} through {found['through']}, equal the ledger's positions."
+                )
     else:
         first = result["first_bad_entry"]
         where = f"; the first bad entry is {first}" if first is not None else ""
+        if first is None and result["first_bad_input"] is not None:
+            where = f"; the first bad input record is {result['first_bad_input']}"
         click.echo(f"Ledger verification FAILED{where}:", err=True)
         for problem in result["problems"]:
             click.echo(f"  {problem}", err=True)
@@ -83,11 +107,12 @@ def verify(checkpoint_file: Path | None) -> None:
     help="Write the checkpoint to FILE (which must not exist) instead of standard output.",
 )
 def checkpoint(out: Path | None) -> None:
-    """Record the ledger's entry count and head hash, with the time, as a small JSON file.
+    """Record the ledger's entry count and head hash and the input journal's, with the time, as a
+    small JSON file.
 
     Keep it outside the database (each county can keep one per settlement): `pool ledger verify
     --checkpoint FILE` later proves the ledger still extends it unchanged. The ledger must verify
-    first. City office and auditors.
+    first. City office, auditors and counties.
 
     \b
     Example:
@@ -138,7 +163,7 @@ def export(journal_format: str, out: Path | None, force: bool) -> None:
 
     One transaction per entry, dated the last day of the month it was settled through; party
     accounts are Assets:Book:Region:Share, each share's source is Income:Book:Source:Share
-    (`_` in codes becomes `-`). CSV has one row per posting. City office and auditors.
+    (`_` in codes becomes `-`). CSV has one row per posting. City office, auditors and counties.
 
     \b
     Examples:

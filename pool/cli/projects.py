@@ -104,15 +104,19 @@ def show_project(row: dict[str, object]) -> None:
 @click.option("--host", default=None, metavar="REGION", help="Only projects hosted here.")
 @click.option("--stage", type=click.Choice(STAGES), default=None, help="Only this stage.")
 @click.option(
-    "--search", default=None, metavar="TEXT", help="Only projects whose name or investor contains TEXT."
+    "--search",
+    default=None,
+    metavar="TEXT",
+    help="Only projects whose name or investor contains TEXT (full-width, case and legal forms folded).",
 )
 @format_option
 def list_(chain: str | None, host: str | None, stage: str | None, search: str | None) -> None:
-    """List projects.
+    """List projects; look a lead up with --search before registering it.
 
     \b
-    Example:
+    Examples:
       pool project list --host shangzhou --format csv
+      pool project list --search 金钼
     """
     rows = service.list_projects(runtime(), chain=chain, host=host, stage=stage, search=search)
     if fmt() == "table":
@@ -175,3 +179,46 @@ def stage(
     """
     pairs = {pair.key: pair.value for pair in milestones}
     show_project(service.stage(runtime(), code, stage, month=month, milestones=pairs, reason=reason))
+
+
+@project.command("edit")
+@click.argument("code")
+@click.option("--name", default=None, help="The corrected project name.")
+@click.option("--investor", default=None, help="The corrected investing company.")
+@click.option("--investment", default=None, metavar="CNY", help="The corrected planned investment in yuan.")
+@click.option("--chain", default=None, metavar="CHAIN", help="The corrected industry chain code.")
+@click.option("--kind", default=None, metavar="KIND", help=f"One of {', '.join(KINDS)}.")
+@click.option(
+    "--capital-source", default=None, metavar="SOURCE", help=f"One of {', '.join(CAPITAL_SOURCES)}."
+)
+@click.option("--reason", default=None, help="Why the facts change (required); kept with the revision.")
+@format_option
+def edit(
+    code: str,
+    name: str | None,
+    investor: str | None,
+    investment: str | None,
+    chain: str | None,
+    kind: str | None,
+    capital_source: str | None,
+    reason: str | None,
+) -> None:
+    """Correct a project's facts: the host county before the project moves, the city always.
+
+    Every revision is kept in the input journal and the audit log; the duplicate-lead check runs
+    again. A fact the sharing rules read (investment, kind, capital source) changes the targets
+    of its transfers, and the next settlement posts the difference.
+
+    \b
+    Example:
+      pool --as luonan-bureau project edit LN-2024-007 --investment 380000000 --reason 投资协议补充
+    """
+    changes = service.ProjectEdit(
+        name=name,
+        investor=investor,
+        investment=investment,
+        chain=chain,
+        kind=kind,
+        capital_source=capital_source,
+    )
+    show_project(service.edit(runtime(), code, changes, reason=reason))

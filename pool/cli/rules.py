@@ -147,6 +147,35 @@ def list_(ruleset: str | None) -> None:
     )
 
 
+@rules.command("show")
+@click.argument("ruleset", metavar="ID")
+@click.option("--version", "version", default=None, metavar="V", help="This version (default: the latest).")
+@format_option
+def show(ruleset: str, version: str | None) -> None:
+    """Print the full text of a published ruleset version, as it was published. Anyone may.
+
+    The header says its version, effective months and sha256, and whether the stored text still
+    has that hash; the text follows exactly.
+
+    \b
+    Examples:
+      pool rules show shangluo-default
+      pool rules show shangluo-default --version 2024.1 --format json
+    """
+    row = service.show(runtime(), ruleset, version)
+    if fmt() == "json":
+        render_object(row)
+        return
+    until = row["effective_until"] or "open"
+    click.echo(
+        f"# {row['ruleset']} {row['version']} ({row['effective_from']} to {until}), "
+        f"published {row['published_at']}; sha256 {row['sha256']}"
+    )
+    if not row["text_matches_sha256"]:
+        click.echo("# WARNING: the stored text no longer matches this sha256; it is not applied.")
+    click.echo(str(row["text"]), nl=not str(row["text"]).endswith("\n"))
+
+
 SIMULATION_COLUMNS = [
     ("book", "book"),
     ("region", "region"),

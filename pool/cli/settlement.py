@@ -13,18 +13,43 @@ settlement = lazy("pool.services.settlement")
 
 @click.command("settle")
 @click.argument("period", metavar="YYYY-MM")
+@click.option(
+    "--require-complete",
+    is_flag=True,
+    help="Refuse to settle while a figure the month's transfers read is missing.",
+)
 @format_option
-def settle(period: str) -> None:
+def settle(period: str, require_complete: bool) -> None:
     """Settle every transfer through PERIOD: post what the rules now give minus what is posted.
 
     Atomic and idempotent: a re-run with nothing new posts nothing. A period earlier than the
-    last settled one is refused. City office only.
+    last settled one is refused. Figures PERIOD's transfers read that nobody reported are listed
+    as a warning (they count as zero until they arrive); --require-complete refuses instead.
+    City office only.
 
     \b
-    Example:
+    Examples:
       pool --as city-office settle 2024-06
+      pool --as city-office settle 2024-06 --require-complete
     """
-    result = settlement.settle(runtime(), period, progress("settling projects"))
+    result = settlement.settle(
+        runtime(), period, progress("settling projects"), require_complete=require_complete
+    )
+    if result["missing"] and fmt() != "json":
+        listed = result["missing_figures"]
+        click.echo(
+            f"Warning: {result['missing']} figures for {result['period']} are missing and count as zero "
+            "until reported:",
+            err=True,
+        )
+        for m in listed:
+            click.echo(
+                f"  {m['project']} {m['project_name']} ({m['host']}): {m['metric']} {m['label']}", err=True
+            )
+        if result["missing"] > len(listed):
+            click.echo(
+                f"  … and {result['missing'] - len(listed)} more: pool actuals missing --period P", err=True
+            )
     if fmt() == "json":
         render_object(result)
     elif result["entries"]:
@@ -39,6 +64,7 @@ def settle(period: str) -> None:
             f"Ledger head: entry {result['ledger_entries']}, hash {result['head']} "
             "(keep it, or `pool ledger checkpoint --out FILE`)."
         )
+        click.echo(f"Inputs read: {result['inputs']} input records, head {result['inputs_head']}.")
 
 
 @click.group("period")

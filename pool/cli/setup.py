@@ -36,12 +36,12 @@ def init(regions: str, admin: str) -> None:
     show_new_actor(created.as_dict())
 
 
-def show_new_actor(actor: dict[str, object]) -> None:
+def show_new_actor(actor: dict[str, object], done: str = "Created actor") -> None:
     if fmt() == "json":
         render_object(actor)
         return
     region = f", {actor['region']}" if actor["region"] else ""
-    click.echo(f"Created actor {actor['actor']} ({actor['role']}{region}).")
+    click.echo(f"{done} {actor['actor']} ({actor['role']}{region}).")
     click.echo("Its token is shown only this once; give it as POOL_TOKEN:")
     click.echo(str(actor["token"]))
 
@@ -115,6 +115,37 @@ def db_backup(file: Path) -> None:
             click.echo("Give the password in PGPASSWORD or ~/.pgpass; it is not shown here.")
         click.echo("Restore into a new, empty database with:")
         click.echo(f"  {result['restore']}")
+
+
+@db.command("restore")
+@click.argument("backup", type=click.Path(dir_okay=False, path_type=Path))
+@format_option
+def db_restore(backup: Path) -> None:
+    """Replace the database by BACKUP, a copy `pool db backup` made (city office only).
+
+    SQLite: BACKUP must be at this version's schema revision and pass `pool ledger verify`; it
+    is then swapped in atomically while nothing else has the database open (stop the web server
+    and other commands first), and the replaced file is kept beside it as DB.replaced-TIME.
+    PostgreSQL: prints the pg_restore procedure, as `db backup` does.
+
+    \b
+    Example:
+      pool --as city-office db restore backups/pool-2024-12.db
+    """
+    result = backup_service.restore(runtime(), backup)
+    if fmt() == "json":
+        render_object(result)
+    elif result["backend"] == "sqlite":
+        head = f", head {result['head']}" if result["head"] else ""
+        click.echo(
+            f"Restored {result['database']} from {result['file']}: schema {result['revision']}, "
+            f"ledger entry {result['ledger_entries']}{head}. "
+            f"The replaced database is kept as {result['kept']}."
+        )
+    else:
+        click.echo("PostgreSQL is restored with its own tool:")
+        for number, step in enumerate(result["steps"], 1):
+            click.echo(f"  {number}. {step}")
 
 
 @click.command("demo")

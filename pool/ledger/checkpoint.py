@@ -22,9 +22,18 @@ class Checkpoint:
     head: str
     at: str
     database: str | None = None
+    inputs: int = 0  # the input journal's records and head (a checkpoint from before it: 0, None)
+    inputs_head: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"entries": self.entries, "head": self.head, "at": self.at, "database": self.database}
+        return {
+            "entries": self.entries,
+            "head": self.head,
+            "inputs": self.inputs,
+            "inputs_head": self.inputs_head,
+            "at": self.at,
+            "database": self.database,
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, indent=2) + "\n"
@@ -45,7 +54,19 @@ def parse(text: str, source: str) -> Checkpoint:
         raise InvalidInput(f"{source} is not a checkpoint: `head` must be a SHA-256 hash in hex.")
     if entries == 0 and head != GENESIS:
         raise InvalidInput(f"{source} is not a checkpoint: an empty ledger's head is 64 zeros.")
+    inputs, inputs_head = data.get("inputs", 0), data.get("inputs_head")
+    if isinstance(inputs, bool) or not isinstance(inputs, int) or inputs < 0:
+        raise InvalidInput(f"{source} is not a checkpoint: `inputs` must be a whole number.")
+    if inputs_head is not None and (not isinstance(inputs_head, str) or not _HASH.fullmatch(inputs_head)):
+        raise InvalidInput(f"{source} is not a checkpoint: `inputs_head` must be a SHA-256 hash in hex.")
+    if inputs and inputs_head is None:
+        raise InvalidInput(f"{source} is not a checkpoint: `inputs` is given without `inputs_head`.")
     database = data.get("database")
     return Checkpoint(
-        entries, head, str(at) if at is not None else "", database if isinstance(database, str) else None
+        entries,
+        head,
+        str(at) if at is not None else "",
+        database if isinstance(database, str) else None,
+        inputs,
+        inputs_head,
     )

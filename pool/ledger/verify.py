@@ -106,6 +106,17 @@ def check_positions(stored: Iterable[Sequence[Any]], report: Report) -> None:
             )
 
 
+def check_accounts(accounts: Iterable[Sequence[Any]], report: Report) -> None:
+    """Every account's book, region and share columns against its name, which the postings'
+    hashes cover: reports read the columns."""
+    for name, book, region, share, _unit in accounts:
+        if (book, region, share) != split_account(name):
+            report.problem(
+                f"account {name}: its columns say book {book}, region {region}, share {share}, "
+                "which its name does not."
+            )
+
+
 def check_checkpoint(entries: int, head: str, at: str, report: Report) -> None:
     """After check_chain with `report.watch = entries`: the ledger extends the checkpoint."""
     if entries == 0:

@@ -89,6 +89,29 @@ def revoke(rt: Runtime, *, name: str) -> dict[str, object]:
     return commands.write(rt, "actor.revoke", body)
 
 
+def reissue(rt: Runtime, *, name: str) -> dict[str, object]:
+    """A new token for the same actor, returned once: the old token, and every session signed in
+    with it, stop working at once. The actor keeps its name, role, region and history."""
+    token = new_token()
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.target = f"actor:{name}"
+        require_role(actor, "city", doing="reissue tokens")
+        target = uow.actors.by_name(name)
+        if target is None:
+            raise InvalidInput(f"There is no actor named {name!r}; see `pool actor list`.")
+        if target.revoked_at is not None:
+            raise Conflict(
+                f"Actor {name!r} was revoked on {target.revoked_at.isoformat()}Z; a revoked actor gets "
+                "no new token. Add a new actor instead."
+            )
+        target.token_hash = hash_token(token)
+        note.detail = {"role": target.role, "region": target.region}
+        return {"actor": name, "role": target.role, "region": target.region, "token": token}
+
+    return commands.write(rt, "actor.reissue", body)
+
+
 def list_actors(rt: Runtime) -> list[dict[str, object]]:
     def body(uow: UnitOfWork, actor: Actor) -> list[dict[str, object]]:
         require_role(actor, "city", doing="list actors")

@@ -101,6 +101,7 @@ def import_file(
                 actor_id=actor.id, at=rt.now(), file_name=name[:255], sha256=digest, rows=count, reason=why
             )
             staging.merge(record)
+            uow.journal.record_import(record.id)
             summary.update(
                 {
                     "import": record.id,

@@ -116,7 +116,7 @@ def parse_agreement(pairs: list[str]) -> dict[str, str]:
 def _check_after_last_move(uow: UnitOfWork, project_id: int, code: str, month: int) -> None:
     """A project's transfers, ordered by effective month, must be its chain of hosts, so a move
     cannot take effect before the project's last one did."""
-    moves = uow.transfers.search(project_id=project_id)
+    moves = [t for t in uow.transfers.search(project_id=project_id) if uow.journal.cancellation(t.id) is None]
     latest = max((t.effective for t in moves), default=None)
     if latest is not None and month < latest:
         raise InvalidInput(
@@ -181,6 +181,7 @@ def approve(
             raise Conflict(
                 f"Listing {listing_id} was transferred a moment ago by another approval."
             ) from None
+        uow.journal.record("transfer", [transfer.id])
         note.target = f"claim:{claim.id}"
         note.detail["transfer"] = transfer.id
         return views.transfer(transfer, project, version, views.names_of(uow))

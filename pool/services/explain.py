@@ -8,7 +8,7 @@ from pool.domain.months import Month, format_month, parse_month
 from pool.rules.engine import settle_project
 from pool.rules.explain import render_text, trace_data
 from pool.rules.trace import transfer_traces
-from pool.services import commands
+from pool.services import commands, views
 from pool.services.facts import Rulesets, group_transfers
 from pool.services.runtime import Runtime
 from pool.store.ledger_store import Ledger
@@ -33,6 +33,12 @@ def explain(
         transfer = uow.transfers.get(transfer_id)
         if transfer is None:
             raise InvalidInput(f"There is no transfer {transfer_id}.")
+        cancelled = uow.journal.cancellation(transfer_id)
+        if cancelled is not None:
+            raise InvalidInput(
+                f"Transfer {transfer_id} was cancelled on {views.when(cancelled.at)}: its targets are "
+                "zero, and the next settlement reverses what was posted for it."
+            )
         ledger = uow.ledger
         month = settled_through(ledger, through)
         projects = group_transfers(ledger.transfers(None, month, transfer.project_id), Rulesets(uow))

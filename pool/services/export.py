@@ -30,7 +30,7 @@ def export(rt: Runtime, fmt: str, sink: Sink) -> dict[str, int]:
     """Write the journal through `sink()` (opened only once the actor may export); return counts."""
 
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
-        require_role(actor, "city", "auditor", doing="export the ledger")
+        require_role(actor, "city", "auditor", "county", doing="export the ledger")
         accounts = [(name, unit) for name, _, _, _, unit in uow.ledger.account_list()]
         units = dict(accounts)
         counts = {"entries": 0, "postings": 0}

@@ -1,10 +1,12 @@
 """Stored transfers, projects and published rulesets turned into the engine's facts."""
 
+import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
 
 from pool.domain import agreement_values
+from pool.domain.errors import InvalidInput
 from pool.domain.vocab import MILESTONES
 from pool.rules.agreement import resolve_agreement
 from pool.rules.facts import ProjectFacts, TransferFacts
@@ -24,6 +26,7 @@ class Rulesets:
         if version_id not in self._parsed:
             stored = self.uow.rulesets.get(version_id)
             assert stored is not None
+            check_text(stored.ruleset, stored.version, stored.text, stored.sha256)
             self._parsed[version_id] = load_ruleset_text(stored.text, f"{stored.ruleset} {stored.version}")
         return self._parsed[version_id]
 
@@ -38,6 +41,16 @@ class Rulesets:
             ):
                 out.append(stored.id)
         return out
+
+
+def check_text(ruleset: str, version: str, text: str, sha256: str) -> None:
+    """A published text is applied only while it still has the hash it was published with."""
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+        raise InvalidInput(
+            f"The stored text of ruleset {ruleset} version {version} no longer matches the sha256 it "
+            "was published with; it was changed in the database, so it is not applied. Run "
+            "`pool ledger verify` and restore the database from a backup."
+        )
 
 
 def project_facts(row: Any) -> ProjectFacts:

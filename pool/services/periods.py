@@ -29,7 +29,7 @@ def close(rt: Runtime, period: str) -> dict[str, Any]:
         closed = ledger.closed_through()
         if closed is not None and through <= closed:
             return {"through": format_month(closed), "changed": False}
-        ledger.close_periods(through, actor.id, rt.now())
+        uow.journal.record("close", [ledger.close_periods(through, actor.id, rt.now())])
         return {"through": period, "changed": True}
 
     return commands.write(rt, "period.close", body, target=f"period:{period}")

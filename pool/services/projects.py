@@ -4,9 +4,9 @@ import re
 from dataclasses import dataclass
 
 from pool.domain.errors import InvalidInput, PermissionDenied
-from pool.domain.money import parse_amount
+from pool.domain.money import format_amount, parse_amount
 from pool.domain.months import current_month, parse_month, require_not_future
-from pool.domain.names import lead_key
+from pool.domain.names import fold, fold_company, lead_key
 from pool.domain.text import typed_text
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, MILESTONES, STAGES
 from pool.domain.workflow import STAGE_MILESTONE, check_milestone, check_stage_change
@@ -59,9 +59,10 @@ def add(rt: Runtime, new: NewProject) -> dict[str, object]:
         note.detail = {"name": new.name, "investor": new.investor, "origin": new.origin}
         require_role(actor, "county", "city", doing="register projects")
         origin = _origin(actor, new.origin)
+        uow.lock_ledger(f"project add by {actor.name}")
         p = _validated(uow, new, origin)
         p.registered_by, p.registered_at = actor.id, rt.now()
-        existing = uow.projects.by_lead(p.lead_investor, p.lead_name)
+        existing = same_lead(uow, p)
         if existing is not None:
             raise _duplicate_lead(existing)
         if uow.projects.by_code(new.code) is not None:
@@ -71,6 +72,7 @@ def add(rt: Runtime, new: NewProject) -> dict[str, object]:
             uow.flush()
         except UniqueViolation as exc:
             raise _raced(rt, new, exc) from None
+        uow.journal.record("project", [p.id])
         note.detail["origin"] = origin
         return views.project(p, views.names_of(uow))
 
@@ -125,6 +127,15 @@ def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
     )
 
 
+def same_lead(uow: UnitOfWork, p: Project, besides: int | None = None) -> Project | None:
+    """The project registered first with the same lead as `p`: the same folded name and an
+    investor that folds the same (registered before the folding learnt legal forms or not)."""
+    for other in uow.projects.named(p.lead_name):
+        if other.id != besides and fold_company(other.investor) == p.lead_investor:
+            return other
+    return None
+
+
 def _duplicate_lead(existing: Project) -> InvalidInput:
     return InvalidInput(
         f"This lead is already registered as project {existing.code} by "
@@ -151,11 +162,18 @@ def list_projects(
     stage: str | None = None,
     search: str | None = None,
 ) -> list[dict[str, object]]:
-    """Projects by code; `search` keeps those whose name or investor contains it."""
+    """Projects, optionally those whose name or investor contains `search` (as typed, or folded
+    as the duplicate-lead check folds them), so a clerk can look before registering."""
 
     def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:
+        text = None
+        if search is not None:
+            typed = typed_text(search, "search text").strip()
+            if not typed:
+                raise InvalidInput("The search text may not be empty.")
+            text = (typed, fold(typed), fold_company(typed))
         names = views.names_of(uow)
-        found = uow.projects.search(chain=chain, host=host, stage=stage, text=search)
+        found = uow.projects.search(chain=chain, host=host, stage=stage, text=text)
         return [views.project(p, names) for p in found]
 
     return commands.read(rt, body)
@@ -169,7 +187,13 @@ def show(rt: Runtime, code: str) -> dict[str, object]:
         names = views.names_of(uow)
         out = views.project(p, names)
         out["transfers"] = [
-            {"id": t.id, "from": t.from_region, "to": t.to_region, "effective": views.month(t.effective)}
+            {
+                "id": t.id,
+                "from": t.from_region,
+                "to": t.to_region,
+                "effective": views.month(t.effective),
+                "status": "cancelled" if uow.journal.cancellation(t.id) else "in_force",
+            }
             for t in uow.transfers.search(project_id=p.id)
         ]
         return out
@@ -194,6 +218,7 @@ def stage(
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
         note.detail = {"stage": new_stage, "month": month, "milestones": milestones or {}, "reason": reason}
         require_role(actor, "county", "city", doing="change a project's stage")
+        uow.lock_ledger(f"project stage by {actor.name}")
         p = uow.projects.by_code(code, lock=True)
         if p is None:
             raise InvalidInput(f"There is no project {code!r}.")
@@ -213,6 +238,7 @@ def stage(
             setattr(p, name, value)
         moved = [n for n in MILESTONES if before[n] is not None and getattr(p, n) != before[n]]
         _check_settled_terms(uow, actor, p, moved, reason)
+        uow.journal.record("project", [p.id], (reason or "").strip() or None)
         return views.project(p, views.names_of(uow))
 
     return commands.write(rt, "project.stage", body, target=f"project:{code}")
@@ -258,3 +284,86 @@ def _advance(uow: UnitOfWork, p: Project, new_stage: str, month: str | None, rt:
     elif month is not None:
         raise InvalidInput(f"The stage {new_stage} has no milestone month; drop --month.")
     p.stage = new_stage
+
+
+@dataclass(frozen=True)
+class ProjectEdit:
+    """The facts `pool project edit` may change; None leaves one as it is."""
+
+    name: str | None = None
+    investor: str | None = None
+    investment: str | None = None
+    chain: str | None = None
+    kind: str | None = None
+    capital_source: str | None = None
+
+
+EDITABLE = ("name", "investor", "planned_investment", "chain", "kind", "capital_source")
+
+
+def edit(rt: Runtime, code: str, changes: ProjectEdit, *, reason: str | None) -> dict[str, object]:
+    """Correct a project's facts, keeping every revision in the input journal: the host county
+    while no transfer of the project is in force, the city always. The duplicate-lead check runs
+    again; the next settlement adjusts whatever the new facts change."""
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        note.detail = {k: v for k, v in vars(changes).items() if v is not None}
+        note.detail["reason"] = reason
+        require_role(actor, "county", "city", doing="edit projects")
+        why = typed_text(reason or "", "reason", multiline=True, limit=2000).strip()
+        if not why:
+            raise InvalidInput("An edit needs a --reason, kept with the project's revision.")
+        if all(v is None for v in vars(changes).values()):
+            raise InvalidInput(
+                "Give at least one of --name, --investor, --investment, --chain, --kind, --capital-source."
+            )
+        uow.lock_ledger(f"project edit by {actor.name}")
+        p = uow.projects.by_code(code, lock=True)
+        if p is None:
+            raise InvalidInput(f"There is no project {code!r}.")
+        require_region(actor, p.host, doing=f"edit project {code}, hosted by {p.host}")
+        moved = [t for t in uow.transfers.search(project_id=p.id) if uow.journal.cancellation(t.id) is None]
+        if actor.role != "city" and moved:
+            raise PermissionDenied(
+                f"Project {code} has moved (transfer {moved[-1].id}); only the city office may edit it now."
+            )
+        new = _edited(uow, p, changes)
+        before = {k: getattr(p, k) for k in EDITABLE}
+        after = {k: getattr(new, k) for k in EDITABLE}
+        if before == after:
+            raise InvalidInput(f"Project {code} already has these facts; nothing was changed.")
+        existing = same_lead(uow, new, besides=p.id)
+        if existing is not None:
+            raise _duplicate_lead(existing)
+        for key in (*EDITABLE, "lead_investor", "lead_name"):
+            setattr(p, key, getattr(new, key))
+        try:
+            uow.flush()
+        except UniqueViolation:
+            raise InvalidInput(
+                f"Another project registered this lead a moment ago; {code} was not changed."
+            ) from None
+        uow.journal.record("project", [p.id], why)
+        note.detail.update(
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={k: v for k, v in after.items() if before[k] != v},
+        )
+        return views.project(p, views.names_of(uow))
+
+    return commands.write(rt, "project.edit", body, target=f"project:{code}")
+
+
+def _edited(uow: UnitOfWork, p: Project, changes: ProjectEdit) -> Project:
+    """The project's facts with the changes applied and checked as a registration checks them."""
+    given = NewProject(
+        code=p.code,
+        name=changes.name if changes.name is not None else p.name,
+        investor=changes.investor if changes.investor is not None else p.investor,
+        chain=changes.chain if changes.chain is not None else p.chain,
+        kind=changes.kind if changes.kind is not None else p.kind,
+        investment=changes.investment
+        if changes.investment is not None
+        else format_amount(p.planned_investment),
+        capital_source=changes.capital_source if changes.capital_source is not None else p.capital_source,
+    )
+    return _validated(uow, given, p.origin)

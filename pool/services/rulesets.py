@@ -11,6 +11,7 @@ from pool.rules.schema import Ruleset
 from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
+from pool.services.facts import check_text
 from pool.services.runtime import Runtime
 from pool.store.errors import UniqueViolation
 from pool.store.models import Actor, RulesetVersion
@@ -63,6 +64,7 @@ def publish(rt: Runtime, path: str) -> dict[str, object]:
                 f"Ruleset {ruleset.ruleset} version {ruleset.version} was "
                 "published a moment ago by someone else."
             ) from None
+        uow.journal.record("ruleset", [version.id])
         return {**_view(version), "published": True}
 
     return commands.write(rt, "rules.publish", body)
@@ -105,6 +107,28 @@ def list_versions(rt: Runtime, ruleset: str | None = None) -> list[dict[str, obj
     return commands.read(rt, body)
 
 
+def show(rt: Runtime, ruleset: str, version: str | None = None) -> dict[str, object]:
+    """A published version's full text (the latest published version unless one is named), with
+    whether the text still has the sha256 it was published with. Anyone may read it."""
+
+    def body(uow: UnitOfWork, _actor: Actor) -> dict[str, object]:
+        versions = uow.rulesets.versions(ruleset)
+        if not versions:
+            raise InvalidInput(f"No version of ruleset {ruleset!r} is published; see `pool rules list`.")
+        if version is None:
+            chosen = max(versions, key=lambda v: (v.effective_from, v.published_at, v.id))
+        else:
+            found = [v for v in versions if v.version == version]
+            if not found:
+                published = ", ".join(v.version for v in versions)
+                raise InvalidInput(f"Ruleset {ruleset} has no version {version!r}; published: {published}.")
+            chosen = found[0]
+        digest = hashlib.sha256(chosen.text.encode("utf-8")).hexdigest()
+        return {**_view(chosen), "text": chosen.text, "text_matches_sha256": digest == chosen.sha256}
+
+    return commands.read(rt, body)
+
+
 def in_force(uow: UnitOfWork, ruleset: str, month: Month) -> tuple[RulesetVersion, Ruleset]:
     """The published version of `ruleset` in force in `month`: the latest to take effect."""
     versions = uow.rulesets.versions(ruleset)
@@ -128,4 +152,5 @@ def in_force(uow: UnitOfWork, ruleset: str, month: Month) -> tuple[RulesetVersio
             f"{format_month(month)}; published: {spans}."
         )
     chosen = max(candidates, key=lambda v: (v.effective_from, v.published_at, v.id))
+    check_text(chosen.ruleset, chosen.version, chosen.text, chosen.sha256)
     return chosen, load_ruleset_text(chosen.text, f"{ruleset}@{chosen.version}")

@@ -17,6 +17,7 @@ from pool.rules.engine import settle_project
 from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.commands import Note
+from pool.services.completeness import missing_in
 from pool.services.facts import Rulesets, group_transfers
 from pool.services.posting import EntryWriter
 from pool.services.runtime import Runtime
@@ -27,7 +28,14 @@ from pool.store.uow import UnitOfWork
 Progress = Callable[[int, int], None]
 
 
-def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[str, Any]:
+MAX_LISTED = 50
+
+
+def settle(
+    rt: Runtime, period: str, progress: Progress | None = None, *, require_complete: bool = False
+) -> dict[str, Any]:
+    """Settle through `period`. Figures the month's transfers read and nobody reported are listed
+    in the result (and, with `require_complete`, refuse the run)."""
     through = parse_month(period)
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
@@ -41,9 +49,20 @@ def settle(rt: Runtime, period: str, progress: Progress | None = None) -> dict[s
                 f"{period} is before {format_month(last.through)}, the last settled "
                 "period; settlement only moves forward."
             )
+        absent = missing_in(uow, through)
+        if require_complete and absent:
+            shown = "; ".join(f"{m['project']} {m['metric']}" for m in absent[:10])
+            more = f" and {len(absent) - 10} more" if len(absent) > 10 else ""
+            note.detail = {"missing": len(absent)}
+            raise InvalidInput(
+                f"{len(absent)} figures for {period} are missing ({shown}{more}); nothing was settled. "
+                f"See `pool actuals missing --period {period}`."
+            )
         with paused_gc():
             result = run(uow, ledger, actor, through, rt.now(), progress)
-        note.detail = {k: v for k, v in result.items() if k != "period"}
+        result["missing"] = len(absent)
+        result["missing_figures"] = absent[:MAX_LISTED]
+        note.detail = {k: v for k, v in result.items() if k not in ("period", "missing_figures")}
         return result
 
     return commands.write(rt, "settle", body, target=f"period:{period}")
@@ -56,20 +75,27 @@ def run(
     rulesets = Rulesets(uow)
     dirty = ledger.dirty_projects(through, last, rulesets.sensitive())
     last_import, last_transfer = ledger.newest_ids()
-    run_id = ledger.add_run(through, actor.id, now, last_import, last_transfer)
+    journal = uow.journal.head()
+    run_id = ledger.add_run(through, actor.id, now, last_import, last_transfer, journal)
     projects = group_transfers(ledger.transfers(dirty, through), rulesets)
     positions = ledger.positions(dirty)
+    cancelled = ledger.cancelled(dirty)
     city = uow.regions.city()
     city_code = city.code if city else "city"
     writer = EntryWriter(ledger, run_id, through)
     total = len(projects)
     done = 0
     for project_id, actuals in ledger.actuals_by_project(dirty, through):
-        if project_id not in projects:
+        undone = cancelled.get(project_id, [])
+        if project_id not in projects and not undone:
             continue
-        facts, transfers = projects[project_id]
-        targets, _ = settle_project(facts, transfers, actuals, through, city_code)
-        posted = {k: v for t in transfers for k, v in positions.get(t.key, {}).items()}
+        targets: list[Any] = []
+        transfers: list[Any] = []
+        if project_id in projects:
+            facts, transfers = projects[project_id]
+            targets, _ = settle_project(facts, transfers, actuals, through, city_code)
+        keys = [t.key for t in transfers] + undone
+        posted = {k: v for key in keys for k, v in positions.get(key, {}).items()}
         writer.post(targets, posted, _units(transfers))
         done += 1
         if progress and done % 500 == 0:
@@ -85,6 +111,8 @@ def run(
         "postings": writer.postings,
         "ledger_entries": writer.seq,
         "head": writer.prev,
+        "inputs": journal[0],
+        "inputs_head": journal[1],
     }
 
 

@@ -95,6 +95,9 @@ def transfer(t: Transfer, p: Project, version: RulesetVersion, names: dict[str, 
         "claim": t.claim_id,
         "listing": t.listing_id,
         "approved_at": when(t.approved_at),
+        "revision": 1,  # a new transfer; pool.services.corrections.show_one tells a corrected one
+        "status": "in_force",
+        "cancelled": None,
     }
 
 

@@ -226,6 +226,11 @@ class Actuals:
         """A staged import into this unit of work's transaction."""
         return ActualsImport(self.session)
 
+    def reported_in(self, period: int) -> set[tuple[int, str]]:
+        """(project id, metric) of every current figure for `period`."""
+        stmt = select(Actual.project_id, Actual.metric).where(Actual.period == period)
+        return {(p, m) for p, m in self.session.execute(stmt)}
+
     def search(
         self, *, project: str | None = None, metric: str | None = None, period: int | None = None
     ) -> list[dict[str, Any]]:

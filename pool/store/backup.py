@@ -6,6 +6,7 @@ one committed moment, even while imports and settlements write (WAL readers neve
 
 import os
 import shlex
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from pool.domain.errors import InvalidInput
+from pool.domain.errors import Conflict, InvalidInput
 from pool.store.engine import without_credentials
 
 
@@ -86,3 +87,60 @@ def pg_dump_command(url: str, dest: Path) -> tuple[str, str, bool]:
         ]
     )
     return dump, restore, has_password
+
+
+def copy_sqlite(source: Path, dest: Path) -> None:
+    """A consistent copy of the SQLite file `source` (read only) into the new file `dest`."""
+    try:
+        reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        writer = sqlite3.connect(dest)
+        try:
+            reader.backup(writer)
+        finally:
+            writer.close()
+            reader.close()
+    except sqlite3.Error as exc:
+        raise InvalidInput(f"{source} could not be read as a SQLite database ({exc}).") from None
+
+
+def sqlite_swap(live: Path, replacement: Path, kept: Path, wait_seconds: float = 5.0) -> None:
+    """Put a copy of `replacement` where the database `live` is, atomically, keeping the file it
+    replaces as `kept`; while nothing else has the database open, which it checks by taking the
+    database exclusively (and out of WAL mode, which only a sole connection may do)."""
+    if kept.exists():
+        raise InvalidInput(f"{kept} already exists; the replaced database is never written over.")
+    staged = live.with_name(f".{live.name}.{os.getpid()}.restoring")
+    conn = sqlite3.connect(live, timeout=wait_seconds, isolation_level=None)
+    try:
+        try:
+            mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()
+            conn.execute("BEGIN EXCLUSIVE")
+        except sqlite3.OperationalError:
+            mode = None
+        if mode is None or str(mode[0]).lower() != "delete":
+            raise Conflict(
+                f"The database {live} is in use (another command, a web server or a backup has it "
+                "open); stop them and restore again. Nothing was changed."
+            )
+        copy_sqlite(replacement, staged)
+        shutil.copy2(live, kept)  # the exclusive lock holds it still, with no WAL beside it
+        os.replace(staged, live)
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+        staged.unlink(missing_ok=True)
+
+
+def sqlite_revision(path: Path) -> str | None:
+    """The schema revision of the SQLite file `path`; InvalidInput if it is not a SQLite pool."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        raise InvalidInput(
+            f"{path} is not a pool database: SQLite cannot read a schema revision in it."
+        ) from None
+    return row[0] if row else None

@@ -101,6 +101,11 @@ class Database:
         """A consistent copy of a SQLite database into the new file `dest`."""
         return backup.sqlite_backup(self.engine, dest)
 
+    def restore(self, replacement: Path, kept: Path) -> None:
+        """Swap a checked SQLite copy in where this database is, keeping the replaced file."""
+        self.close()
+        backup.sqlite_swap(self.files()[0], replacement, kept)
+
     def pg_dump_command(self, dest: Path) -> tuple[str, str, bool]:
         return backup.pg_dump_command(self.url, dest)
 

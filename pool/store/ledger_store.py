@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from pool.domain.accounts import SOURCE
 from pool.store import raw
+from pool.store.journal_tables import AgreementRevision, InputRecord, TransferCancellation
 from pool.store.ledger_tables import (
     Actual,
     ActualImport,
@@ -68,8 +69,15 @@ class Ledger:
         return int(imports or 0), int(transfers or 0)
 
     def add_run(
-        self, through: int, actor_id: int, at: datetime, last_import_id: int, last_transfer_id: int
+        self,
+        through: int,
+        actor_id: int,
+        at: datetime,
+        last_import_id: int,
+        last_transfer_id: int,
+        journal: tuple[int, str] | None = None,
     ) -> int:
+        journal_seq, journal_head = journal if journal is not None else (None, None)
         result = self.session.execute(
             insert(SettlementRun)
             .values(
@@ -78,6 +86,8 @@ class Ledger:
                 at=at,
                 last_import_id=last_import_id,
                 last_transfer_id=last_transfer_id,
+                journal_seq=journal_seq,
+                journal_head=journal_head,
             )
             .returning(SettlementRun.id)
         )
@@ -86,8 +96,11 @@ class Ledger:
     def closed_through(self) -> int | None:
         return self.session.scalar(select(func.max(PeriodClose.through)))
 
-    def close_periods(self, through: int, actor_id: int, at: datetime) -> None:
-        self.session.execute(insert(PeriodClose).values(through=through, actor_id=actor_id, at=at))
+    def close_periods(self, through: int, actor_id: int, at: datetime) -> int:
+        result = self.session.execute(
+            insert(PeriodClose).values(through=through, actor_id=actor_id, at=at).returning(PeriodClose.id)
+        )
+        return int(result.scalar_one())
 
     # -- what to recompute ------------------------------------------------------------------
     def dirty_projects(
@@ -108,7 +121,11 @@ class Ledger:
                 Transfer.ruleset_version_id.in_(list(sensitive_versions) or [-1]),
             )
         )
-        return union(changed, moved)  # type: ignore[return-value]
+        # corrections, new project facts and restatements recorded since the run
+        journaled = select(InputRecord.project_id).where(
+            InputRecord.seq > (last.journal_seq or 0), InputRecord.project_id.is_not(None)
+        )
+        return union(changed, moved, journaled)  # type: ignore[return-value]
 
     # -- facts ------------------------------------------------------------------------------
     def transfers(
@@ -123,7 +140,7 @@ class Ledger:
                 Transfer.to_region,
                 Transfer.effective,
                 Transfer.ruleset_version_id,
-                Transfer.agreement,
+                func.coalesce(current_agreement(), Transfer.agreement),
                 Project.planned_investment,
                 Project.kind,
                 Project.capital_source,
@@ -133,7 +150,9 @@ class Ledger:
                 Project.full_capacity,
             )
             .join(Project, Project.id == Transfer.project_id)
-            .where(Transfer.effective <= through)
+            .where(
+                Transfer.effective <= through, Transfer.id.not_in(select(TransferCancellation.transfer_id))
+            )
             .order_by(Transfer.project_id, Transfer.effective, Transfer.id)
         )
         if dirty is not None:
@@ -141,6 +160,18 @@ class Ledger:
         if project_id is not None:
             stmt = stmt.where(Transfer.project_id == project_id)
         return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
+
+    def cancelled(self, dirty: Select[Any] | None) -> dict[int, list[int]]:
+        """project -> its cancelled transfers (whose posted amounts settlement reverses)."""
+        stmt = select(Transfer.project_id, Transfer.id).join(
+            TransferCancellation, TransferCancellation.transfer_id == Transfer.id
+        )
+        if dirty is not None:
+            stmt = stmt.where(Transfer.project_id.in_(dirty))
+        out: dict[int, list[int]] = {}
+        for project_id, transfer_id in self.session.execute(stmt):
+            out.setdefault(project_id, []).append(transfer_id)
+        return out
 
     def posted_transfers(self, transfer_ids: list[int]) -> set[int]:
         """Those of `transfer_ids` that a settlement has posted anything for."""
@@ -325,6 +356,17 @@ class Ledger:
             .where(~LedgerPosting.entry_seq.in_(select(LedgerEntry.seq)))
         )
         return int(self.session.scalar(stmt) or 0)
+
+
+def current_agreement() -> Any:
+    """A transfer's latest agreement revision (NULL when it has none: its own agreement holds)."""
+    return (
+        select(AgreementRevision.agreement)
+        .where(AgreementRevision.transfer_id == Transfer.id)
+        .order_by(AgreementRevision.revision.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = None) -> Select[Any]:

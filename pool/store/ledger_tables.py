@@ -73,6 +73,9 @@ class SettlementRun(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     last_import_id: Mapped[int] = mapped_column(Integer)  # the newest import it had read
     last_transfer_id: Mapped[int] = mapped_column(Integer)  # the newest transfer it had read
+    # the input journal's head when it read the inputs (None: a run from before the journal)
+    journal_seq: Mapped[int | None] = mapped_column(Integer)
+    journal_head: Mapped[str | None] = mapped_column(String(64))
 
 
 class LedgerAccount(Base):

@@ -102,6 +102,11 @@ class Projects(_Repository):
         stmt = self._locked(select(Project).where(Project.id == project_id), lock=lock)
         return self.session.scalars(stmt).first()
 
+    def named(self, lead_name: str) -> list[Project]:
+        """Projects whose folded name is `lead_name`, oldest first."""
+        stmt = select(Project).where(Project.lead_name == lead_name).order_by(Project.id)
+        return list(self.session.scalars(stmt))
+
     def by_lead(self, investor: str, name: str) -> Project | None:
         stmt = select(Project).where(Project.lead_investor == investor, Project.lead_name == name)
         return self.session.scalars(stmt).first()
@@ -112,13 +117,20 @@ class Projects(_Repository):
         chain: str | None = None,
         host: str | None = None,
         stage: str | None = None,
-        text: str | None = None,
+        text: tuple[str, str, str] | None = None,
     ) -> list[Project]:
+        """`text` is (as typed, folded as names are, folded as investors are): a project matches
+        when its name or investor contains it in any of these forms."""
         stmt = select(Project).order_by(Project.code)
         if text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            typed, name, investor = text
             stmt = stmt.where(
-                or_(Project.name.like(pattern, escape="\\"), Project.investor.like(pattern, escape="\\"))
+                or_(
+                    Project.name.contains(typed, autoescape=True),
+                    Project.investor.contains(typed, autoescape=True),
+                    Project.lead_name.contains(name, autoescape=True),
+                    Project.lead_investor.contains(investor, autoescape=True),
+                )
             )
         if chain:
             stmt = stmt.where(Project.chain == chain)

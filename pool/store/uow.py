@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pool.store.actuals_store import Actuals
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
+from pool.store.journal_store import Journal
 from pool.store.ledger_store import Ledger
 from pool.store.locks import lock_ledger, lock_rulesets
 from pool.store.report_queries import Reports
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
         self.reports = Reports(s)
+        self.journal = Journal(s)
         self.web = WebSessions(s)
         return self
 

@@ -29,6 +29,7 @@ KEYS = (
     "balances_ms",
     "payables_ms",
     "verify_s",
+    "verify_deep_s",
     "export_s",
     "peak_rss_mb",
 )
@@ -56,7 +57,7 @@ def test_bench_small_province_json(tmp_path: Path) -> None:
     assert figures["actuals"] == 200 * 3 * 3
     assert figures["postings"] > 0
     assert figures["monthly_postings"] >= figures["postings"] > 0
-    assert figures["verify_ok"] is True
+    assert figures["verify_ok"] is True and figures["verify_deep_ok"] is True
     assert figures["export_entries"] == figures["verify_entries"] > 0
     assert "peers" not in figures  # only with --peers
 

@@ -99,8 +99,10 @@ CASES: list[tuple[str, list[str], set[str], dict[str, int]]] = [
     ("rules list", ["rules", "list"], ALL, {}),
     ("audit", ["audit"], {"city-office", "audit-bureau"}, {}),
     ("actor revoke", ["actor", "revoke", "policy-desk"], {"city-office"}, {}),
-    ("ledger checkpoint", ["ledger", "checkpoint"], {"city-office", "audit-bureau"}, {}),
-    ("ledger verify", ["ledger", "verify"], {"city-office", "audit-bureau"}, {}),
+    ("ledger checkpoint", ["ledger", "checkpoint"], ALL - {"policy-desk"}, {}),
+    ("ledger verify", ["ledger", "verify"], ALL - {"policy-desk"}, {}),
+    ("ledger verify --deep", ["ledger", "verify", "--deep"], ALL - {"policy-desk"}, {}),
+    ("ledger export", ["ledger", "export", "--format", "csv"], ALL - {"policy-desk"}, {}),
     ("db backup", ["db", "backup", "{tmp}/backup.db"], {"city-office"}, {}),
 ]
 WRITES = {

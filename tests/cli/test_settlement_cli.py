@@ -63,10 +63,12 @@ def test_rerun_posts_nothing_and_an_earlier_period_is_refused(pool: Pool, tmp_pa
 
     again = pool.ok("city-office", "settle", "2024-09")
     head = pool.rows("ledger_entries")[-1]
+    journal = pool.rows("input_journal")
     assert again.stdout.splitlines() == [
         "Settled through 2024-09 (run 2): nothing new to post.",
         f"Ledger head: entry {head['seq']}, hash {head['hash']} (keep it, or `pool ledger "
         "checkpoint --out FILE`).",
+        f"Inputs read: {len(journal)} input records, head {journal[-1]['hash']}.",
     ]
     assert pool.json("city-office", "settle", "2024-09")["entries"] == 0
     assert ledger_state(pool) == state
@@ -192,7 +194,7 @@ def test_who_may_settle_close_verify_explain_and_simulate(pool: Pool, tmp_path: 
     allowed = {
         ("settle", "2024-09"): {"city"},
         ("period", "close", "2024-08"): {"city"},
-        ("ledger", "verify"): {"city", "auditor"},
+        ("ledger", "verify"): {"city", "auditor", "county"},
         ("explain", "1"): {"city", "county", "policy", "auditor"},
         ("rules", "simulate", str(draft)): {"city", "policy"},
     }

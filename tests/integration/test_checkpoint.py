@@ -52,8 +52,10 @@ def settled(
 def test_checkpoint_file_records_count_head_and_time(settled: tuple[Pool, Path, int]) -> None:
     pool, checkpoint, entries = settled
     data = json.loads(checkpoint.read_text())
-    assert set(data) == {"entries", "head", "at", "database"}
+    assert set(data) == {"entries", "head", "inputs", "inputs_head", "at", "database"}
     assert data["head"] == pool.rows("ledger_entries")[entries - 1]["hash"]
+    journal = pool.rows("input_journal")
+    assert data["inputs_head"] == journal[data["inputs"] - 1]["hash"]
     assert data["at"].endswith("Z") and "***" not in pool.url
     printed = json.loads(pool.ok("city-office", "ledger", "checkpoint").stdout)
     assert printed["entries"] == len(pool.rows("ledger_entries"))

@@ -225,11 +225,13 @@ def test_honest_ledger_verifies(honest: Pool) -> None:
         assert result.exit_code == 0, result.output
         entries = len(honest.rows("ledger_entries"))
         head = honest.rows("ledger_entries")[-1]["hash"]
-        assert result.stdout.strip() == (
+        inputs = honest.rows("input_journal")
+        assert result.stdout.strip().splitlines() == [
             f"Ledger verified: {entries} entries, "
             f"{len(honest.rows('ledger_postings'))} postings; head "
-            f"{head[:16]}."
-        )
+            f"{head[:16]}.",
+            f"Inputs verified: {len(inputs)} input records; head {inputs[-1]['hash'][:16]}.",
+        ]
     data = honest.json("audit-bureau", "ledger", "verify")
     assert data["ok"] is True and data["problems"] == [] and data["first_bad_entry"] is None
 

@@ -1,11 +1,13 @@
 """Settlement as a state machine: imports, restatements,
-no-op re-imports, settlements (forward, re-runs and refused backward ones) and period closes in
-random orders and periods, through the command line on SQLite.
+no-op re-imports, settlements (forward, re-runs and refused backward ones), period closes, and
+corrections (agreements amended, transfers cancelled, projects' facts edited, tokens reissued)
+in random orders and periods, through the command line on SQLite.
 
-After every step the ledger must verify, and every party balance and every posted
+After every step the ledger must verify, with --deep, and every party balance and every posted
 (transfer, share, region) position must equal the engine's targets computed FROM SCRATCH: the
-stored transfers with their pinned rulesets, all current actuals, through the last settled period
-— whatever the runs before recomputed or skipped.
+transfers in force with their latest agreements and pinned rulesets, the projects' facts and all
+actuals as they were at the last settlement, through the last settled period — whatever the runs
+before recomputed or skipped.
 
 Each run of the machine gets a fresh copy of the standard ledger_pool() (built once per session).
 """
@@ -15,6 +17,7 @@ import json
 import shutil
 import tempfile
 from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,7 @@ from hypothesis.stateful import (
 from sqlalchemy import text
 from support.driver import Pool
 from support.ledger import LEDGER_TABLES, METRICS, PROJECTS, fresh_pool, month_int, write_csv
-from support.oracle import Snapshot, stored_actuals, targets_from_scratch
+from support.oracle import Facts, Snapshot, stored_actuals, stored_facts, targets_from_scratch
 
 from pool.domain.accounts import SOURCE
 from pool.domain.months import format_month
@@ -100,6 +103,7 @@ class SettlementMachine(RuleBasedStateMachine):
         self.settled: int | None = None  # last settled period
         self.closed: int | None = None  # latest closed period
         self.at_settlement: Snapshot = {}  # actuals when it was settled
+        self.facts_at_settlement: Facts = ({}, [])  # projects and transfers when it was settled
         self.runs = 0
         _Session.runs += 1
 
@@ -216,6 +220,7 @@ class SettlementMachine(RuleBasedStateMachine):
         self.settled = through
         # Every actual stored now is what this run settled, whatever it chose to recompute.
         self.at_settlement = stored_actuals(self.pool.engine)
+        self.facts_at_settlement = stored_facts(self.pool.engine)
 
     @rule(data=st.data())
     def settle_next(self, data: st.DataObject) -> None:
@@ -260,6 +265,93 @@ class SettlementMachine(RuleBasedStateMachine):
         self.closed = through if self.closed is None else max(self.closed, through)
         assert max(r["through"] for r in self.pool.rows("period_closes")) == self.closed
 
+    # -- corrections ----------------------------------------------------------------------
+    def _live(self) -> list[dict[str, Any]]:
+        return stored_facts(self.pool.engine)[1]
+
+    @rule(data=st.data())
+    def amend(self, data: st.DataObject) -> None:
+        """A new origin_tax_share for a shangluo-default transfer in force; the same value again
+        is refused and changes nothing."""
+        self._count_step()
+        live = [t for t in self._live() if "origin_tax_share" in str(t["agreement"])]
+        if not live:
+            return
+        t = data.draw(st.sampled_from(live), label="transfer")
+        share = data.draw(st.sampled_from(["30%", "1/3", "2/5", "45%", "50%"]), label="share")
+        before = counts(self.pool, (*LEDGER_TABLES, "agreement_revisions"))
+        args = (
+            "transfer",
+            "amend",
+            str(t["id"]),
+            "--agreement",
+            f"origin_tax_share={share}",
+            "--reason",
+            "补签",
+        )
+        result = self.pool.run("city-office", *args)
+        current = json.loads(str(t["agreement"]))["origin_tax_share"]
+        if Fraction(current) == Fraction(share.rstrip("%")) / (100 if share.endswith("%") else 1):
+            assert result.exit_code == 1 and "already has these values" in result.stderr, result.stderr
+            assert counts(self.pool, (*LEDGER_TABLES, "agreement_revisions")) == before
+            return
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        assert counts(self.pool, ("agreement_revisions",))["agreement_revisions"] == (
+            before["agreement_revisions"] + 1
+        )
+
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        """Cancel a project's latest transfer in force (one not the latest is refused); the
+        project returns to the host before it."""
+        self._count_step()
+        live = self._live()
+        if not live:
+            return
+        t = data.draw(st.sampled_from(live), label="transfer")
+        latest = max(
+            (m for m in live if m["project_id"] == t["project_id"]), key=lambda m: (m["effective"], m["id"])
+        )
+        result = self.pool.run("city-office", "transfer", "cancel", str(t["id"]), "--reason", "审批有误")
+        if latest["id"] != t["id"]:
+            assert result.exit_code == 1 and "only the latest can be cancelled" in result.stderr
+            return
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        host = self.pool.one("projects", id=t["project_id"])["host"]
+        assert host == t["from_region"]
+
+    @rule(data=st.data())
+    def edit(self, data: st.DataObject) -> None:
+        """The city corrects a project's planned investment or kind (eligibility moves with it)."""
+        self._count_step()
+        code = data.draw(st.sampled_from([p[0] for p in PROJECTS]), label="project")
+        change = data.draw(
+            st.sampled_from(
+                [("--investment", "300000000"), ("--investment", "100"), ("--kind", "manufacturing"),
+                 ("--kind", "real_estate")]
+            ),
+            label="change",
+        )  # fmt: skip
+        row = self.pool.one("projects", code=code)
+        same = (change[0] == "--investment" and row["planned_investment"] == int(change[1]) * 100) or (
+            change[0] == "--kind" and row["kind"] == change[1]
+        )
+        result = self.pool.run("city-office", "project", "edit", code, *change, "--reason", "更正")
+        if same:
+            assert result.exit_code == 1 and "nothing was changed" in result.stderr, result.stderr
+        else:
+            assert result.exit_code == 0, (result.stdout, result.stderr)
+
+    @rule()
+    def reissue(self) -> None:
+        """A county's new token works at once and its old one no longer does."""
+        self._count_step()
+        old = self.pool.tokens["zhashui-bureau"]
+        data = self.pool.json("city-office", "actor", "reissue", "zhashui-bureau")
+        self.pool.tokens["zhashui-bureau"] = data["token"]
+        assert self.pool.run("zhashui-bureau", "project", "list", token=old).exit_code == 3
+        assert self.pool.run("zhashui-bureau", "project", "list").exit_code == 0
+
     # -- invariants ------------------------------------------------------------------------
     def _ledger_rows(self) -> Any:
         with self.pool.engine.connect() as conn:
@@ -284,10 +376,10 @@ class SettlementMachine(RuleBasedStateMachine):
 
     @invariant()
     def ledger_verifies(self) -> None:
-        result = self.pool.run("audit-bureau", "--format", "json", "ledger", "verify")
+        result = self.pool.run("audit-bureau", "--format", "json", "ledger", "verify", "--deep")
         assert result.exit_code == 0, (result.stdout, result.stderr)
         report = json.loads(result.stdout)
-        assert report["ok"] and report["problems"] == [], report
+        assert report["ok"] and report["problems"] == [] and report["deep"]["problems"] == [], report
 
     @invariant()
     def every_entry_balances(self) -> None:
@@ -309,7 +401,9 @@ class SettlementMachine(RuleBasedStateMachine):
 
     @invariant()
     def balances_and_positions_are_the_targets_from_scratch(self) -> None:
-        targets = targets_from_scratch(self.pool.engine, self.settled, self.at_settlement)
+        targets = targets_from_scratch(
+            self.pool.engine, self.settled, self.at_settlement, self.facts_at_settlement
+        )
         by_account: dict[tuple[str, str, str], int] = defaultdict(int)
         for (_t, share, book, region), amount in targets.items():
             by_account[(book, region, share)] += amount

@@ -136,6 +136,9 @@ class Projects(_Repo):
     def by_id(self, project_id: int, *, lock: bool = False) -> Project | None:
         return self._first(id=project_id)
 
+    def named(self, lead_name: str) -> list[Project]:
+        return self._where(lead_name=lead_name)
+
     def by_lead(self, investor: str, name: str) -> Project | None:
         return self._first(lead_investor=investor, lead_name=name)
 
@@ -211,6 +214,23 @@ class Audit(_Repo):
         return [e for e in self._all() if (actor is None or e.actor == actor)]
 
 
+class Journal:
+    """The input journal's part the workflow services use: records are counted, not chained
+    (the chain is the store's, tested on real databases); no corrections are stored."""
+
+    def __init__(self) -> None:
+        self.recorded: list[tuple[str, tuple[int, ...], str | None]] = []
+
+    def record(self, kind: str, ids: Any, reason: str | None = None) -> None:
+        self.recorded.append((kind, tuple(ids), reason))
+
+    def agreement_revisions(self, transfer_id: int) -> list[Any]:
+        return []
+
+    def cancellation(self, transfer_id: int) -> Any:
+        return None
+
+
 class FakeUnitOfWork:
     """The workflow repositories over `Rows`; everything is put back unless committed."""
 
@@ -219,6 +239,7 @@ class FakeUnitOfWork:
         self.regions, self.actors, self.projects = Regions(rows), Actors(rows), Projects(rows)
         self.listings, self.claims, self.transfers = Listings(rows), Claims(rows), Transfers(rows)
         self.rulesets, self.audit = Rulesets(rows), Audit(rows)
+        self.journal = Journal()
 
     def __enter__(self) -> "FakeUnitOfWork":
         self._saved = self.rows.snapshot()

@@ -34,20 +34,13 @@ def stored_actuals(engine: Engine) -> Snapshot:
     return actuals
 
 
-def targets_from_scratch(
-    engine: Engine, through: int | None, actuals: Snapshot | None = None
-) -> dict[Key, int]:
-    """(transfer, share, book, region) -> the engine's cumulative target through `through`, from
-    the stored transfers and `actuals` (by default every actual stored now)."""
-    if through is None:
-        return {}
-    actuals = stored_actuals(engine) if actuals is None else actuals
+Facts = tuple[dict[int, ProjectFacts], list[dict[str, object]]]  # projects, transfers in force
+
+
+def stored_facts(engine: Engine) -> Facts:
+    """The projects' facts and the transfers in force (not cancelled), each with its latest
+    agreement revision, as stored now."""
     with engine.connect() as conn:
-        city = conn.execute(text("SELECT code FROM regions WHERE level = 'city'")).scalar_one()
-        versions = {
-            i: parsed(t, f"{r}@{v}")
-            for i, r, v, t in conn.execute(text("SELECT id, ruleset, version, text FROM ruleset_versions"))
-        }
         projects = {}
         for row in conn.execute(
             text(
@@ -63,24 +56,54 @@ def targets_from_scratch(
             projects[row["id"]] = ProjectFacts(
                 row["planned_investment"], row["kind"], row["capital_source"], milestones
             )
-        transfers: dict[int, list[TransferFacts]] = defaultdict(list)
-        for row in conn.execute(
-            text(
-                "SELECT id, project_id, from_region, to_region, effective, ruleset_version_id,"
-                " agreement FROM transfers ORDER BY id"
+        amended = {
+            t: a
+            for t, a in conn.execute(
+                text("SELECT transfer_id, agreement FROM agreement_revisions ORDER BY transfer_id, revision")
             )
-        ).mappings():
-            agreement = agreement_values.decode(json.loads(row["agreement"]))
-            transfers[row["project_id"]].append(
-                TransferFacts(
-                    row["from_region"],
-                    row["to_region"],
-                    row["effective"],
-                    versions[row["ruleset_version_id"]],
-                    agreement,
-                    row["id"],
+        }
+        transfers = [
+            {**row, "agreement": amended.get(row["id"], row["agreement"])}
+            for row in conn.execute(
+                text(
+                    "SELECT id, project_id, from_region, to_region, effective, ruleset_version_id,"
+                    " agreement FROM transfers WHERE id NOT IN (SELECT transfer_id FROM "
+                    "transfer_cancellations) ORDER BY id"
                 )
+            ).mappings()
+        ]
+    return projects, transfers
+
+
+def targets_from_scratch(
+    engine: Engine, through: int | None, actuals: Snapshot | None = None, facts: Facts | None = None
+) -> dict[Key, int]:
+    """(transfer, share, book, region) -> the engine's cumulative target through `through`, from
+    `facts` (by default the projects and transfers in force stored now, with their latest
+    agreements) and `actuals` (by default every actual stored now)."""
+    if through is None:
+        return {}
+    actuals = stored_actuals(engine) if actuals is None else actuals
+    projects, rows = stored_facts(engine) if facts is None else facts
+    with engine.connect() as conn:
+        city = conn.execute(text("SELECT code FROM regions WHERE level = 'city'")).scalar_one()
+        versions = {
+            i: parsed(t, f"{r}@{v}")
+            for i, r, v, t in conn.execute(text("SELECT id, ruleset, version, text FROM ruleset_versions"))
+        }
+    transfers: dict[int, list[TransferFacts]] = defaultdict(list)
+    for row in rows:
+        agreement = agreement_values.decode(json.loads(str(row["agreement"])))
+        transfers[int(str(row["project_id"]))].append(
+            TransferFacts(
+                str(row["from_region"]),
+                str(row["to_region"]),
+                int(str(row["effective"])),
+                versions[int(str(row["ruleset_version_id"]))],
+                agreement,
+                row["id"],
             )
+        )
     out: dict[Key, int] = {}
     for project_id, moves in transfers.items():
         targets, _ = settle_project(projects[project_id], moves, actuals.get(project_id, {}), through, city)

@@ -1,0 +1,93 @@
+"""The records of the input journal: which columns of which table each kind holds, the
+canonical text of a record's body and its hash. Shared by the store, which appends records, and
+the ledger package, which verifies them."""
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+GENESIS = "0" * 64
+
+# kind -> the columns of its table that a record holds (the row's id is the record's ref).
+# Timestamps are left out: they decide no money, and the drivers return them in different forms.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "ruleset": (
+        "ruleset",
+        "version",
+        "title",
+        "effective_from",
+        "effective_until",
+        "text",
+        "sha256",
+        "published_by",
+    ),
+    "project": (
+        "code",
+        "name",
+        "investor",
+        "lead_investor",
+        "lead_name",
+        "chain",
+        "kind",
+        "planned_investment",
+        "capital_source",
+        "origin",
+        "stage",
+        "signed",
+        "construction_start",
+        "operation_start",
+        "full_capacity",
+        "registered_by",
+    ),
+    "transfer": (
+        "project_id",
+        "listing_id",
+        "claim_id",
+        "from_region",
+        "to_region",
+        "effective",
+        "ruleset_version_id",
+        "agreement",
+        "approved_by",
+    ),
+    "agreement": ("transfer_id", "revision", "agreement", "reason", "actor_id"),
+    "cancel": ("transfer_id", "reason", "actor_id"),
+    "actual": ("project_id", "period", "metric", "revision", "amount", "note", "import_id"),
+    "close": ("through", "actor_id"),
+}
+KINDS = tuple(COLUMNS)
+# Kinds whose rows change in place, each change recorded anew; the others are written once.
+REVISED = ("project",)
+
+
+def canonical(row: Mapping[str, Any], reason: str | None = None) -> str:
+    """The body of a record: the row's columns (and why it was recorded, if said) as JSON."""
+    return json.dumps(
+        {"row": dict(row), "reason": reason}, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+
+
+def row_text(row: Mapping[str, Any]) -> str:
+    """The canonical text of a row alone: what `canonical` writes after `"row":`."""
+    return json.dumps(dict(row), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def split_body(body: str) -> str | None:
+    """The row's text inside a record's body, without parsing it (keys are sorted, so the body
+    is {"reason":…,"row":…}; a quote inside a JSON string is escaped, so the first `,"row":` is
+    the key's); None if the body is not of that shape."""
+    at = body.find(',"row":')
+    if not body.startswith('{"reason":') or at < 0 or not body.endswith("}"):
+        return None
+    return body[at + 7 : -1]
+
+
+def row_of(kind: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The recorded columns of `kind` from values in COLUMNS order."""
+    return dict(zip(COLUMNS[kind], values, strict=True))
+
+
+def record_hash(prev_hash: str, seq: int, kind: str, ref: int, body: str) -> str:
+    text = f"{prev_hash}\n{seq}\n{kind}\n{ref}\n{body}"
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,157 @@
+"""The input journal: every record that decides money, hash-chained like the ledger.
+
+A record holds the content of one stored row (a project's facts, a transfer, an agreement
+revision, a cancellation, an actual revision, a period close, a published rule text) in a
+canonical JSON form; its hash covers that body and the previous record's hash. Verification
+recomputes the chain and compares every stored row with the latest record of it, so a row
+edited in the database is caught unless the journal was rewritten too — and then the heads a
+checkpoint recorded no longer recompute.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pool.domain.records import COLUMNS, KINDS, REVISED, canonical, record_hash, row_of, row_text, split_body
+from pool.ledger.entries import GENESIS
+
+__all__ = ["COLUMNS", "KINDS", "canonical", "record_hash"]
+
+MAX_PROBLEMS = 20
+
+
+@dataclass
+class InputReport:
+    """What a check of the input journal found; `latest` keeps, per (kind, ref), every recorded
+    (seq, row) in order, for the comparisons and the replay that follow."""
+
+    records: int = 0
+    head: str = GENESIS
+    problems: list[str] = field(default_factory=list)
+    first_bad_record: int | None = None
+    watch: int | None = None
+    watched_hash: str | None = None
+    marks: set[int] = field(default_factory=set)  # records whose recomputed hash to keep
+    marked: dict[int, str] = field(default_factory=dict)
+    # (kind, ref) -> every recorded (seq, row text), in chain order
+    history: dict[tuple[str, int], list[tuple[int, str]]] = field(default_factory=dict)
+
+    def problem(self, message: str, record: int | None = None) -> None:
+        if record is not None and self.first_bad_record is None:
+            self.first_bad_record = record
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(message)
+
+    def latest(self, kind: str, ref: int) -> str | None:
+        """The row text of the latest record of (kind, ref)."""
+        found = self.history.get((kind, ref))
+        return found[-1][1] if found else None
+
+
+def check_chain(records: Iterable[Sequence[Any]], report: InputReport) -> None:
+    """Records in chain order, each (seq, kind, ref, body, prev_hash, hash)."""
+    for seq, kind, ref, body, prev_hash, stored in records:
+        expected = report.records + 1
+        report.records += 1
+        where = f"input record {seq}"
+        if seq != expected:
+            report.problem(
+                f"{where}: the input journal jumps from record {expected - 1} to {seq}; "
+                f"record {expected} is missing.",
+                seq,
+            )
+            report.records = seq
+        if prev_hash != report.head:
+            report.problem(f"{where}: its previous hash does not match the record before it.", seq)
+        recomputed = record_hash(prev_hash, seq, kind, ref, body)
+        if recomputed != stored:
+            report.problem(f"{where}: its hash does not match its content.", seq)
+        if seq == report.watch:
+            report.watched_hash = recomputed
+        if seq in report.marks:
+            report.marked[seq] = recomputed
+        report.head = stored
+        row = split_body(body)
+        if row is None:
+            report.problem(f"{where}: its body is not a record.", seq)
+            continue
+        if kind not in COLUMNS:
+            report.problem(f"{where}: {kind!r} is not a kind of input.", seq)
+            continue
+        history = report.history.setdefault((kind, ref), [])
+        if history and kind not in REVISED:
+            report.problem(f"{where}: {kind} {ref} is recorded twice.", seq)
+        history.append((seq, row))
+
+
+def compare_rows(kind: str, rows: Iterable[Sequence[Any]], report: InputReport) -> None:
+    """Every stored row of `kind`, (id, *COLUMNS[kind]), against its latest record; then every
+    recorded row that is no longer stored."""
+    seen = set()
+    for values in rows:
+        ref, row = values[0], row_of(kind, values[1:])
+        seen.add(ref)
+        recorded_text = report.latest(kind, ref)
+        if recorded_text is None:
+            report.problem(f"{kind} {ref} is stored but not in the input journal.")
+            continue
+        if recorded_text == row_text(row):
+            continue
+        try:
+            recorded = json.loads(recorded_text)
+        except ValueError:
+            recorded = {}
+        if not isinstance(recorded, dict):
+            recorded = {}
+        for column in COLUMNS[kind]:
+            if recorded.get(column) != row[column]:
+                report.problem(
+                    f"{kind} {ref}: its {column} is {_shown(row[column])}, but the input journal "
+                    f"records {_shown(recorded.get(column))}."
+                )
+                break
+    for (recorded_kind, ref), _history in report.history.items():
+        if recorded_kind == kind and ref not in seen:
+            report.problem(f"{kind} {ref} is in the input journal but no longer stored.")
+
+
+def check_runs(runs: Iterable[Sequence[Any]], report: InputReport) -> None:
+    """After check_chain with `report.marks` holding the runs' records: every settlement run's
+    recorded journal head, (run, records, head), is the chain's recomputed hash there."""
+    for run, records, head in runs:
+        if records is None:
+            continue
+        if records and report.marked.get(records) != head or (not records and head != GENESIS):
+            report.problem(
+                f"settlement run {run}: it records the input journal's head at record {records} as "
+                f"{str(head)[:16]}…, which the journal no longer recomputes.",
+                records or None,
+            )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…'"
+
+
+def check_checkpoint(records: int, head: str | None, at: str, report: InputReport) -> None:
+    """After check_chain with `report.watch = records`: the journal extends the checkpoint."""
+    if not records or head is None:
+        return
+    taken = f" taken {at}" if at else ""
+    if report.records < records:
+        report.problem(
+            f"input record {records}: the checkpoint{taken} records {records} inputs, but the "
+            f"journal now has only {report.records}; records were removed.",
+            records,
+        )
+    elif report.watched_hash is None:
+        report.problem(f"input record {records}: the checkpoint{taken} ends at it, but it is gone.", records)
+    elif report.watched_hash != head:
+        report.problem(
+            f"input record {records}: the checkpoint{taken} records its hash as {head[:16]}…, but "
+            f"the journal recomputes it as {report.watched_hash[:16]}…; inputs up to {records} "
+            "were rewritten.",
+            records,
+        )

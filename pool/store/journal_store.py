@@ -1,0 +1,201 @@
+"""The input journal's appends and reads, and the corrections' records, inside the caller's
+unit of work. Appends take the ledger lock: inputs and settlement runs never interleave, so the
+journal head a run records is exactly what it read."""
+
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, null, select
+from sqlalchemy.orm import Session
+
+from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash
+from pool.store import raw
+from pool.store.journal_tables import AgreementRevision, InputRecord, TransferCancellation
+from pool.store.ledger_tables import Actual, ActualRevision, PeriodClose, SettlementRun
+from pool.store.locks import lock_ledger
+from pool.store.models import Project, RulesetVersion, Transfer
+
+
+def _table(kind: str) -> Table:
+    tables = {
+        "ruleset": RulesetVersion,
+        "project": Project,
+        "transfer": Transfer,
+        "agreement": AgreementRevision,
+        "cancel": TransferCancellation,
+        "actual": ActualRevision,
+        "close": PeriodClose,
+    }
+    return cast(Table, tables[kind].__table__)
+
+
+def _project_of(kind: str, table: Table) -> Any:
+    """The column (or subquery) naming the project whose targets a row of `kind` can move."""
+    if kind == "project":
+        return table.c.id
+    if kind in ("transfer", "actual"):
+        return table.c.project_id
+    if kind in ("agreement", "cancel"):
+        return select(Transfer.project_id).where(Transfer.id == table.c.transfer_id).scalar_subquery()
+    return None
+
+
+class Journal:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._head: tuple[int, str] | None = None
+
+    def head(self) -> tuple[int, str]:
+        """(records, head hash) of the journal; (0, GENESIS) when empty."""
+        row = self.session.execute(
+            select(InputRecord.seq, InputRecord.hash).order_by(InputRecord.seq.desc()).limit(1)
+        ).first()
+        return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+    def record(self, kind: str, ids: Sequence[int], reason: str | None = None) -> None:
+        """Append a record of each row of `kind` with these ids, as stored now, in id order."""
+        if ids:
+            self.session.flush()
+            self._append(kind, self._rows(kind, list(ids)), reason)
+
+    def record_import(self, import_id: int) -> None:
+        """Append a record of every actual revision an import added."""
+        self.session.flush()
+        table = _table("actual")
+        stmt = self._select("actual").where(table.c.import_id == import_id).order_by(table.c.id)
+        self._append("actual", raw.stream(self.session, stmt), None)
+
+    def record_all(self) -> int:
+        """Append a record of every stored input row not recorded yet (rows written straight into
+        the tables, as the bulk loaders of the benchmarks do); returns how many."""
+        added = 0
+        for kind in COLUMNS:
+            table = _table(kind)
+            recorded = select(InputRecord.ref).where(InputRecord.kind == kind)
+            stmt = self._select(kind).where(table.c.id.not_in(recorded)).order_by(table.c.id)
+            before = self._head
+            self._append(kind, raw.stream(self.session, stmt), None)
+            if self._head is not None and self._head != before:
+                added += self._head[0] - (before[0] if before else 0)
+        return added
+
+    def _select(self, kind: str) -> Any:
+        table = _table(kind)
+        project = _project_of(kind, table)
+        project_col = project if project is not None else null()
+        return select(table.c.id, project_col, *(table.c[c] for c in COLUMNS[kind]))
+
+    def _rows(self, kind: str, ids: list[int]) -> list[tuple[Any, ...]]:
+        table = _table(kind)
+        stmt = self._select(kind).where(table.c.id.in_(ids)).order_by(table.c.id)
+        return [tuple(r) for r in self.session.execute(stmt)]
+
+    def _append(self, kind: str, rows: Any, reason: str | None) -> None:
+        lock_ledger(self.session, f"record {kind}")
+        if self._head is None:
+            self._head = self.head()
+        seq, prev = self._head
+        out: list[tuple[Any, ...]] = []
+        columns = COLUMNS[kind]
+        for ref, project_id, *values in rows:
+            body = canonical(dict(zip(columns, values, strict=True)), reason)
+            seq += 1
+            digest = record_hash(prev, seq, kind, ref, body)
+            out.append((seq, kind, ref, project_id, body, prev, digest))
+            prev = digest
+            if len(out) >= raw.BATCH:
+                self._insert(out)
+                out = []
+        self._insert(out)
+        self._head = (seq, prev)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            raw.insert(
+                self.session,
+                "input_journal",
+                ("seq", "kind", "ref", "project_id", "body", "prev_hash", "hash"),
+                rows,
+            )
+
+    # -- whole-journal reads (verify) -----------------------------------------------------------
+    def records(self) -> Iterator[tuple[Any, ...]]:
+        """(seq, kind, ref, body, prev_hash, hash) of every record in chain order, streamed."""
+        stmt = select(
+            InputRecord.seq,
+            InputRecord.kind,
+            InputRecord.ref,
+            InputRecord.body,
+            InputRecord.prev_hash,
+            InputRecord.hash,
+        ).order_by(InputRecord.seq)
+        return raw.stream(self.session, stmt)
+
+    def run_heads(self) -> list[tuple[int, int | None, str | None]]:
+        """(run, journal records, journal head) of every settlement run."""
+        stmt = select(SettlementRun.id, SettlementRun.journal_seq, SettlementRun.journal_head).order_by(
+            SettlementRun.id
+        )
+        return [(r[0], r[1], r[2]) for r in self.session.execute(stmt)]
+
+    def stored(self, kind: str) -> Iterator[tuple[Any, ...]]:
+        """(id, *COLUMNS[kind]) of every stored row of `kind`, streamed."""
+        table = _table(kind)
+        stmt = select(table.c.id, *(table.c[c] for c in COLUMNS[kind])).order_by(table.c.id)
+        return raw.stream(self.session, stmt)
+
+    def stale_actuals(self, limit: int = 5) -> list[tuple[int, int, str, str]]:
+        """Current actuals that are not their key's latest revision: (project, period, metric, why)."""
+        r, a = ActualRevision, Actual
+        same = (r.project_id == a.project_id) & (r.period == a.period) & (r.metric == a.metric)
+        newer = select(r.id).where(same, r.revision > a.revision).exists()
+        matching = select(r.id).where(same, r.revision == a.revision, r.amount == a.amount).exists()
+        out: list[tuple[int, int, str, str]] = []
+        stmt = (
+            select(a.project_id, a.period, a.metric, a.amount, a.revision)
+            .where(~matching | newer)
+            .order_by(a.project_id, a.period, a.metric)
+            .limit(limit)
+        )
+        for project_id, period, metric, amount, revision in self.session.execute(stmt):
+            out.append((project_id, period, metric, f"amount {amount} as revision {revision}"))
+        missing = (
+            select(r.project_id, r.period, r.metric)
+            .where(r.revision == 1, ~select(a.id).where(same).exists())
+            .order_by(r.project_id, r.period, r.metric)
+            .limit(limit)
+        )
+        for project_id, period, metric in self.session.execute(missing):
+            out.append((project_id, period, metric, "no current value"))
+        return out
+
+    def project_hosts(self) -> list[tuple[int, str, str]]:
+        """(project id, stored host, origin) of every project."""
+        return [tuple(r) for r in self.session.execute(select(Project.id, Project.host, Project.origin))]
+
+    def live_moves(self) -> list[tuple[int, int, int, str]]:
+        """(project, effective, transfer id, to) of every transfer not cancelled."""
+        cancelled = select(TransferCancellation.transfer_id)
+        stmt = select(Transfer.project_id, Transfer.effective, Transfer.id, Transfer.to_region).where(
+            Transfer.id.not_in(cancelled)
+        )
+        return [tuple(r) for r in self.session.execute(stmt)]
+
+    # -- corrections -----------------------------------------------------------------------------
+    def add_agreement_revision(self, revision: AgreementRevision) -> None:
+        self.session.add(revision)
+
+    def add_cancellation(self, cancellation: TransferCancellation) -> None:
+        self.session.add(cancellation)
+
+    def agreement_revisions(self, transfer_id: int) -> list[AgreementRevision]:
+        stmt = (
+            select(AgreementRevision)
+            .where(AgreementRevision.transfer_id == transfer_id)
+            .order_by(AgreementRevision.revision)
+        )
+        return list(self.session.scalars(stmt))
+
+    def cancellation(self, transfer_id: int) -> TransferCancellation | None:
+        stmt = select(TransferCancellation).where(TransferCancellation.transfer_id == transfer_id)
+        return self.session.scalars(stmt).first()
