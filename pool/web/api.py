@@ -12,18 +12,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from pool.domain.errors import PermissionDenied
+from pool.ledger import journal
 from pool.services import (
     actors,
     actuals,
     audit,
     claims,
     explain,
+    export,
     listings,
     periods,
     projects,
@@ -390,8 +392,23 @@ def report_statement(rt: Reader, region: str, year: int) -> Row:
 
 
 @router.get("/ledger/verify", responses=ERRORS)
-def ledger_verify(rt: Reader) -> Row:
-    return verify.verify(rt)
+def ledger_verify(rt: Reader, deep: bool = False) -> Row:
+    return verify.verify(rt, deep_check=deep)
+
+
+@router.get("/ledger/export", responses=ERRORS, response_class=PlainTextResponse)
+def ledger_export(rt: Reader, format: str = "ledger") -> PlainTextResponse:
+    """The whole ledger as a journal (ledger, beancount or csv), as `pool ledger export` writes it."""
+    if format not in journal.FORMATS:
+        raise Malformed(f"format must be one of {', '.join(journal.FORMATS)}.")
+    parts: list[str] = []
+
+    @contextlib.contextmanager
+    def sink() -> Iterator[Callable[[str], object]]:
+        yield parts.append
+
+    export.export(rt, format, sink)
+    return PlainTextResponse("".join(parts))
 
 
 @router.get("/ledger/checkpoint", responses=ERRORS)

@@ -1,10 +1,9 @@
 """The pages: sign-in and sign-out, the language, and each role's pages (server-rendered, htmx for
 the parts that change in place). No page decides what is allowed: the services do."""
 
-import contextlib
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -21,7 +20,6 @@ from pool.domain.money import format_amount
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGES
 from pool.domain.workflow import LISTING_STATES, ROLES
 from pool.ledger import checkpoint as checkpoint_file
-from pool.ledger import journal
 from pool.rules import loader
 from pool.services import (
     actors,
@@ -29,7 +27,6 @@ from pool.services import (
     claims,
     dashboard,
     explain,
-    export,
     listings,
     periods,
     preview,
@@ -46,6 +43,7 @@ from pool.services import regions as pool_choices
 from pool.services.runtime import Runtime
 from pool.web import sentences
 from pool.web.api import import_upload, uploaded
+from pool.web.api import ledger_export as api_export
 from pool.web.errors import Malformed, status_of
 from pool.web.views import LOGIN_COOKIE, SESSION_COOKIE, Views, safe_next
 
@@ -868,18 +866,10 @@ def ledger_checkpoint(request: Request, v: ViewsDep) -> Response:
 
 @router.get("/ledger/export")
 def ledger_export(request: Request, v: ViewsDep, format: str = "ledger") -> Response:
-    if format not in journal.FORMATS:
-        raise Malformed(f"format must be one of {', '.join(journal.FORMATS)}.")
-    parts: list[str] = []
-
-    @contextlib.contextmanager
-    def sink() -> Iterator[Callable[[str], object]]:
-        yield parts.append
-
-    export.export(v.as_actor(request), format, sink)
+    text = api_export(v.as_actor(request), format).body
     suffix = {"beancount": "beancount", "csv": "csv"}.get(format, "ledger")
     return Response(
-        "".join(parts),
+        text,
         media_type="text/plain; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="pool.{suffix}"'},
     )

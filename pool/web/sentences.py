@@ -12,6 +12,11 @@ Gettext = Callable[[str], str]
 
 DOINGS = {
     "add actors": N_("添加操作员"),
+    "amend transfers": N_("修改流转协议"),
+    "cancel transfers": N_("撤销流转"),
+    "edit projects": N_("修改项目"),
+    "reissue tokens": N_("重新发放令牌"),
+    "restore the database": N_("恢复数据库"),
     "approve claims": N_("审批认领"),
     "back up the database": N_("备份数据库"),
     "change a project's stage": N_("推进项目阶段"),
