@@ -17,7 +17,7 @@ from pool.bootstrap import bootstrap
 from pool.config import Settings
 from pool.domain.months import format_month, parse_month
 from pool.domain.tokens import verify_token
-from pool.services import export, reports, settlement, verify
+from pool.services import bulletin, export, reports, settlement, verify
 from pool.services.runtime import Runtime
 
 T = TypeVar("T")
@@ -87,10 +87,22 @@ def settle_monthly(url: str, token: str, first: str, through: str) -> tuple[floa
         for month in range(parse_month(first), parse_month(through) + 1):
             spent, result = timed(lambda m=month: settlement.settle(rt, format_month(m)))
             seconds += spent
-            results.append(result)
+            results.append({**result, "seconds": spent})
     finally:
         rt.close()
     return seconds, results
+
+
+def bulletin_once(url: str, token: str, through: str) -> tuple[float, dict[str, Any]]:
+    """`pool report bulletin --period THROUGH` through its service, timed: every project's
+    attribution at the months the bulletin reads, on the current actuals."""
+    rt = city(url, token)
+    rt.database.require_schema()
+    try:
+        reports.balances(rt)  # warm the connection, as the other reads do
+        return timed(lambda: bulletin.bulletin(rt, through))
+    finally:
+        rt.close()
 
 
 def read_side(url: str, token: str, year: int, journal: Path) -> dict[str, Any]:

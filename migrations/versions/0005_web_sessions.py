@@ -1,14 +1,14 @@
 """web sessions: signed-in browsers, failed sign-ins and page preferences
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

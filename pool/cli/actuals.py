@@ -57,13 +57,21 @@ def actuals() -> None:
 @click.option(
     "--sheet", default=None, metavar="NAME", help="The XLSX sheet to read (else the first visible one)."
 )
+@click.option(
+    "--encoding",
+    default=None,
+    type=click.Choice(("utf-8", "gbk", "gb18030"), case_sensitive=False),
+    help="The CSV file's encoding (else detected: UTF-8, or GB18030/GBK as Excel saves plain CSV).",
+)
 @format_option
-def import_(file: str, restate: bool, reason: str | None, sheet: str | None) -> None:
+def import_(file: str, restate: bool, reason: str | None, sheet: str | None, encoding: str | None) -> None:
     """Import an actuals file (city): all rows or none.
 
-    The file is CSV (UTF-8, with or without BOM) or XLSX with the columns
-    project,period,metric,amount and an optional note. Any bad row refuses the whole file and
-    every bad row is listed with its row number. The same values again change nothing.
+    The file is CSV (UTF-8 with or without BOM, or GBK/GB18030) or XLSX with the columns
+    project,period,metric,amount (项目编号,月份,指标,金额) and an optional note (备注). A metric
+    may be named by its label (地方留成税收); an amount may be written in 万 or 亿 (90万,
+    2.8亿); a total row (合计, 总计) is skipped and named. Any bad row refuses the whole file
+    and every bad row is listed with its row number. The same values again change nothing.
 
     \b
     Examples:
@@ -77,7 +85,7 @@ def import_(file: str, restate: bool, reason: str | None, sheet: str | None) -> 
     counter = progress("rows read", every=PROGRESS_EVERY)
     try:
         result = service.import_file(
-            runtime(), file, restate=restate, reason=reason, sheet=sheet, progress=counter
+            runtime(), file, restate=restate, reason=reason, sheet=sheet, encoding=encoding, progress=counter
         )
     finally:
         if counter is not None:
@@ -98,6 +106,8 @@ def import_(file: str, restate: bool, reason: str | None, sheet: str | None) -> 
         )
     if notice := service.formula_notice(result):
         click.echo(notice)
+    for total in result["skipped_totals"]:
+        click.echo(f"Row {total['row']} skipped: {total['label']} is a total row.")
 
 
 @actuals.command("list")

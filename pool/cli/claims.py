@@ -77,8 +77,8 @@ def withdraw(claim_id: int) -> None:
 @click.option(
     "--ruleset",
     default=None,
-    help="The published ruleset whose version in force is pinned (default: the city's default "
-    "ruleset, shangluo-default).",
+    help="The published ruleset whose version in force is pinned (default: the pool's default "
+    "ruleset, set with `pool rules default`; with none set, the only published ruleset).",
 )
 @format_option
 def approve(claim_id: int, effective: str, agreement: tuple[Pair, ...], ruleset: str | None) -> None:

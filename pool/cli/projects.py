@@ -50,6 +50,13 @@ def project() -> None:
     "--capital-source", required=True, metavar="SOURCE", help=f"One of {', '.join(CAPITAL_SOURCES)}."
 )
 @click.option(
+    "--fixed-assets",
+    metavar="CNY",
+    default=None,
+    help="Planned fixed-asset investment in yuan (part of --investment), for rules that set a "
+    "threshold on it.",
+)
+@click.option(
     "--origin",
     metavar="REGION",
     default=None,
@@ -64,6 +71,7 @@ def add(
     kind: str,
     investment: str,
     capital_source: str,
+    fixed_assets: str | None,
     origin: str | None,
 ) -> None:
     """Register a project found by a county; the same lead cannot be registered twice.
@@ -83,6 +91,7 @@ def add(
         investment=investment,
         capital_source=capital_source,
         origin=origin,
+        fixed_assets=fixed_assets,
     )
     show_project(service.add(runtime(), new))
 
@@ -191,6 +200,7 @@ def stage(
 @click.option(
     "--capital-source", default=None, metavar="SOURCE", help=f"One of {', '.join(CAPITAL_SOURCES)}."
 )
+@click.option("--fixed-assets", default=None, metavar="CNY", help="Planned fixed-asset investment in yuan.")
 @click.option("--reason", default=None, help="Why the facts change (required); kept with the revision.")
 @format_option
 def edit(
@@ -201,6 +211,7 @@ def edit(
     chain: str | None,
     kind: str | None,
     capital_source: str | None,
+    fixed_assets: str | None,
     reason: str | None,
 ) -> None:
     """Correct a project's facts: the host county before the project moves, the city always.
@@ -220,5 +231,6 @@ def edit(
         chain=chain,
         kind=kind,
         capital_source=capital_source,
+        fixed_assets=fixed_assets,
     )
     show_project(service.edit(runtime(), code, changes, reason=reason))

@@ -1,11 +1,16 @@
 """`pool report balances|payables|statement`."""
 
+from decimal import Decimal
+from typing import Any
+
 import click
 
-from pool.cli.common import format_option, render, render_object
+from pool.cli.common import format_option, render, render_object, write_sheets
 from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.vocab import BOOKS
+from pool.files.report_books import bulletin_sheets
+from pool.files.workbook import Chart, Column, Sheet
 
 service = lazy("pool.services.reports")
 
@@ -111,7 +116,7 @@ def statement(region: str, year: int) -> None:
     if fmt() == "json":
         render_object(result)
         return
-    if fmt() == "csv":
+    if fmt() in ("csv", "xlsx"):
         rows = result["lines"] + [{"transfer": "total", **t} for t in result["totals"]]
         render(
             rows,
@@ -145,3 +150,179 @@ def statement(region: str, year: int) -> None:
     )
     click.echo()
     render(result["totals"], [("book", "book"), ("unit", "unit")] + amounts + [("net", "net 净额")])
+
+
+bulletin_service = lazy("pool.services.bulletin")
+
+BULLETIN_COLUMNS = [
+    ("region", "地区"),
+    ("period_amount", "本期"),
+    ("ytd", "本年累计"),
+    ("target", "年度目标"),
+    ("completion_pct", "完成%"),
+    ("last_year_ytd", "去年同期累计"),
+    ("yoy_pct", "同比%"),
+    ("rank", "排名"),
+]
+BULLETIN_CSV = [
+    ("indicator", "indicator"),
+    ("label", "label"),
+    ("unit", "unit"),
+    ("region", "region"),
+    ("region_name", "region_name"),
+    ("period_amount", "period_amount"),
+    ("ytd", "ytd"),
+    ("target", "target"),
+    ("completion_pct", "completion_pct"),
+    ("last_year_ytd", "last_year_ytd"),
+    ("yoy_pct", "yoy_pct"),
+    ("rank", "rank"),
+]
+
+
+@report.command("bulletin")
+@click.option(
+    "--period",
+    required=True,
+    metavar="YYYY-MM|YYYYQn|YYYY",
+    help="A month (2025-05), a quarter (2025Q2) or a year (2025).",
+)
+@format_option
+def bulletin(period: str) -> None:
+    """The bulletin (月统计、季通报): each indicator per region against its annual target.
+
+    For every indicator of the default ruleset: the period's amount, the year to date, the
+    year's target, completion %, the same months last year, year-on-year growth % and the rank
+    among the counties, with a city total that counts each figure once; then the pool's
+    activity in the period. Amounts are attributed to the months they describe (a restated
+    month changes that month), and projects that never moved count for their host. Any role.
+
+    \b
+    Examples:
+      pool report bulletin --period 2025Q2
+      pool report bulletin --period 2025-05 --format json
+    """
+    result = bulletin_service.bulletin(runtime(), period)
+    if fmt() == "xlsx":
+        write_sheets(bulletin_sheets(result), title=f"招商引资统计通报 {result['period']}")
+        return
+    if fmt() == "json":
+        render_object(result)
+        return
+    if fmt() == "csv":
+        render(bulletin_rows(result), BULLETIN_CSV)
+        return
+    click.echo(f"招商引资统计通报 {result['period']}({result['from']} 至 {result['through']})")
+    for ind in result["indicators"]:
+        click.echo()
+        click.echo(f"{ind['label']}  {ind['indicator']}  单位 {ind['unit']}")
+        rows = [
+            {**r, "region": r["region_name"] if r["region"] is None else label(r, "region")}
+            for r in ind["rows"]
+        ]
+        render(rows, BULLETIN_COLUMNS)
+    act = result["activity"]
+    click.echo()
+    click.echo(
+        f"本期新增线索 {act['leads_registered']} 个,挂牌 {act['listings_opened']} 个,认领申请 "
+        f"{act['claims_submitted']} 个,批准流转 {act['transfers_approved']} 个。"
+    )
+    rate = act["construction_start_rate"]
+    click.echo(
+        f"本年签约项目 {rate['signed']} 个,已开工 {rate['started']} 个,开工率 "
+        f"{rate['rate_pct'] + '%' if rate['rate_pct'] is not None else '—'}。"
+    )
+    stages = ",".join(f"{k} {v}" for k, v in act["projects_by_stage"].items())
+    click.echo(f"期末项目阶段:{stages}")
+    for flow in act["fiscal_flows"]:
+        click.echo(
+            f"财政分成:{flow['payer_name']} 应付 {flow['payee_name']} {flow['amount']}({flow['share']})"
+        )
+
+
+def bulletin_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bulletin's rows flat, one per indicator and region (the city total's region empty)."""
+    return [
+        {"indicator": ind["indicator"], "label": ind["label"], "unit": ind["unit"], **row}
+        for ind in result["indicators"]
+        for row in ind["rows"]
+    ]
+
+
+assessment_service = lazy("pool.services.assessment")
+
+
+@report.command("assessment")
+@click.option("--year", type=YEAR, required=True, metavar="YYYY", help="The year assessed.")
+@click.option(
+    "--scheme",
+    "scheme",
+    required=True,
+    metavar="FILE|ID[@VERSION]",
+    help="A scheme file (a draft), or a published scheme (its latest version unless @VERSION).",
+)
+@format_option
+def assessment(year: int, scheme: str) -> None:
+    """Each county's assessment score (年考核) under a scheme, with the arithmetic.
+
+    score = Σ weight × min(completion, cap) − deductions, exact, shown with two decimals;
+    completion is the year's attributed amount over the year's target. Any role.
+
+    \b
+    Examples:
+      pool report assessment --year 2025 --scheme shangluo-assessment
+      pool report assessment --year 2025 --scheme draft.yaml --format xlsx --out 考核.xlsx
+    """
+    result = assessment_service.assessment(runtime(), year, scheme)
+    if fmt() == "json":
+        render_object(result)
+        return
+    rows = assessment_rows(result)
+    columns = [("rank", "排名"), ("region_name", "地区")]
+    for ind in result["indicators"]:
+        columns.append((ind["indicator"], f"{ind['label']}(权重{ind['weight']})"))
+    columns += [("deducted", "扣分"), ("score", "得分"), ("arithmetic", "计算")]
+    if fmt() == "xlsx":
+        sheet = Sheet(
+            "考核得分",
+            [
+                Column(key, header, "integer" if key == "rank" else "text")
+                for key, header in columns
+                if key not in ("score",)
+            ]
+            + [Column("score_number", "得分", "amount")],
+            rows,
+            heading=f"{result['title']}({result['scheme']} {result['version']}"
+            f"{'' if result['published'] else ',草稿'})",
+            charts=[Chart("bar", "各县区考核得分", "region_name", ("score_number",))],
+        )
+        write_sheets([sheet], title=result["title"])
+        return
+    if fmt() == "table":
+        draft = "" if result["published"] else " (草稿)"
+        click.echo(f"{result['title']}  {result['scheme']} {result['version']}{draft}")
+    render(rows, columns)
+
+
+def assessment_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for row in result["rows"]:
+        flat: dict[str, Any] = {
+            "rank": row["rank"],
+            "region": row["region"],
+            "region_name": row["region_name"],
+            "score": row["score"],
+            "score_number": row["score"],
+            "arithmetic": row["arithmetic"],
+            "deducted": _sum_points(row["deductions"]),
+        }
+        for term in row["terms"]:
+            shown = f"{term['completion_pct']}%" if term["completion_pct"] is not None else "无目标"
+            flat[term["indicator"]] = f"{term['points']}({shown})"
+        rows.append(flat)
+    return rows
+
+
+def _sum_points(deductions: list[dict[str, Any]]) -> str:
+    """The points deducted, as written (decimal text added exactly)."""
+    return str(sum((Decimal(d["points"]) for d in deductions), Decimal(0)))

@@ -9,6 +9,7 @@ import click
 from pool.bootstrap import Adapters
 from pool.cli.actors import actor, region
 from pool.cli.actuals import actuals
+from pool.cli.assessment import assessment
 from pool.cli.audit import audit
 from pool.cli.claims import claim
 from pool.cli.common import FORMATS, AppContext
@@ -21,6 +22,7 @@ from pool.cli.rules import rules
 from pool.cli.serve import serve
 from pool.cli.settlement import period, settle
 from pool.cli.setup import db, demo, init
+from pool.cli.targets import target
 from pool.cli.transfers import transfer
 from pool.config import Settings
 from pool.domain.errors import PoolError
@@ -108,6 +110,8 @@ for command in (
     period,
     ledger,
     report,
+    target,
+    assessment,
     explain,
     serve,
 ):

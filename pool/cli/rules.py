@@ -84,8 +84,9 @@ def test(files: tuple[str, ...], rules_file: str | None) -> None:
     for name in files:
         result = cases.run_case_file(name, rules_file)
         if result.error:
-            failed += 1
-            click.echo(f"ERROR {name}\n{result.error}")
+            failed += result.unrun
+            unrun = f"{result.unrun} case{'s' if result.unrun != 1 else ''} not run, counted as failed"
+            click.echo(f"ERROR {name} ({unrun})\n{result.error}")
             continue
         for case in result.results:
             if case.passed:
@@ -119,6 +120,44 @@ def publish(file: str) -> None:
         click.echo(f"Published {row['ruleset']} {row['version']} (sha256 {row['sha256']}).")
     else:
         click.echo(f"{row['ruleset']} {row['version']} is already published with this text; nothing changed.")
+
+
+@rules.command("default")
+@click.argument("ruleset_id", metavar="[ID]", required=False)
+@format_option
+def default(ruleset_id: str | None) -> None:
+    """Set the pool's default ruleset (policy or city), or show it and its history.
+
+    `claim approve` without --ruleset pins the default's version in force in the effective
+    month; with no default set and exactly one ruleset published, that one. Each choice is
+    kept, with who made it and when.
+
+    \b
+    Examples:
+      pool --as policy-desk rules default shangluo-default
+      pool rules default
+    """
+    if ruleset_id is not None:
+        row = service.set_default(runtime(), ruleset_id)
+        if fmt() == "json":
+            render_object(row)
+        elif row["changed"]:
+            before = f" (was {row['previous']})" if row["previous"] else ""
+            click.echo(f"The pool's default ruleset is now {row['default']}{before}.")
+        else:
+            click.echo(f"{row['default']} is already the pool's default ruleset; nothing changed.")
+        return
+    shown = service.show_default(runtime())
+    if fmt() == "json":
+        render_object(shown)
+        return
+    click.echo(f"default: {shown['default'] or 'none set'}")
+    if shown["approvals_pin"]:
+        click.echo(f"claim approve without --ruleset pins: {shown['approvals_pin']}")
+    else:
+        click.echo(f"claim approve without --ruleset: {shown['note']}")
+    for row in shown["history"]:
+        click.echo(f"  {row['set_at']}  {row['ruleset']}  by {row['set_by'] or '(pool init)'}")
 
 
 @rules.command("list")

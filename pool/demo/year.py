@@ -7,7 +7,9 @@ from typing import Any
 
 from pool.domain.months import format_month, parse_month
 from pool.files.output import new_file
-from pool.services import actuals, reports, settlement, verify
+from pool.files.report_books import bulletin_sheets
+from pool.files.workbook import write_workbook
+from pool.services import actuals, assessment, bulletin, reports, settlement, targets, verify
 
 # Monthly figures in yuan, around which each project's reports vary (tax, funds, FDI in USD, FAI).
 PROFILES = {
@@ -16,12 +18,45 @@ PROFILES = {
 }
 FIRST, MONTHS = "2024-08", 12
 RESTATEMENT = "restatement-2024-12.csv"
+BULLETIN = "bulletin-2025Q2.xlsx"
+SCHEME = "assessment-2025.yaml"
+SCHEME_TEXT = """\
+# 商洛市2025年度招商引资目标责任考核(示例):权重、完成率封顶与扣分
+scheme: shangluo-assessment
+version: "2025.1"
+title: 商洛市2025年度招商引资目标责任考核
+year: 2025
+indicators:
+  - indicator: statistics:funds      # 实际使用内资
+    weight: 60
+    cap: 120%
+  - indicator: 固定资产投资
+    weight: 40
+    cap: 120%
+deductions:
+  - region: shangzhou
+    points: 2
+    reason: 项目信息报送不及时
+"""
+# The city's 2025 targets (yuan), in 万 and 亿 as offices write them.
+TARGETS = [
+    ("zhashui", "statistics:funds", "2.4亿"),
+    ("luonan", "statistics:funds", "1.8亿"),
+    ("shangzhou", "statistics:funds", "1.5亿"),
+    ("shangluo", "statistics:funds", "6亿"),
+    ("zhashui", "statistics:fai", "1.2亿"),
+    ("luonan", "statistics:fai", "9000万"),
+]
 
 
 def files() -> list[str]:
     """The names of the files the year writes into the demo's directory."""
     first = parse_month(FIRST)
-    return [f"actuals-{format_month(m)}.csv" for m in range(first, first + MONTHS)] + [RESTATEMENT]
+    return [f"actuals-{format_month(m)}.csv" for m in range(first, first + MONTHS)] + [
+        RESTATEMENT,
+        BULLETIN,
+        SCHEME,
+    ]
 
 
 def settle_a_year(day: Any, folder: Path) -> None:
@@ -50,6 +85,39 @@ def settle_a_year(day: Any, folder: Path) -> None:
         f"{check['entries']} entries, {check['postings']} postings, head {check['head'][:16]}."
     )
     _reports(day)
+    _bulletin(day, folder)
+
+
+def _bulletin(day: Any, folder: Path) -> None:
+    """The city sets its 2025 targets and writes the second quarter's bulletin workbook."""
+    city = day.as_("city-office")
+    for region, indicator, amount in TARGETS:
+        targets.set_target(city, region, indicator, "2025", amount)
+    result = bulletin.bulletin(day.as_("zhashui-bureau"), "2025Q2")
+    path = folder / BULLETIN
+    with new_file(path, binary=True) as handle:
+        write_workbook(handle, bulletin_sheets(result), title="招商引资统计通报 2025Q2")
+    funds = next(i for i in result["indicators"] if i["indicator"] == "statistics:funds")
+    day.say("")
+    day.say("The city sets its 2025 targets (target set) and publishes the 2025Q2 bulletin (季通报):")
+    for row in funds["rows"]:
+        if row["target"] is not None or row["ytd"] != "0.00":
+            done = f"{row['completion_pct']}% of {row['target']}" if row["target"] else "no target"
+            day.say(f"  {row['region_name']:<6} 实际使用内资 year to date {row['ytd']:>16} ({done})")
+    day.say(f"The bulletin workbook, with its charts, is {path}")
+    scheme = folder / SCHEME
+    with new_file(scheme) as handle:
+        handle.write(SCHEME_TEXT)
+    published = assessment.publish(day.as_("policy-desk"), str(scheme))
+    scores = assessment.assessment(day.as_("zhashui-bureau"), 2025, published["scheme"])
+    day.say("")
+    day.say(
+        f"policy-desk publishes the assessment scheme {published['scheme']} {published['version']}; "
+        "the 2025 scores so far (report assessment --year 2025):"
+    )
+    for row in scores["rows"]:
+        if row["score"] != "0.00" or row["deductions"]:
+            day.say(f"  {row['rank']}. {row['region_name']:<6} {row['arithmetic']}")
 
 
 def _write_month(path: Path, month: int, rng: random.Random) -> None:

@@ -1,6 +1,8 @@
 """Ledger account names: one party account per (book, region, share), one source per (book, share)."""
 
 SOURCE = "@source"
+# the book of money owed between counties: what its other parties get, the host owes them
+FISCAL = "fiscal"
 
 
 def party_account(book: str, region: str, share: str) -> str:

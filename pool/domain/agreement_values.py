@@ -8,12 +8,19 @@ from pool.domain.ratio import format_ratio
 AgreementValue = int | Fraction | bool
 
 
+class Years(int):
+    """A whole number of years an agreement supplies (stored as a JSON integer, which amounts,
+    stored as decimal text, never are)."""
+
+
 def encode(values: dict[str, AgreementValue]) -> dict[str, object]:
     """A JSON-ready form that decodes back exactly without the ruleset's declarations."""
     out: dict[str, object] = {}
     for key, value in sorted(values.items()):
         if isinstance(value, bool):
             out[key] = value
+        elif isinstance(value, Years):
+            out[key] = int(value)
         elif isinstance(value, Fraction):
             out[key] = f"{value.numerator}/{value.denominator}"
         else:
@@ -26,6 +33,8 @@ def decode(stored: dict[str, object]) -> dict[str, AgreementValue]:
     for key, value in stored.items():
         if isinstance(value, bool):
             out[key] = value
+        elif isinstance(value, int):
+            out[key] = Years(value)
         elif isinstance(value, str) and "/" in value:
             out[key] = Fraction(value)
         else:

@@ -34,6 +34,21 @@ def split_weights(origin_num: int, origin_den: int, city_num: int, city_den: int
     return integer_weights((1 - o - c, *[o / origins] * origins, c))
 
 
+@lru_cache(maxsize=4096)
+def party_weights(
+    origin_num: int,
+    origin_den: int,
+    city_num: int,
+    city_den: int,
+    origins: int,
+    parties: tuple[tuple[int, int], ...],
+) -> Weights:
+    """Host, each origin, the city and named parties with portions num/den each, in that order."""
+    o, c = Fraction(origin_num, origin_den), Fraction(city_num, city_den)
+    named = [Fraction(num, den) for num, den in parties]
+    return integer_weights((1 - o - c - sum(named), *[o / origins] * origins, c, *named))
+
+
 def allocate(total: int, weights: Weights) -> list[int]:
     """`largest_remainder` on weights already over their common denominator."""
     denom, nums = weights

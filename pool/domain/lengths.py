@@ -6,7 +6,7 @@ not enforce a VARCHAR's length) and on PostgreSQL (which does) alike. The migrat
 same numbers out, and a test compares the models with the migrated schema.
 """
 
-RULESET_ID = 100  # ruleset_versions.ruleset
+RULESET_ID = 100  # ruleset_versions.ruleset, default_rulesets.ruleset
 VERSION = 40  # ruleset_versions.version
 METRIC = 60  # actuals.metric, actual_revisions.metric
 SHARE = 60  # ledger_accounts.share, ledger_entries.share, transfer_positions.share

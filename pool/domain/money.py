@@ -79,3 +79,34 @@ def format_amount_grouped(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, frac = divmod(abs(fen), 100)
     return f"{sign}{whole:,}.{frac:02d}"
+
+
+_SCALED = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)\s*(万|亿)?\s*元?")
+SCALES = {"万": 10**4, "亿": 10**8}
+
+
+def parse_scaled_amount(value: object, *, allow_negative: bool = False) -> int:
+    """An amount as Chinese reports write it: plain (1234.50), or in 万 or 亿 (90万, 2.8亿, 3.07
+    万元), exactly; one that would need more than two decimals of a yuan is refused."""
+    if isinstance(value, str):
+        text = value.strip()
+        m = _SCALED.fullmatch(text)
+        if m and (m.group(2) or text.endswith("元")) and len(m.group(1)) <= _MAX_DIGITS:
+            number, unit = m.group(1), m.group(2)
+            scale = SCALES[unit] if unit else 1
+            negative = number.startswith("-")
+            whole, _, frac = number.lstrip("-").partition(".")
+            scaled = Decimal(f"{whole}.{frac or '0'}") * scale
+            if scaled != scaled.quantize(Decimal("0.01")):
+                raise AmountError(
+                    f"{shown(text)} is not a whole number of fen (it is {format(scaled.normalize(), 'f')} "
+                    "yuan); write at most two decimals of a yuan."
+                )
+            fen = int(scaled * 100)
+            fen = -fen if negative else fen
+            if abs(fen) > MAX_AMOUNT:
+                raise AmountError(f"{shown(text)} is too large to be an amount.")
+            if fen < 0 and not allow_negative:
+                raise AmountError(f"{format_amount(fen)} is negative; amounts may not be negative.")
+            return fen
+    return parse_amount(value, allow_negative=allow_negative)

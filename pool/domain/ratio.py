@@ -1,6 +1,7 @@
 """Exact ratios: '50%', '0.5' and '1/2' all mean Fraction(1, 2)."""
 
 import re
+import unicodedata
 from decimal import Decimal
 from fractions import Fraction
 
@@ -11,6 +12,7 @@ _PERCENT = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?%")
 _DECIMAL = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
 _FRACTION = re.compile(r"(0|[1-9][0-9]*)/([1-9][0-9]*)")
 _MAX_LEN = 40
+_PROPORTION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
 
 
 class RatioError(InvalidInput):
@@ -45,7 +47,30 @@ def _parse_text(text: str) -> Fraction:
         m = _FRACTION.fullmatch(text)
         if m:
             return Fraction(int(m.group(1)), int(m.group(2)))
-    raise RatioError(f"{shown(text)} is not a ratio; write 50%, 0.5 or 1/2.")
+    raise RatioError(f"{shown(text)} is not a ratio; {_how_to_write(text)}")
+
+
+def _how_to_write(text: str) -> str:
+    """A sentence saying how to write what the person seems to have meant."""
+    folded = unicodedata.normalize("NFKC", text)
+    m = _PROPORTION.fullmatch(folded)
+    if m:
+        first, second = Fraction(m.group(1)), Fraction(m.group(2))
+        if first + second > 0:
+            part = first / (first + second)
+            return (
+                f"a ratio is one party's portion, not a proportion between two parties: for "
+                f"{m.group(1)}:{m.group(2)} write {format_ratio(part)} for the first party's portion "
+                f"(the other {format_ratio(1 - part)} follows), as 50%, 0.5 or 1/2."
+            )
+    if folded != text and len(folded) <= _MAX_LEN:
+        try:
+            _parse_text(folded)
+        except RatioError:
+            pass
+        else:
+            return f"it uses full-width characters (such as ％ or ０-９); write {folded} instead."
+    return "write 50%, 0.5 or 1/2."
 
 
 def format_ratio(ratio: Fraction) -> str:

@@ -56,7 +56,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "actual": ("project_id", "period", "metric", "revision", "amount", "note", "import_id"),
     "close": ("through", "actor_id"),
 }
+# Columns added after records of their kind were first written: a record holds one only when it
+# is set, so a record written before the column existed still reads as the row it recorded.
+OPTIONAL: dict[str, tuple[str, ...]] = {"project": ("planned_fixed_assets",)}
 KINDS = tuple(COLUMNS)
+
+
+def selected(kind: str) -> tuple[str, ...]:
+    """The columns read for a record of `kind`: COLUMNS, then its OPTIONAL ones."""
+    return COLUMNS[kind] + OPTIONAL.get(kind, ())
+
+
 # Kinds whose rows change in place, each change recorded anew; the others are written once.
 REVISED = ("project",)
 
@@ -84,8 +94,13 @@ def split_body(body: str) -> str | None:
 
 
 def row_of(kind: str, values: Sequence[Any]) -> dict[str, Any]:
-    """The recorded columns of `kind` from values in COLUMNS order."""
-    return dict(zip(COLUMNS[kind], values, strict=True))
+    """The recorded columns of `kind` from values in `selected(kind)` order (an optional column
+    only when it is set)."""
+    row = dict(zip(selected(kind), values, strict=True))
+    for column in OPTIONAL.get(kind, ()):
+        if row[column] is None:
+            del row[column]
+    return row
 
 
 def record_hash(prev_hash: str, seq: int, kind: str, ref: int, body: str) -> str:

@@ -18,20 +18,30 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from pool.domain.errors import InvalidInput, PoolError
-from pool.domain.money import parse_amount
+from pool.domain.money import parse_scaled_amount
 from pool.domain.months import parse_month
 from pool.domain.text import typed_text
+from pool.files.tables import ENCODINGS, TOTAL_WORDS, is_total
 
 if TYPE_CHECKING:  # openpyxl is imported only to read a workbook
     from pool.files.xlsx import Row
 
 COLUMNS = ("project", "period", "metric", "amount")
+# The header names each column may have, in the order above (then the optional note).
+HEADER_NAMES = (
+    ("project", "项目编号", "项目代码", "项目"),
+    ("period", "月份", "所属月份", "期间"),
+    ("metric", "指标", "指标代码", "指标名称"),
+    ("amount", "金额", "数额", "数值"),
+)
+NOTE_NAMES = ("note", "备注", "说明")
+SNIFF_BYTES = 1 << 16
 MAX_FIELD = 1000
 MAX_LINE = 8 * MAX_FIELD
 FORMULA_CELLS_NAMED = 10  # the cells a file names of those whose values came from formulas
@@ -58,20 +68,33 @@ class ActualsFile:
     results and `formula_cells` names the first of those cells.
     """
 
-    def __init__(self, path: str | Path, sheet: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        sheet: str | None = None,
+        *,
+        encoding: str | None = None,
+        metrics: Mapping[str, str] | None = None,
+    ) -> None:
         path = Path(path)
         if not path.is_file():
             raise InvalidInput(f"cannot read {path}: no such file.")
         suffix = path.suffix.lower()
         self.sheet: str | None = None
+        self.encoding: str | None = None
         self.formula_values = 0
         self.formula_cells: list[str] = []
+        self.totals: list[tuple[int, str]] = []  # total rows skipped: (row number, what it says)
+        self.metrics: Mapping[str, str] = metrics or {}  # metric label -> code
         self._rows: Iterator[StagedRow]
         if suffix == ".csv":
             if sheet is not None:
                 raise InvalidInput(f"{path.name}: a CSV file has no sheets; name a sheet only for XLSX.")
-            cells = _csv_cells(path)
-            self._rows = _csv_rows(cells, _header(next(cells, None), path))
+            self.encoding = _encoding_of(path, encoding)
+            cells = _csv_cells(path, self.encoding)
+            self._rows = _csv_rows(cells, _header(next(cells, None), path), self.totals, self.metrics)
+        elif encoding is not None:
+            raise InvalidInput(f"{path.name}: only a CSV file has an encoding; --encoding is for CSV files.")
         elif suffix == ".xlsx":
             from pool.files.xlsx import Worksheet
 
@@ -88,6 +111,7 @@ class ActualsFile:
     def _xlsx_rows(self, rows: "Iterator[Row]", width: int) -> Iterator[StagedRow]:
         fast_period, fast_amount = _FAST_PERIOD.fullmatch, _FAST_AMOUNT.fullmatch
         noted = width == 5
+        labels = self.metrics
         for number, values, formulas in rows:
             if len(values) < width:  # a sheet stores no empty cells: the missing ones are empty
                 values += [None] * (width - len(values))
@@ -108,11 +132,13 @@ class ActualsFile:
                 ):
                     p, a = fast_period(period), fast_amount(amount)
                     project, metric = project.strip(), metric.strip()
+                    metric = labels.get(metric, metric)
                     note = values[4] if noted else ""
                     if (
                         p
                         and a
                         and project
+                        and not project.startswith(TOTAL_WORDS)
                         and metric
                         and len(project) <= MAX_FIELD
                         and len(metric) <= MAX_FIELD
@@ -134,22 +160,54 @@ class ActualsFile:
                         continue
             if all(_text(v) == "" for v in values):
                 continue
-            yield _careful(number, values, width)
+            total = is_total(values)
+            if total is not None:
+                self.totals.append((number, total))
+                continue
+            yield _careful(number, values, width, labels)
 
     def _from_formulas(self, cells: list[str]) -> None:
         self.formula_values += len(cells)
         self.formula_cells += cells[: FORMULA_CELLS_NAMED - len(self.formula_cells)]
 
 
-def read_actuals_rows(path: str | Path, sheet: str | None = None) -> ActualsFile:
-    """The file's rows (see ActualsFile): CSV, or XLSX from `sheet` or its first visible sheet."""
-    return ActualsFile(path, sheet)
+def read_actuals_rows(
+    path: str | Path,
+    sheet: str | None = None,
+    *,
+    encoding: str | None = None,
+    metrics: Mapping[str, str] | None = None,
+) -> ActualsFile:
+    """The file's rows (see ActualsFile): CSV (UTF-8, or GBK/GB18030 detected or named by
+    `encoding`), or XLSX from `sheet` or its first visible sheet; `metrics` maps metric labels
+    to their codes."""
+    return ActualsFile(path, sheet, encoding=encoding, metrics=metrics)
 
 
-def _csv_cells(path: Path) -> Iterator[list[str]]:
+def _encoding_of(path: Path, chosen: str | None) -> str:
+    """The CSV file's encoding: the one named, else UTF-8 when its start decodes as UTF-8, else
+    GB18030 (which reads GBK, what Excel saves as plain CSV on Chinese Windows, the same)."""
+    if chosen is not None:
+        name = chosen.lower().replace("_", "-")
+        name = "utf-8" if name in ("utf8", "utf-8-sig") else name
+        if name not in ENCODINGS:
+            raise InvalidInput(
+                f"{chosen!r} is not an encoding pool reads; use one of {', '.join(ENCODINGS)}."
+            )
+        return name
+    with path.open("rb") as raw:
+        start = raw.read(SNIFF_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(start, final=len(start) < SNIFF_BYTES)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _csv_cells(path: Path, encoding: str = "utf-8") -> Iterator[list[str]]:
     csv.field_size_limit(MAX_FIELD * 10)
     with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
         reader = csv.reader(_bounded_lines(text, path.name))
         try:
             yield from reader
@@ -158,9 +216,10 @@ def _csv_cells(path: Path) -> Iterator[list[str]]:
             raise InvalidInput(message) from None
         except UnicodeDecodeError:
             raw.seek(0)
-            line = _first_undecodable_line(raw)
+            line = _first_undecodable_line(raw, encoding)
             raise InvalidInput(
-                f"{path.name}: line {line} is not UTF-8 text; save the file as CSV UTF-8."
+                f"{path.name}: line {line} is not {encoding.upper()} text; save the file as CSV UTF-8, "
+                "or name its encoding with --encoding (utf-8, gbk, gb18030)."
             ) from None
 
 
@@ -178,14 +237,14 @@ def _bounded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
         yield line
 
 
-def _first_undecodable_line(raw: BinaryIO) -> int:
-    """The number of the first line that is not UTF-8 (the error path only: it reads again)."""
+def _first_undecodable_line(raw: BinaryIO, encoding: str = "utf-8") -> int:
+    """The number of the first line that does not decode (the error path only: it reads again)."""
     number = 0
     for number, line in enumerate(raw, start=1):
         if number == 1 and line.startswith(codecs.BOM_UTF8):
             line = line[len(codecs.BOM_UTF8) :]
         try:
-            line.decode("utf-8")
+            line.decode(encoding)
         except UnicodeDecodeError:
             return number
     return number
@@ -201,10 +260,12 @@ def _header(header: Sequence[object] | None, path: Path) -> int:
     names = [_text(c).lower() for c in header]
     while names and names[-1] == "":
         names.pop()
-    if tuple(names[:4]) != COLUMNS or names[4:] not in ([], ["note"]):
+    fits = len(names) >= 4 and all(n in accepted for n, accepted in zip(names, HEADER_NAMES))
+    if not fits or len(names) > 5 or (len(names) == 5 and names[4] not in NOTE_NAMES):
         raise InvalidInput(
             f"{path.name}: row 1: the header must be project,period,metric,amount "
-            f"with an optional note column, not {','.join(names)[:200]!r}."
+            "(项目编号,月份,指标,金额) with an optional note (备注) column, "
+            f"not {','.join(names)[:200]!r}."
         )
     return len(names)
 
@@ -221,9 +282,11 @@ def _xlsx_header(rows: "Iterator[Row]", path: Path) -> int:
     return _header(values if number == 1 else [], path)
 
 
-def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
+def _csv_rows(
+    cells: Iterator[list[str]], width: int, totals: list[tuple[int, str]], labels: Mapping[str, str]
+) -> Iterator[StagedRow]:
     """CSV cells are all text: the fast path needs no type checks, and months repeat, so each
-    distinct period text is parsed once."""
+    distinct period text is parsed once. Total rows are skipped into `totals`."""
     fast_amount = _FAST_AMOUNT.fullmatch
     months: dict[str, int] = {}
     noted = width == 5
@@ -232,6 +295,7 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
         number += 1
         if len(values) == width:
             project, period, metric, amount = values[0].strip(), values[1], values[2].strip(), values[3]
+            metric = labels.get(metric, metric)
             month = months.get(period)
             if month is None and (p := _FAST_PERIOD.fullmatch(period)) is not None:
                 month = months[period] = int(p.group(1)) * 12 + int(p.group(2)) - 1
@@ -240,6 +304,7 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
                 month is not None
                 and (a := fast_amount(amount)) is not None
                 and project
+                and not project.startswith(TOTAL_WORDS)
                 and metric
                 and len(project) <= MAX_FIELD
                 and len(metric) <= MAX_FIELD
@@ -259,10 +324,14 @@ def _csv_rows(cells: Iterator[list[str]], width: int) -> Iterator[StagedRow]:
                 continue
         if all(_text(v) == "" for v in values):
             continue
-        yield _careful(number, values, width)  # type: ignore[arg-type]
+        total = is_total(values)
+        if total is not None:
+            totals.append((number, total))
+            continue
+        yield _careful(number, values, width, labels)  # type: ignore[arg-type]
 
 
-def _careful(number: int, values: list[object], width: int) -> StagedRow:
+def _careful(number: int, values: list[object], width: int, labels: Mapping[str, str]) -> StagedRow:
     """Judge a row cell by cell, naming every problem."""
     extra = [v for v in values[width:] if _text(v) != ""]
     if len(values) < 4 or extra:
@@ -287,13 +356,13 @@ def _careful(number: int, values: list[object], width: int) -> StagedRow:
         problems.append(f"period: {exc}".rstrip("."))
         month = 0
     try:
-        fen = parse_amount(_amount_value(amount))
+        fen = parse_scaled_amount(_amount_value(amount), allow_negative=True)  # judged by metric later
     except PoolError as exc:
         problems.append(f"amount: {exc}".rstrip("."))
         fen = 0
     if problems:
         return (number, _text(project)[:MAX_FIELD], 0, _text(metric)[:MAX_FIELD], 0, "", "; ".join(problems))
-    return (number, _text(project), month, _text(metric), fen, note, None)
+    return (number, _text(project), month, labels.get(_text(metric), _text(metric)), fen, note, None)
 
 
 def _bad(number: int, problem: str) -> StagedRow:

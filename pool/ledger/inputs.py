@@ -13,7 +13,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pool.domain.records import COLUMNS, KINDS, REVISED, canonical, record_hash, row_of, row_text, split_body
+from pool.domain.records import (
+    COLUMNS,
+    KINDS,
+    REVISED,
+    canonical,
+    record_hash,
+    row_of,
+    row_text,
+    selected,
+    split_body,
+)
 from pool.ledger.entries import GENESIS
 
 __all__ = ["COLUMNS", "KINDS", "canonical", "record_hash"]
@@ -104,10 +114,10 @@ def compare_rows(kind: str, rows: Iterable[Sequence[Any]], report: InputReport) 
             recorded = {}
         if not isinstance(recorded, dict):
             recorded = {}
-        for column in COLUMNS[kind]:
-            if recorded.get(column) != row[column]:
+        for column in selected(kind):
+            if recorded.get(column) != row.get(column):
                 report.problem(
-                    f"{kind} {ref}: its {column} is {_shown(row[column])}, but the input journal "
+                    f"{kind} {ref}: its {column} is {_shown(row.get(column))}, but the input journal "
                     f"records {_shown(recorded.get(column))}."
                 )
                 break

@@ -140,3 +140,17 @@ def check_checkpoint(entries: int, head: str, at: str, report: Report) -> None:
             f"entries up to {entries} were rewritten.",
             entries,
         )
+
+
+def check_payables(
+    kept: dict[tuple[str, str, str, int], int], posted: dict[tuple[str, str, str, int], int], report: Report
+) -> None:
+    """Every kept payable sum (payer, payee, unit, month) against the fiscal postings it sums."""
+    for key in sorted(kept.keys() | posted.keys()):
+        if kept.get(key, 0) != posted.get(key, 0):
+            payer, payee, unit, through = key
+            sums = format_amount(kept.get(key, 0)), format_amount(posted.get(key, 0))
+            report.problem(
+                f"payables of {payer} to {payee} in {format_month(through)} ({unit}): kept "
+                f"{sums[0]}, but the postings sum to {sums[1]}."
+            )

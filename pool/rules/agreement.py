@@ -46,16 +46,28 @@ def resolve_agreement(ruleset: Ruleset, raw: Mapping[str, object]) -> dict[str, 
     return values
 
 
+def portions_fit(ruleset: Ruleset, values: Mapping[str, Value]) -> bool:
+    """Whether every schedule step's portions stay within 100% with these values."""
+    try:
+        _check_portions(ruleset, values)
+    except InvalidInput:
+        return False
+    return True
+
+
 def _check_portions(ruleset: Ruleset, values: Mapping[str, Value]) -> None:
     for share in ruleset.shares:
         for step in share.schedule or []:
             origin, city = (_ratio(v, values) for v in (step.origin, step.city))
-            if origin + city > 1:
-                refs = [v for v in (step.origin, step.city) if isinstance(v, AgreementRef)]
-                keys = " and ".join(repr(v.key) for v in refs)
+            parties = {r: _ratio(v, values) for r, v in step.parties.items()}
+            if origin + city + sum(parties.values()) > 1:
+                written = [step.origin, step.city, *step.parties.values()]
+                refs = list(dict.fromkeys(v.key for v in written if isinstance(v, AgreementRef)))
+                keys = " and ".join(repr(k) for k in refs)
+                named = "".join(f", {r} {format_ratio(p)}" for r, p in parties.items())
                 raise InvalidInput(
                     f"agreement value {keys}: share {share.name!r} would give origin "
-                    f"{format_ratio(origin)} and city {format_ratio(city)}, more than 100%."
+                    f"{format_ratio(origin)} and city {format_ratio(city)}{named}, more than 100%."
                 )
 
 

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from pool.domain.errors import PoolError
 from pool.domain.money import format_amount
-from pool.domain.months import Month
+from pool.domain.months import Month, format_month
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, MILESTONES
 from pool.rules import loader
 from pool.rules.agreement import resolve_agreement
@@ -16,7 +16,7 @@ from pool.rules.engine import settle_project
 from pool.rules.explain import render_text
 from pool.rules.facts import ProjectFacts, TransferFacts
 from pool.rules.results import TransferResult
-from pool.rules.schema import LiteralAmount, MonthValue, Ruleset, _Model
+from pool.rules.schema import LiteralAmount, MonthValue, Ruleset, SignedAmount, _Model
 from pool.rules.trace import transfer_traces
 
 
@@ -25,6 +25,7 @@ class CaseProject(_Model):
     kind: Literal[KINDS] = "manufacturing"  # type: ignore[valid-type]
     capital_source: Literal[CAPITAL_SOURCES] = "out_of_city"  # type: ignore[valid-type]
     milestones: dict[Literal[MILESTONES], MonthValue] = {}  # type: ignore[valid-type]
+    planned_fixed_assets: LiteralAmount | None = None
 
 
 class CaseTransfer(_Model):
@@ -38,9 +39,9 @@ class Case(_Model):
     name: str
     project: CaseProject = CaseProject()
     transfers: list[CaseTransfer] = Field(min_length=1)
-    actuals: dict[str, dict[MonthValue, LiteralAmount]] = {}
+    actuals: dict[str, dict[MonthValue, SignedAmount]] = {}  # negative only for signed metrics
     through: MonthValue
-    expect: dict[str, dict[str, LiteralAmount]] | None = None
+    expect: dict[str, dict[str, SignedAmount]] | None = None
     expect_error: str | None = None
 
 
@@ -61,12 +62,14 @@ class FileResult:
     source: str
     results: list[CaseResult] = field(default_factory=list)
     error: str = ""
+    unrun: int = 0  # cases not run because a file could not be loaded: each counts as failed
 
 
 def run_case_file(path: str | Path, rules: str | Path | None = None) -> FileResult:
     """Run every case of a case file; problems with the files themselves become `error`."""
     path = Path(path)
     out = FileResult(str(path))
+    data: Any = None
     try:
         data = loader.parse_yaml(loader.read_text(path), str(path))
         cases: CaseFile = loader.validate(CaseFile, data, str(path))
@@ -76,6 +79,8 @@ def run_case_file(path: str | Path, rules: str | Path | None = None) -> FileResu
         ruleset = loader.load_ruleset_file(rules_path).ruleset
     except PoolError as exc:
         out.error = str(exc)
+        written = data.get("cases") if isinstance(data, dict) else None
+        out.unrun = max(1, len(written) if isinstance(written, list) else 0)
         return out
     for i, case in enumerate(cases.cases):
         out.results.append(run_case(ruleset, case, f"{path}:{data['cases'].lines[i]}"))
@@ -109,9 +114,15 @@ def run_case(ruleset: Ruleset, case: Case, where: str) -> CaseResult:
 
 def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], list[TransferResult]]:
     """Each share's total per region, and the engine's results for the trace of a failing case."""
-    for metric in case.actuals:
+    for metric, months in case.actuals.items():
         if metric not in ruleset.metrics:
             raise PoolError(f"metric {metric!r} is not declared by ruleset {ruleset.ruleset}.")
+        negative = sorted(p for p, a in months.items() if a < 0)
+        if negative and not ruleset.metrics[metric].signed:
+            raise PoolError(
+                f"metric {metric!r} has a negative amount in {format_month(negative[0])}, but only a "
+                "metric declared `signed: true` may be negative."
+            )
     transfers = [
         TransferFacts(t.from_, t.to, t.effective, ruleset, resolve_agreement(ruleset, t.agreement), i + 1)
         for i, t in enumerate(case.transfers)
@@ -121,6 +132,7 @@ def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], li
         case.project.kind,
         case.project.capital_source,
         dict(case.project.milestones),
+        case.project.planned_fixed_assets,
     )
     actuals: dict[str, dict[Month, int]] = {m: dict(v) for m, v in case.actuals.items()}
     targets, results = settle_project(project, transfers, actuals, case.through, ruleset.city or "city")

@@ -11,7 +11,7 @@ from typing import Any
 
 from pool.domain.errors import PoolError
 from pool.domain.months import format_month
-from pool.rules.schema import TERM_STARTS, AgreementRef, Ruleset, Share, Step
+from pool.rules.schema import TERM_STARTS, AgreementRef, Eligibility, Ruleset, Share, Step
 from pool.rules.values import bounds_problem, parse_value
 
 Loc = tuple[Any, ...]
@@ -72,17 +72,31 @@ def _check_agreement(rs: Ruleset) -> Iterator[Problem]:
                 yield loc + ("default",), f"the default {why}"
         if decl.required and decl.default is not None:
             yield loc + ("default",), "a required value cannot have a default"
-        if decl.type == "ratio" and not decl.required and decl.default is None:
-            yield loc, "an optional ratio needs a default"
+        if decl.type in ("ratio", "years") and not decl.required and decl.default is None:
+            yield loc, f"an optional {decl.type} value needs a default"
+
+
+def _conditions(rs: Ruleset) -> Iterator[tuple[Loc, Eligibility]]:
+    """The eligibility conditions and every schedule step's `when`, with where they are."""
+    if rs.eligibility is not None:
+        yield ("eligibility",), rs.eligibility
+    for i, share in enumerate(rs.shares):
+        for j, step in enumerate(share.schedule or []):
+            if step.when is not None:
+                yield ("shares", i, "schedule", j, "when"), step.when
 
 
 def _refs(rs: Ruleset) -> Iterator[tuple[Loc, Any, str]]:
     """Every value that may name an agreement value, with the type it must have."""
-    if rs.eligibility is not None:
-        yield ("eligibility", "min_planned_investment"), rs.eligibility.min_planned_investment, "amount"
+    for where, rule in _conditions(rs):
+        yield where + ("min_planned_investment",), rule.min_planned_investment, "amount"
+        yield where + ("min_planned_fixed_assets",), rule.min_planned_fixed_assets, "amount"
     for i, share in enumerate(rs.shares):
         loc: Loc = ("shares", i)
         yield loc + ("baseline",), share.baseline, "amount"
+        if share.term is not None:
+            yield loc + ("term", "years"), share.term.years, "years"
+            yield loc + ("term", "extend_years_if_cap_unmet"), share.term.extend_years_if_cap_unmet, "years"
         if share.cap is not None:
             yield loc + ("cap", "origin_total"), share.cap.origin_total, "amount"
         if share.floor is not None:
@@ -90,6 +104,8 @@ def _refs(rs: Ruleset) -> Iterator[tuple[Loc, Any, str]]:
         for j, step in enumerate(share.schedule or []):
             yield loc + ("schedule", j, "origin"), step.origin, "ratio"
             yield loc + ("schedule", j, "city"), step.city, "ratio"
+            for region, ratio in step.parties.items():
+                yield loc + ("schedule", j, "parties", region), ratio, "ratio"
 
 
 def _check_references(rs: Ruleset) -> Iterator[Problem]:
@@ -100,13 +116,20 @@ def _check_references(rs: Ruleset) -> Iterator[Problem]:
                 yield loc, f"{value} is not declared under agreement"
             elif decl.type != kind:
                 yield loc, f"{value} is a {decl.type}, but this needs a {kind}"
-    if rs.eligibility is not None:
-        for j, flag in enumerate(rs.eligibility.agreement_flags):
+    for where, rule in _conditions(rs):
+        for j, flag in enumerate(rule.agreement_flags):
             decl = rs.agreement.get(flag)
             if decl is None or decl.type != "flag":
                 yield (
-                    ("eligibility", "agreement_flags", j),
+                    where + ("agreement_flags", j),
                     (f"{flag!r} is not declared under agreement as a flag"),
+                )
+        if rule.kinds is not None:
+            both = sorted(set(rule.kinds) & set(rule.kinds_excluded))
+            if both:
+                yield (
+                    where + ("kinds",),
+                    f"{', '.join(both)} is both in kinds and in kinds_excluded; name a kind in one list",
                 )
 
 
@@ -170,47 +193,93 @@ def _check_base(rs: Ruleset, share: Share, loc: Loc, published: bool) -> Iterato
         seen.setdefault(metric, (side, j))
 
 
+def _bound(rs: Ruleset, value: Any, field: str) -> Any:
+    """The declared `field` (min or max) of the agreement value `value` names, parsed; None if
+    there is none (or it cannot be read, which is reported where it is declared)."""
+    decl = rs.agreement.get(value.key)
+    raw = getattr(decl, field, None) if decl is not None else None
+    if raw is None:
+        return None
+    try:
+        return parse_value(decl, raw)  # type: ignore[arg-type]
+    except PoolError:
+        return None
+
+
 def _lowest(rs: Ruleset, ratio: Fraction | AgreementRef) -> Fraction:
     """A literal ratio, or the smallest value an agreement may give it."""
     if isinstance(ratio, Fraction):
         return ratio
     decl = rs.agreement.get(ratio.key)
-    if decl is None or decl.type != "ratio" or decl.min is None:
+    if decl is None or decl.type != "ratio":
         return Fraction(0)
-    try:
-        return Fraction(parse_value(decl, decl.min))
-    except PoolError:
-        return Fraction(0)
+    low = _bound(rs, ratio, "min")
+    return Fraction(low) if low is not None else Fraction(0)
 
 
-def _has_ref(step: Step) -> bool:
-    return isinstance(step.origin, AgreementRef) or isinstance(step.city, AgreementRef)
+def _most_years(rs: Ruleset, value: int | AgreementRef) -> int | None:
+    """A literal number of years, or the most an agreement may give; None when unbounded."""
+    if isinstance(value, int):
+        return value
+    decl = rs.agreement.get(value.key)
+    if decl is None or decl.type != "years":
+        return 0  # reported as a bad reference
+    high = _bound(rs, value, "max")
+    return int(high) if high is not None else None
+
+
+def _portions(step: Step) -> list[Fraction | AgreementRef]:
+    return [step.origin, step.city, *step.parties.values()]
 
 
 def _check_schedule(rs: Ruleset, share: Share, loc: Loc) -> Iterator[Problem]:
     assert share.schedule is not None
     for j, step in enumerate(share.schedule):
-        if _lowest(rs, step.origin) + _lowest(rs, step.city) > 1:
+        portions = _portions(step)
+        if sum(_lowest(rs, p) for p in portions) > 1:
+            named = "origin, city and parties'" if step.parties else "origin and city"
+            at_minimums = any(isinstance(p, AgreementRef) for p in portions)
             yield (
                 loc + (j,),
-                (
-                    "origin and city portions add up to more than 100%"
-                    + (" even at their minimums" if _has_ref(step) else "")
-                ),
+                f"{named} portions add up to more than 100%"
+                + (" even at their minimums" if at_minimums else ""),
             )
-    spans = sorted((s.years[0], s.years[1], j) for j, s in enumerate(share.schedule))
+    plain = [(s.years[0], s.years[1], j) for j, s in enumerate(share.schedule) if s.when is None]
+    spans = sorted(plain)
     for (_a0, a1, _), (b0, _b1, k) in zip(spans, spans[1:]):
         if a1 is None or b0 <= a1:
             yield loc + (k, "years"), f"schedule years overlap: year {b0} is covered twice"
     if share.term is None:
-        if not any(last is None for _, last, _ in spans):
+        open_ended = any(last is None for _, last, _ in spans)
+        if not open_ended:
             yield loc, "a share without a term needs an open-ended step such as `years: 6+`"
-        horizon = max(first for first, _, _ in spans)
+        horizon = max((first for first, _, _ in spans), default=1)
     else:
-        horizon = share.term.years + share.term.extend_years_if_cap_unmet
+        years = _most_years(rs, share.term.years)
+        extension = _most_years(rs, share.term.extend_years_if_cap_unmet)
+        if years is None or extension is None:
+            ref = share.term.years if years is None else share.term.extend_years_if_cap_unmet
+            if not any(last is None for _, last, _ in spans):
+                yield (
+                    loc,
+                    f"{ref} has no max, so the term may be any length; give it a max, or end the "
+                    "schedule with an open-ended step such as `years: 6+` (without `when`)",
+                )
+            horizon = max((first for first, _, _ in spans), default=1)
+        else:
+            horizon = years + extension
     for year in range(1, horizon + 1):
-        if not any(step.covers(year) for step in share.schedule):
-            yield loc, f"term year {year} is not covered by any schedule step"
+        if not any(first <= year and (last is None or year <= last) for first, last, _ in spans):
+            when = any(s.covers(year) for s in share.schedule)
+            yield (
+                loc,
+                f"term year {year} is not covered by any schedule step"
+                + (
+                    " without `when`; add a fallback step for the years a `when` does not hold"
+                    if when
+                    else ""
+                ),
+            )
             break
 
 

@@ -53,6 +53,14 @@ def render_text(traces: list[TransferTrace]) -> str:
             f"  covers {t.covered_from} .. {until} (through {t.through}); chain {t.chain}: "
             f"origins {', '.join(t.origins) or 'none'}; city {t.city}"
         )
+        if t.term_from:
+            lines.append(
+                f"  chain_term continue: term years count from {t.term_from}, the chain's first move"
+            )
+        if t.chain_agreement == "first":
+            lines.append(
+                "  chain_agreement first: ratios, amounts and years from the chain's first agreement"
+            )
         lines.append("  eligible" if t.eligible else "  NOT eligible: " + "; ".join(t.failing))
         for s in t.shares:
             lines.extend(_share_lines(s))
@@ -60,7 +68,7 @@ def render_text(traces: list[TransferTrace]) -> str:
 
 
 def _share_lines(s: ShareTrace) -> list[str]:
-    head = f"  share {s.name} ({s.book}, mode {s.mode})"
+    head = f"  share {s.name}{f' {s.label}' if s.label else ''} ({s.book}, mode {s.mode})"
     if s.reason:
         return [head + f": all to host — {s.reason}", f"    target {_regions(s.target)}"]
     term = f"{s.term_years} year{'s' if s.term_years != 1 else ''}" if s.term_years else "no term"
@@ -85,13 +93,13 @@ def _year_lines(y: YearTrace) -> list[str]:
     if y.ratios:
         ratios = ", ".join(f"{r} {format_ratio(v)}" for r, v in y.ratios.items())
         exact = ", ".join(f"{r} {_exact_amount(v)}" for r, v in y.exact.items())
-        step = f"step {y.step}: " if y.step else ""
+        step = f"step {y.step}{f' when {y.when}' if y.when else ''}: " if y.step else ""
         lines.append(f"      {step}{ratios}")
         lines.append(f"      exact {exact}")
         if y.remainder_to:
             lines.append(
                 f"      leftover fen to {', '.join(y.remainder_to)} (largest remainders, tie order "
-                "host, origins, city)"
+                "host, origins, city, parties)"
             )
     if y.floor_moved:
         lines.append(f"      floor moved {format_amount(y.floor_moved)} from host to origins")

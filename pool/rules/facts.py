@@ -18,6 +18,7 @@ class ProjectFacts:
     kind: str = "manufacturing"
     capital_source: str = "out_of_city"
     milestones: Mapping[str, Month] = field(default_factory=dict)
+    planned_fixed_assets: int | None = None  # read only by eligibility conditions
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,6 @@ class Context:
     milestones: Any
     host_reason: str  # non-empty: every share goes to the host, and why
     parties: list[str]  # host, origins in chain order, city: the order of per-party lists and ties
+    project: Any = None  # the ProjectFacts, for schedule steps with `when`
+    term_from: Month = 0  # the month terms count from: this transfer's, or the chain's first's
+    signed: frozenset[str] = frozenset()  # the ruleset's metrics whose months may be negative

@@ -1,10 +1,13 @@
 """Read a rule file: exact YAML, the schema, then the checks; report every problem at once."""
 
+import difflib
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
@@ -56,7 +59,7 @@ def load_ruleset(text: str, source: str, today: date | None = None, *, published
     try:
         ruleset = schema.Ruleset.model_validate(data, context=context)
     except ValidationError as exc:
-        found = [(tuple(err["loc"]), _message(err)) for err in exc.errors()]
+        found = [(tuple(err["loc"]), _message(err, schema.Ruleset)) for err in exc.errors()]
         partial = _checks_of_valid_shares(data, found, published)
         raise RuleFileError(_located(source, data, found + partial)) from None
     try:
@@ -148,7 +151,7 @@ def validate(model: type[BaseModel], data: Any, source: str, prefix: tuple[Any, 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        found = [(prefix + tuple(err["loc"]), _message(err)) for err in exc.errors()]
+        found = [(prefix + tuple(err["loc"]), _message(err, model)) for err in exc.errors()]
         raise RuleFileError(_located(source, data, found, strip=len(prefix))) from None
 
 
@@ -176,7 +179,7 @@ def dotted(loc: Iterable[Any]) -> str:
     return out
 
 
-_SECTIONS = {
+_SECTIONS: dict[str, type[BaseModel]] = {
     "the top level": schema.Ruleset,
     "a share": schema.Share,
     "term": schema.Term,
@@ -190,14 +193,110 @@ _SECTIONS = {
 }
 
 
-def _message(err: Any) -> str:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models a field's annotation may hold (inside Optional, list, dict, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _models_in(args[0])
+    if origin is dict:
+        return _models_in(args[1]) if len(args) == 2 else []
+    if origin in (list, tuple, Union, types.UnionType):
+        return [m for arg in args for m in _models_in(arg)]
+    return []
+
+
+def model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model whose mapping sits at `loc` (keys of a dict and list indexes are stepped over)."""
+    model: type[BaseModel] | None = root
+    dict_key = False  # the next part is a key of a dict of models, not a field
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int) or dict_key:
+            dict_key = False
+            continue
+        fields = model.model_fields
+        name = next((n for n, f in fields.items() if part in (n, f.alias)), None)
+        if name is None:
+            return None
+        annotation = fields[name].annotation
+        found = _models_in(annotation)
+        model = found[0] if found else None
+        dict_key = typing.get_origin(annotation) is dict
+    return model
+
+
+def allowed_keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _unknown_key(key: Any, model: type[BaseModel] | None) -> str:
+    """An unknown key: where it belongs if it is a key of another section, what is allowed here,
+    and the nearest allowed key when it looks like a typo."""
+    homes = [name for name, m in _SECTIONS.items() if key in m.model_fields and m is not model]
+    allowed = allowed_keys(model) if model is not None else []
+    if homes:
+        text = f"{key!r} does not belong here; it is a key of {' or '.join(homes)}"
+    else:
+        text = f"unknown key {key!r}"
+    if allowed:
+        text += f"; allowed here: {', '.join(allowed)}"
+        near = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        if near and not homes:
+            text += f" (did you mean {near[0]!r}?)"
+    return text
+
+
+_PATTERN_WORDS = {
+    "^[a-z0-9-]+$": (
+        "is not a ruleset id; write lowercase letters a-z, digits and '-' only, with no spaces or "
+        "Chinese characters, such as shangluo-default"
+    ),
+    f"^{schema.KEY_PATTERN}$": (
+        "is not {what}; start with a lowercase letter a-z, then write lowercase letters, digits or "
+        "'_' only, with no spaces or Chinese characters (put Chinese in a label), such as {example}"
+    ),
+}
+
+
+def _not_one_of(value: Any, expected: str) -> str:
+    """A value outside a fixed list: the list in words, and the nearest when it looks like a typo."""
+    allowed = [part.strip().strip("'") for part in expected.replace(" or ", ", ").split(",") if part.strip()]
+    text = f"{shown(value)} is not allowed here; write one of: {', '.join(allowed)}"
+    near = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6) if isinstance(value, str) else []
+    return text + (f" (did you mean {near[0]!r}?)" if near else "")
+
+
+def _name_kind(loc: tuple[Any, ...]) -> tuple[str, str]:
+    """What kind of name sits at `loc`, and an example of one."""
+    if loc[:1] == ("metrics",):
+        return "a metric name", "tax_local"
+    if loc[:1] == ("agreement",):
+        return "an agreement value's name", "origin_share"
+    if loc[:1] == ("city",) or loc[-1:] == ("city",):
+        return "a region code", "shangzhou"
+    if loc[:1] == ("shares",) and loc[-1:] == ("name",):
+        return "a share name", "tax"
+    return "a name", "tax_local"
+
+
+def _message(err: Any, root: type[BaseModel] | None = None) -> str:
     kind, loc, msg = err["type"], err["loc"], err["msg"]
     key = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        homes = [name for name, m in _SECTIONS.items() if key in m.model_fields]  # type: ignore[attr-defined]
-        if homes:
-            return f"{key!r} does not belong here; it is a key of {' or '.join(homes)}"
-        return f"unknown key {key!r}"
+        return _unknown_key(key, model_at(root, tuple(loc[:-1])) if root is not None else None)
+    if kind == "literal_error":
+        return _not_one_of(err.get("input"), str((err.get("ctx") or {}).get("expected", "")))
+    if kind == "bool_parsing" or kind == "bool_type":
+        return f"{shown(err.get('input'))} is not true or false; write true or false"
+    if kind == "string_pattern_mismatch":
+        words = _PATTERN_WORDS.get(str((err.get("ctx") or {}).get("pattern", "")))
+        if words:
+            what, example = _name_kind(tuple(loc))
+            return f"{shown(err.get('input'))} " + words.format(what=what, example=example)
     if kind == "missing":
         return f"missing required key {key!r}"
     if msg.startswith("Value error, "):

@@ -23,14 +23,25 @@ from pydantic import (
 )
 
 from pool.domain import lengths
-from pool.domain.errors import PoolError
+from pool.domain.errors import InvalidInput, PoolError
 from pool.domain.money import parse_amount
 from pool.domain.months import Month, parse_month
 from pool.domain.ratio import parse_ratio
 from pool.domain.text import shown
-from pool.domain.vocab import BASELINE_TO, BOOKS, CAPITAL_SOURCES, CHAIN_POLICIES, KINDS, MILESTONES, MODES
+from pool.domain.vocab import (
+    BASELINE_TO,
+    BOOKS,
+    CAPITAL_SOURCES,
+    CHAIN_AGREEMENTS,
+    CHAIN_POLICIES,
+    CHAIN_TERMS,
+    KINDS,
+    MILESTONES,
+    MODES,
+)
 
 _KEY = r"[a-z][a-z0-9_]*"
+KEY_PATTERN = _KEY
 _REF = re.compile(rf"agreement\.({_KEY})")
 _YEARS = re.compile(r"([1-9][0-9]*)(?:\s*-\s*([1-9][0-9]*)|(\+))?")
 
@@ -133,10 +144,40 @@ def _title(value: str) -> str:
     return value
 
 
+def parse_years(value: Any) -> int:
+    """A whole, positive number of years (at most 100)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidInput(f"{shown(value)} is not a number of years; write a whole number such as 5.")
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 100:
+        raise InvalidInput(
+            f"{shown(value)} is not a number of years; write a whole number from 1 to 100, such as 5."
+        )
+    return int(text)
+
+
 RatioValue = Annotated[Fraction | AgreementRef, PlainValidator(_exact(parse_ratio))]
+YearsValue = Annotated[int | AgreementRef, PlainValidator(_exact(parse_years))]
+
+
+def _extension(value: Any) -> int:
+    """Years a term grows by: 0 (none) or a number of years."""
+    if not isinstance(value, bool) and str(value).strip() == "0":
+        return 0
+    return parse_years(value)
+
+
+ExtensionValue = Annotated[int | AgreementRef, PlainValidator(_exact(_extension))]
 AmountValue = Annotated[int | AgreementRef, PlainValidator(_exact(parse_amount))]
 MonthValue = Annotated[int, PlainValidator(_month)]
 LiteralAmount = Annotated[int, PlainValidator(_exact(parse_amount, refs=False))]
+
+
+def _signed_amount(value: Any) -> int:
+    return parse_amount(value, allow_negative=True)
+
+
+SignedAmount = Annotated[int, PlainValidator(_exact(_signed_amount, refs=False))]
 Key = Annotated[str, Field(pattern=rf"^{_KEY}$")]
 MetricName = Annotated[Key, _at_most(lengths.METRIC, "a metric name")]
 ShareName = Annotated[Key, _at_most(lengths.SHARE, "a share name")]
@@ -151,12 +192,13 @@ class _Model(BaseModel):
 class Metric(_Model):
     unit: Unit = "CNY"
     label: str = ""
+    signed: bool = False  # a month may be negative (refunds, 退库)
 
 
 class AgreementDecl(_Model):
     """A value the approval supplies; default, min and max are parsed by the declared type."""
 
-    type: Literal["amount", "ratio", "flag"]
+    type: Literal["amount", "ratio", "flag", "years"]
     required: bool = False
     default: Any = None
     min: Any = None
@@ -166,6 +208,8 @@ class AgreementDecl(_Model):
 
 class Eligibility(_Model):
     min_planned_investment: AmountValue | None = None
+    min_planned_fixed_assets: AmountValue | None = None
+    kinds: list[Literal[KINDS]] | None = None  # type: ignore[valid-type]
     kinds_excluded: list[Literal[KINDS]] = []  # type: ignore[valid-type]
     capital_sources: list[Literal[CAPITAL_SOURCES]] | None = None  # type: ignore[valid-type]
     agreement_flags: list[str] = []
@@ -182,8 +226,8 @@ class Base(_Model):
 
 class Term(_Model):
     start: str = "transfer"
-    years: int = Field(ge=1, le=100)
-    extend_years_if_cap_unmet: int = Field(default=0, ge=0, le=100)
+    years: YearsValue
+    extend_years_if_cap_unmet: ExtensionValue = 0
 
     @property
     def milestone(self) -> str | None:
@@ -210,8 +254,10 @@ def _bad_years(value: Any) -> Any:
 
 class Step(_Model):
     years: Annotated[tuple[int, int | None], PlainValidator(_years)]
+    when: Eligibility | None = None  # the step applies only to a transfer meeting these conditions
     origin: RatioValue
     city: RatioValue = Fraction(0)
+    parties: dict[RegionCode, RatioValue] = {}  # named regions with their own portions
 
     def covers(self, year: int) -> bool:
         first, last = self.years
@@ -228,6 +274,7 @@ class Floor(_Model):
 
 class Share(_Model):
     name: ShareName
+    label: str = ""
     book: Literal[BOOKS]  # type: ignore[valid-type]
     base: Annotated[Base, BeforeValidator(_base)]
     baseline: AmountValue | None = None
@@ -244,13 +291,23 @@ class Share(_Model):
         """(1, metric) for each plus-metric of the base and (-1, metric) for each minus-metric."""
         return (*((1, m) for m in self.base.plus), *((-1, m) for m in self.base.minus))
 
-    def step_for(self, year: int) -> Step:
-        """The schedule step covering term year `year` (validation guarantees one exists)."""
+    def step_for(self, year: int, holds: Callable[[Eligibility], bool] | None = None) -> Step:
+        """The schedule step for term year `year`: the first in file order covering it whose
+        `when` holds (`holds` judges a condition; validation guarantees a step without one)."""
         assert self.schedule is not None
         for step in self.schedule:
-            if step.covers(year):
+            if step.covers(year) and (step.when is None or (holds is not None and holds(step.when))):
                 return step
         raise LookupError(year)
+
+    @cached_property
+    def has_when(self) -> bool:
+        return any(step.when is not None for step in self.schedule or [])
+
+    @cached_property
+    def named_parties(self) -> tuple[str, ...]:
+        """The regions the schedule names under `parties`, in file order (first mention)."""
+        return tuple(dict.fromkeys(r for step in self.schedule or [] for r in step.parties))
 
 
 class Ruleset(_Model):
@@ -265,7 +322,19 @@ class Ruleset(_Model):
     agreement: dict[Key, AgreementDecl] = {}
     eligibility: Eligibility | None = None
     chain: Literal[CHAIN_POLICIES] = "first_origin"  # type: ignore[valid-type]
+    chain_term: Literal[CHAIN_TERMS] = "restart"  # type: ignore[valid-type]
+    chain_agreement: Literal[CHAIN_AGREEMENTS] = "each"  # type: ignore[valid-type]
     shares: list[Share] = Field(min_length=1)
+
+    @cached_property
+    def named_parties(self) -> frozenset[str]:
+        """Every region a schedule names under `parties`."""
+        return frozenset(r for share in self.shares for r in share.named_parties)
+
+    @cached_property
+    def signed_metrics(self) -> frozenset[str]:
+        """The metrics whose months may be negative."""
+        return frozenset(m for m, decl in self.metrics.items() if decl.signed)
 
     def unit_of(self, share: Share) -> str:
         """The unit a share's amounts carry, and its ledger accounts hold: its first plus metric's."""

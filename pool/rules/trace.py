@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from pool.domain.allocation import Weights
+from pool.domain.money import format_amount
 from pool.domain.months import Month, format_month
 from pool.rules.facts import Context, TransferFacts
 from pool.rules.results import ShareResult, TransferResult, YearResult
 from pool.rules.schema import Share, Step
-from pool.rules.shares import by_region
+from pool.rules.shares import by_region, share_parties, term_years
 
 
 @dataclass
@@ -29,6 +30,7 @@ class YearTrace:
     shareable: int  # B_y
     baseline_to: str
     step: str = ""  # the schedule step's years, e.g. "1-3"
+    when: str = ""  # the step's condition, when it has one (it held)
     ratios: dict[str, Fraction] = field(default_factory=dict)
     exact: dict[str, Fraction] = field(default_factory=dict)
     remainder_to: list[str] = field(default_factory=list)
@@ -43,6 +45,7 @@ class ShareTrace:
     book: str
     mode: str
     effective_mode: str
+    label: str = ""
     reason: str = ""  # why the share behaves as `host`, if it does
     start: str | None = None  # the term's start month S
     term_years: int | None = None
@@ -69,6 +72,9 @@ class TransferTrace:
     eligible: bool
     failing: list[str] = field(default_factory=list)
     shares: list[ShareTrace] = field(default_factory=list)
+    chain_term: str = "restart"
+    chain_agreement: str = "each"
+    term_from: str = ""  # the month terms count from, when not this transfer's own
 
 
 def transfer_traces(results: Sequence[TransferResult]) -> list[TransferTrace]:
@@ -99,6 +105,9 @@ def _transfer_trace(t: TransferFacts, ctx: Context, shares: list[tuple[Share, Sh
         not failing,
         failing,
         [_share_trace(share, result, ctx) for share, result in shares],
+        t.ruleset.chain_term,
+        t.ruleset.chain_agreement,
+        format_month(ctx.term_from) if ctx.term_from and ctx.term_from != t.effective else "",
     )
 
 
@@ -107,15 +116,23 @@ def _share_trace(share: Share, result: ShareResult, ctx: Context) -> ShareTrace:
     target, start, reason, extended_by, outside, years = result
     if start is None:  # the host keeps everything, for `reason`
         return ShareTrace(
-            share.name, share.book, share.mode, "host", reason, outside_term=outside, target=dict(target)
+            share.name,
+            share.book,
+            share.mode,
+            "host",
+            share.label,
+            reason,
+            outside_term=outside,
+            target=dict(target),
         )
     return ShareTrace(
         share.name,
         share.book,
         share.mode,
         share.mode,
+        share.label,
         start=format_month(start),
-        term_years=share.term.years if share.term else None,
+        term_years=term_years(share, ctx),
         extended_by=extended_by,
         outside_term=outside,
         years=[_year_trace(y, share, ctx, start) for y in years],
@@ -127,6 +144,7 @@ def _year_trace(y: YearResult, share: Share, ctx: Context, start: Month) -> Year
     """One year's base, the ratios and exact shares of its split, leftover fen, floor and cap."""
     year, collected, baseline, shareable, complete, step, weights, split, moved, cut, amounts, _ = y
     first = start + 12 * (year - 1)
+    parties = share_parties(share, ctx)
     trace = YearTrace(
         year,
         format_month(first),
@@ -137,13 +155,29 @@ def _year_trace(y: YearResult, share: Share, ctx: Context, start: Month) -> Year
         shareable,
         "host" if weights is None else share.baseline_to,  # a year counted twice keeps nothing back
         step=_step_years(step) if step is not None else "",
+        when=_when(step) if step is not None else "",
         floor_moved=moved,
         cap_cut=cut,
-        result=by_region(ctx.parties, amounts),
+        result=by_region(parties, amounts),
     )
     if weights is not None:
-        _add_split(trace, weights, split, ctx.parties)
+        _add_split(trace, weights, split, parties)
     return trace
+
+
+def _when(step: Step) -> str:
+    """A step's condition as written: `min_planned_investment 500000000.00, kinds manufacturing`."""
+    if step.when is None:
+        return ""
+    parts = []
+    for key, v in step.when.model_dump(exclude_defaults=True).items():
+        if isinstance(v, list):
+            parts.append(f"{key} {', '.join(map(str, v))}")
+        elif isinstance(v, int) and not isinstance(v, bool):
+            parts.append(f"{key} {format_amount(v)}")
+        else:
+            parts.append(f"{key} {v}")
+    return "; ".join(parts)
 
 
 def _step_years(step: Step) -> str:

@@ -3,11 +3,12 @@
 from fractions import Fraction
 from typing import Any
 
+from pool.domain.agreement_values import Years
 from pool.domain.errors import InvalidInput
 from pool.domain.money import format_amount, parse_amount
 from pool.domain.ratio import format_ratio, parse_ratio
 from pool.domain.text import shown
-from pool.rules.schema import AgreementDecl
+from pool.rules.schema import AgreementDecl, parse_years
 
 Value = int | Fraction | bool
 
@@ -21,6 +22,8 @@ def parse_value(decl: AgreementDecl, raw: Any) -> Value:
         return parse_amount(raw)
     if decl.type == "ratio":
         return parse_ratio(raw)
+    if decl.type == "years":
+        return Years(parse_years(raw))
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int | str) and str(raw).strip().lower() in _TRUE | _FALSE:
@@ -34,6 +37,8 @@ def show(decl: AgreementDecl, value: Value) -> str:
         return format_amount(int(value))
     if decl.type == "ratio":
         return format_ratio(Fraction(value))
+    if decl.type == "years":
+        return f"{int(value)} years"
     return "true" if value else "false"
 
 

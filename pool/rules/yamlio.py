@@ -134,13 +134,37 @@ def load_yaml(text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = exc.problem or "not valid YAML"
-        raise YamlError(f"not valid YAML: {problem}.", line) from None
+        hint = syntax_hint(problem, text, line)
+        raise YamlError(f"not valid YAML: {problem}{'; ' + hint if hint else ''}.", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}.", 1) from None
     except (RecursionError, ValueError):
         raise YamlError("the file is nested too deeply or holds a value too large to read.", 1) from None
     finally:
         loader.dispose()
+
+
+def syntax_hint(problem: str, text: str, line: int) -> str:
+    """A sentence on the common cause of a YAML syntax error, or "" when there is none to give."""
+    lines = text.splitlines()
+    written = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in written or "'\\t'" in problem:
+        return (
+            "the line holds a tab character; YAML indents with spaces only, so replace each tab "
+            "with spaces (and quote a text that needs a tab)"
+        )
+    if "mapping values are not allowed" in problem:
+        return (
+            "a text containing ': ' (a colon followed by a space) must be put in quotes, such as "
+            'title: "商洛: 税收分成" — or write the colon without the space, or the full-width ：'
+        )
+    if "expected <block end>" in problem or "could not find expected ':'" in problem:
+        return "check the indentation: the keys of one mapping start in the same column, with spaces"
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        return "a { or [ opened on an earlier line is not closed; close it, and quote a text with a comma"
+    if "end of stream" in problem:
+        return "a quotation mark is not closed"
+    return ""
 
 
 def _reader_problem(exc: ReaderError) -> str:

@@ -38,6 +38,15 @@ def published_metrics(uow: UnitOfWork) -> dict[str, Metric]:
     return metrics
 
 
+def metric_labels(metrics: dict[str, Metric]) -> dict[str, str]:
+    """label -> metric code, for the labels that name one metric only (and are not codes)."""
+    codes: dict[str, set[str]] = {}
+    for code, metric in metrics.items():
+        if metric.label:
+            codes.setdefault(metric.label.strip(), set()).add(code)
+    return {label: next(iter(c)) for label, c in codes.items() if len(c) == 1 and label not in metrics}
+
+
 def import_file(
     rt: Runtime,
     path: str,
@@ -45,10 +54,13 @@ def import_file(
     restate: bool = False,
     reason: str | None = None,
     sheet: str | None = None,
+    encoding: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Import an actuals file, all or nothing; the same values again change nothing. An XLSX
-    workbook is read from `sheet`, or else its first visible sheet."""
+    workbook is read from `sheet`, or else its first visible sheet; a CSV file in `encoding`, or
+    else UTF-8 or GB18030 as detected. Metrics may be named by their labels; total rows (合计,
+    总计) are skipped and named in the result."""
     name = Path(path).name
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, Any]:
@@ -70,7 +82,7 @@ def import_file(
         staging = uow.actuals.staging()
         staging.create_staging()
         try:
-            rows = read_actuals_rows(path, sheet)
+            rows = read_actuals_rows(path, sheet, encoding=encoding, metrics=metric_labels(metrics))
             note.detail["sheet"] = rows.sheet
             count = staging.load(rows, progress)
         except InvalidInput as exc:
@@ -78,7 +90,8 @@ def import_file(
         note.detail["formula_values"] = rows.formula_values
         if count == 0:
             raise InvalidInput(f"{name} has a header but no rows; nothing was imported.")
-        total, found = staging.problems(metrics, restate=restate, limit=MAX_SHOWN_ROWS)
+        signed = [m for m, decl in metrics.items() if decl.signed]
+        total, found = staging.problems(metrics, restate=restate, limit=MAX_SHOWN_ROWS, signed=signed)
         if total:
             note.detail.update(rows=count, bad_rows=total)
             raise InvalidInput(_refusal(name, total, found, metrics, restate=restate))
@@ -95,6 +108,8 @@ def import_file(
             "sheet": rows.sheet,
             "formula_values": rows.formula_values,
             "formula_cells": rows.formula_cells,
+            "encoding": rows.encoding,
+            "skipped_totals": [{"row": n, "label": label} for n, label in rows.totals],
         }
         if staging.changes_anything():
             record = staging.add_import(
@@ -163,6 +178,11 @@ def _problem(p: StagedProblem, *, restate: bool) -> str:
         parts.append(f"metric {shown(p.metric)} is not declared by a published ruleset")
     if p.problem is not None:
         return "; ".join(parts)
+    if p.negative_refused:
+        parts.append(
+            f"amount: {format_amount(p.amount)} is negative; amounts may not be negative, except of a "
+            f"metric its ruleset declares `signed: true` (refunds, 退库), and {p.metric} is not one"
+        )
     if p.repeats_row is not None:
         parts.append(f"repeats the project, period and metric of row {p.repeats_row}")
     if restate:

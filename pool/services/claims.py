@@ -8,11 +8,12 @@ from pool.domain.months import format_month, parse_month, require_not_future
 from pool.domain.text import typed_text
 from pool.domain.workflow import check_claim_pending, check_listing_open
 from pool.rules.agreement import resolve_agreement
+from pool.rules.engine import party_problem
 from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
 from pool.services.listings import MAX_TEXT
-from pool.services.rulesets import DEFAULT_RULESET, in_force
+from pool.services.rulesets import default_ruleset, in_force
 from pool.services.runtime import Runtime
 from pool.store.errors import UniqueViolation
 from pool.store.models import Actor, Claim, Transfer
@@ -132,9 +133,10 @@ def approve(
     """Approve a pending claim: pin the ruleset in force, record the transfer, move the host."""
 
     def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
-        pinned = ruleset or DEFAULT_RULESET
-        note.detail = {"effective": effective, "agreement": agreement, "ruleset": pinned}
+        note.detail = {"effective": effective, "agreement": agreement, "ruleset": ruleset}
         require_role(actor, "city", doing="approve claims")
+        pinned = ruleset or default_ruleset(uow)
+        note.detail["ruleset"] = pinned
         month = parse_month(effective)
         require_not_future(month, rt.now(), "a transfer's effective month")
         # A run recomputes the transfers approved since the run before it; an approval that
@@ -155,6 +157,10 @@ def approve(
         _check_after_last_move(uow, project.id, project.code, month)
         version, rules = in_force(uow, pinned, month)
         values = resolve_agreement(rules, raw)
+        earlier = sorted(uow.transfers.search(project_id=project.id), key=lambda t: (t.effective, t.id))
+        problem = party_problem(rules, [t.from_region for t in earlier] + [project.host], claim.claimant)
+        if problem:
+            raise InvalidInput(problem)
         transfer = Transfer(
             project_id=project.id,
             listing_id=item.id,
@@ -218,7 +224,7 @@ def agreement_form(
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, object]:
         require_role(actor, "city", doing="approve claims")
         claim = _claim(uow, claim_id)
-        pinned = ruleset or DEFAULT_RULESET
+        pinned = ruleset or default_ruleset(uow)
         month = parse_month(effective) if effective else parse_month(rt.now().strftime("%Y-%m"))
         version, rules = in_force(uow, pinned, month)
         return {

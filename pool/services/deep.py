@@ -116,6 +116,7 @@ def _targets(
                 p["construction_start"],
                 p["operation_start"],
                 p["full_capacity"],
+                p.get("planned_fixed_assets"),
             )
         )
     grouped = group_transfers(moves, RecordedRulesets(uow, rows.get("ruleset", {})))

@@ -55,7 +55,13 @@ def check_text(ruleset: str, version: str, text: str, sha256: str) -> None:
 
 def project_facts(row: Any) -> ProjectFacts:
     milestones = {name: getattr(row, name) for name in MILESTONES if getattr(row, name) is not None}
-    return ProjectFacts(row.planned_investment, row.kind, row.capital_source, milestones)
+    return ProjectFacts(
+        row.planned_investment,
+        row.kind,
+        row.capital_source,
+        milestones,
+        getattr(row, "planned_fixed_assets", None),
+    )
 
 
 def group_transfers(

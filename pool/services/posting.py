@@ -7,7 +7,7 @@ the same transaction.
 
 from collections import defaultdict
 
-from pool.domain.accounts import split_account
+from pool.domain.accounts import FISCAL, split_account
 from pool.domain.errors import InvalidInput
 from pool.domain.money import LEDGER_MAX, format_amount
 from pool.domain.months import format_month
@@ -34,12 +34,18 @@ class EntryWriter:
         self.entry_rows: list[tuple[object, ...]] = []
         self.posting_rows: list[tuple[int, str, int]] = []
         self.changed: list[tuple[PositionKey, int]] = []
+        self.payable: dict[tuple[str, str, str], int] = defaultdict(int)  # (payer, payee, unit) -> change
         self.entries = self.postings = 0
 
     def post(
-        self, targets: list[Target], posted: dict[PositionKey, int], units: dict[tuple[str, str], str]
+        self,
+        targets: list[Target],
+        posted: dict[PositionKey, int],
+        units: dict[tuple[str, str], str],
+        hosts: dict[int, str],
     ) -> None:
-        """Post target − posted for one project's transfers. `units` maps (book, share) -> unit."""
+        """Post target − posted for one project's transfers. `units` maps (book, share) -> unit,
+        `hosts` each transfer to its host (who owes the fiscal book's other parties)."""
         wanted = {(t.transfer, t.share, t.book, t.region): t.amount for t in targets}
         for (transfer, share, _book, region), amount in wanted.items():
             _check(amount, f"transfer {transfer}'s {share} for {region}")
@@ -47,6 +53,10 @@ class EntryWriter:
         if not changes:
             return
         self.changed.extend((key, wanted.get(key, 0)) for key in changes)
+        for (transfer, share, book, region), delta in changes.items():
+            host = hosts[transfer]
+            if book == FISCAL and region != host:
+                self.payable[(host, region, units.get((book, share), "CNY"))] += delta
         for draft in drafts(changes):
             self.seq += 1
             prev, self.prev = (
@@ -107,6 +117,7 @@ class EntryWriter:
         for account, before in self.ledger.balances_of(list(changes)).items():
             _check(before + changes[account], f"the balance of {names[account]}")
         self.ledger.add_to_balances(changes)
+        self.ledger.add_to_payables([(*key, self.through, d) for key, d in self.payable.items() if d])
 
 
 def _check(amount: int, what: str) -> None:

@@ -31,6 +31,8 @@ class ChainSpec(_Model):
 class Preset(_Model):
     regions: list[RegionSpec] = Field(min_length=2)
     chains: list[ChainSpec] = Field(min_length=1)
+    # The pool's default ruleset id, recorded by `pool init` (it need not be published yet).
+    default_ruleset: Annotated[str, Field(pattern=r"^[a-z0-9-]+$", max_length=100)] | None = None
 
 
 BUILT_IN = ("shangluo",)

@@ -15,7 +15,7 @@ from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.claims import parse_agreement
 from pool.services.facts import Rulesets, group_transfers
-from pool.services.rulesets import DEFAULT_RULESET, in_force
+from pool.services.rulesets import default_ruleset, in_force
 from pool.services.runtime import Runtime
 from pool.store.ledger_store import TransferRow
 from pool.store.models import Actor
@@ -39,7 +39,7 @@ def approval(
         if claim is None or project is None:
             raise InvalidInput(f"There is no claim {claim_id}.")
         month = parse_month(effective)
-        version, rules = in_force(uow, ruleset or DEFAULT_RULESET, month)
+        version, rules = in_force(uow, ruleset or default_ruleset(uow), month)
         values = resolve_agreement(rules, parse_agreement(agreement))
         through = parse_month(rt.now().strftime("%Y-%m"))
         rows = [
@@ -59,6 +59,7 @@ def approval(
                 project.construction_start,
                 project.operation_start,
                 project.full_capacity,
+                project.planned_fixed_assets,
             ),
         ]
         facts, transfers = group_transfers(rows, Rulesets(uow))[project.id]

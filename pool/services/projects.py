@@ -32,6 +32,7 @@ class NewProject:
     investment: str
     capital_source: str
     origin: str | None = None
+    fixed_assets: str | None = None  # planned fixed-asset investment, read by eligibility only
 
 
 def check_code(code: str) -> None:
@@ -105,6 +106,12 @@ def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
             f"{new.capital_source!r} is not a capital source; use one of {', '.join(CAPITAL_SOURCES)}."
         )
     investment = parse_amount(new.investment)
+    fixed_assets = None if new.fixed_assets is None else parse_amount(new.fixed_assets)
+    if fixed_assets is not None and fixed_assets > investment:
+        raise InvalidInput(
+            f"The planned fixed assets {format_amount(fixed_assets)} exceed the planned investment "
+            f"{format_amount(investment)}; fixed-asset investment is part of the investment."
+        )
     region = uow.regions.get(origin)
     if region is None:
         raise InvalidInput(f"{origin!r} is not a region; see `pool region list`.")
@@ -120,6 +127,7 @@ def _validated(uow: UnitOfWork, new: NewProject, origin: str) -> Project:
         chain=new.chain,
         kind=new.kind,
         planned_investment=investment,
+        planned_fixed_assets=fixed_assets,
         capital_source=new.capital_source,
         origin=origin,
         host=origin,
@@ -296,9 +304,18 @@ class ProjectEdit:
     chain: str | None = None
     kind: str | None = None
     capital_source: str | None = None
+    fixed_assets: str | None = None
 
 
-EDITABLE = ("name", "investor", "planned_investment", "chain", "kind", "capital_source")
+EDITABLE = (
+    "name",
+    "investor",
+    "planned_investment",
+    "chain",
+    "kind",
+    "capital_source",
+    "planned_fixed_assets",
+)
 
 
 def edit(rt: Runtime, code: str, changes: ProjectEdit, *, reason: str | None) -> dict[str, object]:
@@ -315,7 +332,8 @@ def edit(rt: Runtime, code: str, changes: ProjectEdit, *, reason: str | None) ->
             raise InvalidInput("An edit needs a --reason, kept with the project's revision.")
         if all(v is None for v in vars(changes).values()):
             raise InvalidInput(
-                "Give at least one of --name, --investor, --investment, --chain, --kind, --capital-source."
+                "Give at least one of --name, --investor, --investment, --chain, --kind, --capital-source, "
+                "--fixed-assets."
             )
         uow.lock_ledger(f"project edit by {actor.name}")
         p = uow.projects.by_code(code, lock=True)
@@ -365,5 +383,10 @@ def _edited(uow: UnitOfWork, p: Project, changes: ProjectEdit) -> Project:
         if changes.investment is not None
         else format_amount(p.planned_investment),
         capital_source=changes.capital_source if changes.capital_source is not None else p.capital_source,
+        fixed_assets=changes.fixed_assets
+        if changes.fixed_assets is not None
+        else None
+        if p.planned_fixed_assets is None
+        else format_amount(p.planned_fixed_assets),
     )
     return _validated(uow, given, p.origin)

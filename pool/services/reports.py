@@ -7,6 +7,7 @@ grouped query each over a year's postings. Amounts leave here as decimal strings
 from collections import defaultdict
 from typing import Any
 
+from pool.domain.accounts import FISCAL
 from pool.domain.errors import InvalidInput
 from pool.domain.money import format_amount
 from pool.domain.months import format_month
@@ -15,8 +16,6 @@ from pool.services import commands
 from pool.services.runtime import Runtime
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
-
-FISCAL = "fiscal"
 
 
 def _check_region(uow: UnitOfWork, region: str) -> None:

@@ -13,11 +13,10 @@ from pool.services.auth import require_role
 from pool.services.commands import Note
 from pool.services.facts import check_text
 from pool.services.runtime import Runtime
+from pool.store.default_tables import DefaultRuleset
 from pool.store.errors import UniqueViolation
 from pool.store.models import Actor, RulesetVersion
 from pool.store.uow import UnitOfWork
-
-DEFAULT_RULESET = "shangluo-default"
 
 
 def read_rule_file(path: str) -> str:
@@ -154,3 +153,78 @@ def in_force(uow: UnitOfWork, ruleset: str, month: Month) -> tuple[RulesetVersio
     chosen = max(candidates, key=lambda v: (v.effective_from, v.published_at, v.id))
     check_text(chosen.ruleset, chosen.version, chosen.text, chosen.sha256)
     return chosen, load_ruleset_text(chosen.text, f"{ruleset}@{chosen.version}")
+
+
+def published_ids(uow: UnitOfWork) -> list[str]:
+    """The ids of the published rulesets, sorted."""
+    return sorted({v.ruleset for v in uow.rulesets.versions()})
+
+
+def default_ruleset(uow: UnitOfWork) -> str:
+    """The ruleset an approval pins when it names none: the pool's default if one is set; else,
+    when exactly one ruleset id is published, that one. Otherwise InvalidInput names the ids."""
+    chosen = uow.defaults.current()
+    if chosen is not None:
+        return chosen.ruleset
+    ids = published_ids(uow)
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise InvalidInput(
+            "No ruleset is published, so an approval has none to pin; publish one with "
+            "`pool rules publish FILE` first."
+        )
+    raise InvalidInput(
+        f"The pool has no default ruleset and {len(ids)} are published ({', '.join(ids)}); "
+        "name one with --ruleset, or set the default with `pool rules default ID`."
+    )
+
+
+def set_default(rt: Runtime, ruleset: str) -> dict[str, object]:
+    """Record `ruleset` as the pool's default (policy or city); choosing the current one is a no-op."""
+
+    def body(uow: UnitOfWork, actor: Actor, note: Note) -> dict[str, object]:
+        require_role(actor, "policy", "city", doing="set the default ruleset")
+        ids = published_ids(uow)
+        if ruleset not in ids:
+            raise InvalidInput(
+                f"No version of ruleset {ruleset!r} is published, so it cannot be the default; "
+                f"published: {', '.join(ids) or 'none'}."
+            )
+        current = uow.defaults.current()
+        previous = current.ruleset if current is not None else None
+        note.detail = {"previous": previous}
+        if previous == ruleset:
+            return {"default": ruleset, "previous": previous, "changed": False}
+        uow.defaults.add(DefaultRuleset(ruleset=ruleset, set_by=actor.id, set_at=rt.now()))
+        return {"default": ruleset, "previous": previous, "changed": True}
+
+    return commands.write(rt, "rules.default", body, target=f"ruleset:{ruleset}")
+
+
+def record_default(uow: UnitOfWork, rt: Runtime, ruleset: str, actor_id: int | None) -> None:
+    """Record a default chosen by setting up the pool (its region preset names one)."""
+    uow.defaults.add(DefaultRuleset(ruleset=ruleset, set_by=actor_id, set_at=rt.now()))
+
+
+def show_default(rt: Runtime) -> dict[str, object]:
+    """The pool's default ruleset, what an approval without --ruleset would pin, and the history."""
+
+    def body(uow: UnitOfWork, _actor: Actor) -> dict[str, object]:
+        current = uow.defaults.current()
+        try:
+            used: str | None = default_ruleset(uow)
+            why = ""
+        except InvalidInput as exc:
+            used, why = None, str(exc)
+        return {
+            "default": current.ruleset if current is not None else None,
+            "approvals_pin": used,
+            "note": why,
+            "history": [
+                {"ruleset": row.ruleset, "set_by": name, "set_at": views.when(row.set_at)}
+                for row, name in uow.defaults.history()
+            ],
+        }
+
+    return commands.read(rt, body)

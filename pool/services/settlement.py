@@ -7,13 +7,14 @@ rulesets whose results move with the period alone (floors, extensions, milestone
 """
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from pool.domain.errors import InvalidInput
 from pool.domain.months import Month, format_month, parse_month, require_not_future
-from pool.rules.engine import settle_project
+from pool.rules import running
+from pool.rules.engine import contexts
 from pool.services import commands
 from pool.services.auth import require_role
 from pool.services.commands import Note
@@ -23,6 +24,7 @@ from pool.services.posting import EntryWriter
 from pool.services.runtime import Runtime
 from pool.store.ledger_store import Ledger
 from pool.store.models import Actor
+from pool.store.sums_store import ShareSums
 from pool.store.uow import UnitOfWork
 
 Progress = Callable[[int, int], None]
@@ -83,24 +85,50 @@ def run(
     city = uow.regions.city()
     city_code = city.code if city else "city"
     writer = EntryWriter(ledger, run_id, through)
+    sums = SumWriter(uow.sums)
+    kept = uow.sums.kept(dirty) if last is not None else {}
     total = len(projects)
     done = 0
-    for project_id, actuals in ledger.actuals_by_project(dirty, through):
-        undone = cancelled.get(project_id, [])
-        if project_id not in projects and not undone:
-            continue
-        targets: list[Any] = []
-        transfers: list[Any] = []
-        if project_id in projects:
-            facts, transfers = projects[project_id]
-            targets, _ = settle_project(facts, transfers, actuals, through, city_code)
-        keys = [t.key for t in transfers] + undone
-        posted = {k: v for key in keys for k, v in positions.get(key, {}).items()}
-        writer.post(targets, posted, _units(transfers))
+
+    def settle_one(project_id: int, plan: running.Plan, rows: list[tuple[Any, ...]]) -> None:
+        nonlocal done
+        transfers = projects[project_id][1] if project_id in projects else []
+        undone = cancelled.get(project_id, {})
+        hosts = {**undone, **{t.key: t.to_region for t in transfers}}
+        posted = {k: v for key in hosts for k, v in positions.get(key, {}).items()}
+        writer.post(running.settled(plan), posted, _units(transfers), hosts)
+        sums.add(rows)
         done += 1
         if progress and done % 500 == 0:
             progress(done, total)
+
+    # the projects whose kept sums still hold: those sums plus what changed since the last run
+    again: list[int] = []
+    changes = uow.sums.changes(dirty, last, through) if last is not None else iter(())
+    for project_id, changed in _each_project(projects, changes):
+        facts, transfers = projects[project_id]
+        ctxs = contexts(facts, transfers, through, city_code)
+        plan = running.carried(ctxs, kept, changed)
+        if plan is None:
+            again.append(project_id)
+        else:
+            settle_one(project_id, plan, running.sum_rows(plan, kept))
+    # the others (every project at the first run): collected from their whole history
+    again.extend(p for p in cancelled if p not in projects)  # a cancelled move left no transfer
+    for chosen in [dirty] if last is None else _chunks(again):
+        for project_id, actuals in ledger.actuals_by_project(chosen, through):
+            if project_id not in projects and project_id not in cancelled:
+                continue
+            whole: running.Plan = []  # a project left with no transfer: its postings are reversed
+            keys = list(cancelled.get(project_id, {}))
+            if project_id in projects:
+                facts, transfers = projects[project_id]
+                whole = running.from_history(contexts(facts, transfers, through, city_code), actuals)
+                keys += [t.key for t in transfers]
+            sums.forget(k for k in keys if k in kept)
+            settle_one(project_id, whole, running.sum_rows(whole, None))
     writer.finish()
+    sums.finish()
     if progress:
         progress(total, total)
     return {
@@ -114,6 +142,46 @@ def run(
         "inputs": journal[0],
         "inputs_head": journal[1],
     }
+
+
+def _each_project(
+    projects: dict[int, Any], changes: Iterator[tuple[int, dict[str, dict[int, int]]]]
+) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+    """Every project to settle with what changed in its actuals (often nothing), in id order."""
+    pending = next(changes, None)
+    for project_id in sorted(projects):
+        while pending is not None and pending[0] < project_id:
+            pending = next(changes, None)
+        if pending is not None and pending[0] == project_id:
+            yield project_id, pending[1]
+        else:
+            yield project_id, {}
+
+
+def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+class SumWriter:
+    """The running sums a run keeps, written in batches: dropped ones first, then new amounts."""
+
+    def __init__(self, store: ShareSums) -> None:
+        self.store = store
+        self.rows: list[tuple[Any, ...]] = []
+
+    def forget(self, transfer_ids: Iterable[int]) -> None:
+        self.store.forget(list(transfer_ids))
+
+    def add(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows.extend(rows)
+        if len(self.rows) >= 20_000:
+            self.finish()
+
+    def finish(self) -> None:
+        if self.rows:
+            self.store.keep(self.rows)
+            self.rows = []
 
 
 @contextmanager

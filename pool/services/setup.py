@@ -7,6 +7,7 @@ from pool.domain.tokens import hash_token, new_token
 from pool.services.actors import check_actor_name
 from pool.services.commands import Note, record_failure
 from pool.services.presets import Preset, load_preset
+from pool.services.rulesets import record_default
 from pool.services.runtime import Runtime
 from pool.store.models import Actor, Chain, Region
 from pool.store.uow import UnitOfWork
@@ -52,9 +53,11 @@ def _load(uow: UnitOfWork, rt: Runtime, preset: Preset, admin: str, token: str) 
         uow.regions.add_chain(Chain(code=chain.code, name=chain.name))
     city = next(r.code for r in preset.regions if r.level == "city")
     uow.flush()
-    uow.actors.add(
-        Actor(name=admin, role="city", region=city, token_hash=hash_token(token), created_at=rt.now())
-    )
+    first = Actor(name=admin, role="city", region=city, token_hash=hash_token(token), created_at=rt.now())
+    uow.actors.add(first)
+    if preset.default_ruleset is not None:
+        uow.flush()
+        record_default(uow, rt, preset.default_ruleset, first.id)
     uow.audit.append(
         at=rt.now(),
         actor=admin,
@@ -62,7 +65,11 @@ def _load(uow: UnitOfWork, rt: Runtime, preset: Preset, admin: str, token: str) 
         action="init",
         target=f"actor:{admin}",
         outcome="ok",
-        detail={"regions": [r.code for r in preset.regions], "chains": [c.code for c in preset.chains]},
+        detail={
+            "regions": [r.code for r in preset.regions],
+            "chains": [c.code for c in preset.chains],
+            "default_ruleset": preset.default_ruleset,
+        },
     )
     return city
 

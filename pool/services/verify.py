@@ -16,9 +16,10 @@ from pool.ledger.verify import (
     check_balances,
     check_chain,
     check_checkpoint,
+    check_payables,
     check_positions,
 )
-from pool.services import commands, deep
+from pool.services import commands, deep, sums
 from pool.services.auth import require_role
 from pool.services.runtime import Runtime
 from pool.store.models import Actor
@@ -42,6 +43,7 @@ def verify(rt: Runtime, checkpoint: Checkpoint | None = None, *, deep_check: boo
         problems = report.problems + inputs.problems
         if deep_check:
             found = deep.recompute(uow, inputs)
+            found["problems"] += sums.disagreements(uow)  # the running sums runs build on
             result["deep"] = found
             problems += found["problems"]
         return {
@@ -103,6 +105,7 @@ def _recompute(uow: UnitOfWork, watch: int | None) -> Report:
     check_balances(uow.ledger.stored_balances(), report)
     check_positions(uow.ledger.stored_positions(), report)
     check_accounts(uow.ledger.account_list(), report)
+    check_payables(uow.reports.kept_payables(), uow.reports.posted_payables(), report)
     return report
 
 

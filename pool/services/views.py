@@ -28,6 +28,9 @@ def project(p: Project, names: dict[str, str]) -> dict[str, object]:
         "chain_name": names.get(p.chain, p.chain),
         "kind": p.kind,
         "planned_investment": format_amount(p.planned_investment),
+        "planned_fixed_assets": None
+        if p.planned_fixed_assets is None
+        else format_amount(p.planned_fixed_assets),
         "capital_source": p.capital_source,
         "origin": p.origin,
         "origin_name": names.get(p.origin, p.origin),

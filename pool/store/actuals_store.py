@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import String, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from pool.store import raw
@@ -55,6 +55,7 @@ class StagedProblem:
     stored_revision: int | None
     stored_note: str | None
     closed_through: int | None  # the closed-through period, if a new value falls into it
+    negative_refused: bool = False  # a negative amount of a metric that is not `signed`
 
 
 class ActualsImport:
@@ -104,11 +105,12 @@ class ActualsImport:
 
     # -- checks -------------------------------------------------------------------------------
     def problems(
-        self, metrics: Collection[str], *, restate: bool, limit: int
+        self, metrics: Collection[str], *, restate: bool, limit: int, signed: Collection[str] = ()
     ) -> tuple[int, list[StagedProblem]]:
         """Every bad row (the first `limit` of them in row order) and how many there are.
 
-        Bad: the reader's verdict; an unknown project or metric; a key repeated in the file; and,
+        Bad: the reader's verdict; an unknown project or metric; a negative amount of a metric not
+        in `signed`; a key repeated in the file; and,
         unless restating, a different value or note for a stored key or a new value in a closed
         period.
         """
@@ -125,6 +127,7 @@ class ActualsImport:
                    v.note AS stored_note,
                    CASE WHEN s.problem IS NULL AND a.id IS NULL AND s.period <= c.through
                         THEN c.through END AS closed,
+                   CASE WHEN s.amount < 0 AND s.metric NOT IN :signed THEN 1 ELSE 0 END AS unsigned,
                    COUNT(*) OVER () AS total
             FROM {STAGING} s
             CROSS JOIN closed c
@@ -132,10 +135,14 @@ class ActualsImport:
                  AND r.metric = s.metric AND r.first_row < s.row_no
             {_STORED}
             WHERE s.problem IS NOT NULL OR s.project_id IS NULL OR s.metric NOT IN :metrics
+                  OR (s.amount < 0 AND s.metric NOT IN :signed)
                   OR r.first_row IS NOT NULL{unless_restating}
             ORDER BY s.row_no
-            LIMIT :limit""").bindparams(bindparam("metrics", expanding=True))
-        found = self.session.execute(stmt, {"metrics": sorted(metrics), "limit": limit}).all()
+            LIMIT :limit""").bindparams(
+            bindparam("metrics", expanding=True), bindparam("signed", expanding=True, type_=String())
+        )
+        values = {"metrics": sorted(metrics), "signed": sorted(signed), "limit": limit}
+        found = self.session.execute(stmt, values).all()
         total = int(found[0].total) if found else 0
         return total, [
             StagedProblem(
@@ -153,6 +160,7 @@ class ActualsImport:
                 stored_revision=r.stored_revision,
                 stored_note=r.stored_note,
                 closed_through=r.closed,
+                negative_refused=bool(r.unsigned) and bool(r.metric_known),
             )
             for r in found
         ]

@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, null, select
 from sqlalchemy.orm import Session
 
-from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash
+from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash, row_of, selected
 from pool.store import raw
 from pool.store.journal_tables import AgreementRevision, InputRecord, TransferCancellation
 from pool.store.ledger_tables import Actual, ActualRevision, PeriodClose, SettlementRun
@@ -83,7 +83,7 @@ class Journal:
         table = _table(kind)
         project = _project_of(kind, table)
         project_col = project if project is not None else null()
-        return select(table.c.id, project_col, *(table.c[c] for c in COLUMNS[kind]))
+        return select(table.c.id, project_col, *(table.c[c] for c in selected(kind)))
 
     def _rows(self, kind: str, ids: list[int]) -> list[tuple[Any, ...]]:
         table = _table(kind)
@@ -96,9 +96,8 @@ class Journal:
             self._head = self.head()
         seq, prev = self._head
         out: list[tuple[Any, ...]] = []
-        columns = COLUMNS[kind]
         for ref, project_id, *values in rows:
-            body = canonical(dict(zip(columns, values, strict=True)), reason)
+            body = canonical(row_of(kind, values), reason)
             seq += 1
             digest = record_hash(prev, seq, kind, ref, body)
             out.append((seq, kind, ref, project_id, body, prev, digest))
@@ -139,9 +138,9 @@ class Journal:
         return [(r[0], r[1], r[2]) for r in self.session.execute(stmt)]
 
     def stored(self, kind: str) -> Iterator[tuple[Any, ...]]:
-        """(id, *COLUMNS[kind]) of every stored row of `kind`, streamed."""
+        """(id, *selected(kind)) of every stored row of `kind`, streamed."""
         table = _table(kind)
-        stmt = select(table.c.id, *(table.c[c] for c in COLUMNS[kind])).order_by(table.c.id)
+        stmt = select(table.c.id, *(table.c[c] for c in selected(kind))).order_by(table.c.id)
         return raw.stream(self.session, stmt)
 
     def stale_actuals(self, limit: int = 5) -> list[tuple[int, int, str, str]]:

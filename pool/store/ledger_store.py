@@ -44,6 +44,7 @@ class TransferRow(NamedTuple):
     construction_start: int | None
     operation_start: int | None
     full_capacity: int | None
+    planned_fixed_assets: int | None
 
 
 ENTRY_COLUMNS = ("seq", "run_id", "transfer_id", "share", "book", "through", "prev_hash", "hash")
@@ -148,6 +149,7 @@ class Ledger:
                 Project.construction_start,
                 Project.operation_start,
                 Project.full_capacity,
+                Project.planned_fixed_assets,
             )
             .join(Project, Project.id == Transfer.project_id)
             .where(
@@ -161,16 +163,17 @@ class Ledger:
             stmt = stmt.where(Transfer.project_id == project_id)
         return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
 
-    def cancelled(self, dirty: Select[Any] | None) -> dict[int, list[int]]:
-        """project -> its cancelled transfers (whose posted amounts settlement reverses)."""
-        stmt = select(Transfer.project_id, Transfer.id).join(
+    def cancelled(self, dirty: Select[Any] | None) -> dict[int, dict[int, str]]:
+        """project -> its cancelled transfers (whose posted amounts settlement reverses), each
+        with the host it had."""
+        stmt = select(Transfer.project_id, Transfer.id, Transfer.to_region).join(
             TransferCancellation, TransferCancellation.transfer_id == Transfer.id
         )
         if dirty is not None:
             stmt = stmt.where(Transfer.project_id.in_(dirty))
-        out: dict[int, list[int]] = {}
-        for project_id, transfer_id in self.session.execute(stmt):
-            out.setdefault(project_id, []).append(transfer_id)
+        out: dict[int, dict[int, str]] = {}
+        for project_id, transfer_id, host in self.session.execute(stmt):
+            out.setdefault(project_id, {})[transfer_id] = host
         return out
 
     def posted_transfers(self, transfer_ids: list[int]) -> set[int]:
@@ -201,7 +204,7 @@ class Ledger:
         return out
 
     def actuals_by_project(
-        self, dirty: Select[Any] | None, through: int, project_id: int | None = None
+        self, dirty: Select[Any] | Sequence[int] | None, through: int, project_id: int | None = None
     ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
         """The actuals through `through`, streamed one project at a time: metric -> period -> amount."""
         current: int | None = None
@@ -269,6 +272,16 @@ class Ledger:
             self.session,
             "UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?",
             [(d, a) for a, d in deltas.items() if d],
+        )
+
+    def add_to_payables(self, rows: list[tuple[str, str, str, int, int]]) -> None:
+        """Add (payer, payee, unit, through, amount) to the kept payable sums."""
+        raw.execute_many(
+            self.session,
+            "INSERT INTO payable_sums (payer, payee, unit, through, amount) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (payer, payee, unit, through) "
+            "DO UPDATE SET amount = payable_sums.amount + excluded.amount",
+            rows,
         )
 
     def set_positions(self, changed: list[tuple[PositionKey, int]]) -> None:
@@ -369,7 +382,9 @@ def current_agreement() -> Any:
     )
 
 
-def _actuals(dirty: Select[Any] | None, through: int, project_id: int | None = None) -> Select[Any]:
+def _actuals(
+    dirty: Select[Any] | Sequence[int] | None, through: int, project_id: int | None = None
+) -> Select[Any]:
     stmt = (
         select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
         .where(Actual.period <= through)

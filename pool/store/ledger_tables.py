@@ -138,3 +138,32 @@ class PeriodClose(Base):
     through: Mapped[int] = mapped_column(Integer)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ShareSum(Base):
+    """What one share of one transfer has collected as of the last settlement run: its base per
+    term year (year 0: covered outside the term), with the term start and coverage they were
+    collected for. Kept in the same transaction as the postings, so a run reads only what is new."""
+
+    __tablename__ = "share_sums"
+
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), primary_key=True)
+    share: Mapped[str] = mapped_column(String(lengths.SHARE), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start: Mapped[int | None] = mapped_column(Integer)
+    cover_from: Mapped[int] = mapped_column(Integer)
+    cover_end: Mapped[int | None] = mapped_column(Integer)  # None: open, through the run's month
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class PayableSum(Base):
+    """What each host owes each other party in the fiscal book, per unit and settled month: the
+    payables report's figures, kept by settlement with the postings as balances are."""
+
+    __tablename__ = "payable_sums"
+
+    payer: Mapped[str] = mapped_column(String(lengths.REGION_CODE), primary_key=True)
+    payee: Mapped[str] = mapped_column(String(lengths.REGION_CODE), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(lengths.UNIT), primary_key=True)
+    through: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)

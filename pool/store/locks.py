@@ -19,7 +19,8 @@ LOCK_WAIT_SECONDS = 60
 
 _HOLDER = text(
     "SELECT a.application_name, a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-    "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted LIMIT 1"
+    "WHERE l.locktype = 'advisory' AND l.objid = :key AND l.granted "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1"
 )
 
 

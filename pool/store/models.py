@@ -59,6 +59,7 @@ class Project(Base):
     __table_args__ = (
         UniqueConstraint("lead_investor", "lead_name"),
         CheckConstraint("planned_investment >= 0", name="investment_not_negative"),
+        CheckConstraint("planned_fixed_assets >= 0", name="fixed_assets_not_negative"),
         CheckConstraint(
             one_of("kind", KINDS),
             name="kind",
@@ -82,6 +83,7 @@ class Project(Base):
     chain: Mapped[str] = mapped_column(ForeignKey("chains.code"))
     kind: Mapped[str] = mapped_column(String(20))
     planned_investment: Mapped[int] = mapped_column(BigInteger)  # fen
+    planned_fixed_assets: Mapped[int | None] = mapped_column(BigInteger)  # fen; eligibility only
     capital_source: Mapped[str] = mapped_column(String(20))
     origin: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     host: Mapped[str] = mapped_column(ForeignKey("regions.code"))

@@ -1,8 +1,9 @@
 """Set-based reads behind the reports.
 
-Balances read the running balances kept in `ledger_accounts`, never the postings, so they cost the
-same whatever the ledger's size. Payables and statements aggregate postings in the database with
-GROUP BY over one year's entries; Python only arranges the grouped rows.
+Balances and payables read the sums settlement keeps (`ledger_accounts.balance`, `payable_sums`),
+never the postings, so they cost the same whatever the ledger's size. Statements aggregate
+postings in the database with GROUP BY over one year's entries; Python only arranges the grouped
+rows.
 """
 
 from typing import Any
@@ -10,11 +11,9 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from pool.domain.accounts import SOURCE
-from pool.store.ledger_tables import LedgerAccount, LedgerEntry, LedgerPosting
+from pool.domain.accounts import FISCAL, SOURCE
+from pool.store.ledger_tables import LedgerAccount, LedgerEntry, LedgerPosting, PayableSum
 from pool.store.models import Project, Region, Transfer
-
-FISCAL = "fiscal"
 
 
 class Reports:
@@ -53,16 +52,32 @@ class Reports:
         return LedgerEntry.through.between(year * 12, year * 12 + 11)
 
     def payables(self, year: int) -> list[Any]:
-        """(payer, payee, unit, through, amount): fiscal postings to parties other than the host of
-        the entry's transfer, summed per host, party, unit and posting month of `year`."""
+        """(payer, payee, unit, through, amount) of `year`, as settlement keeps them."""
+        stmt = (
+            select(PayableSum.payer, PayableSum.payee, PayableSum.unit, PayableSum.through, PayableSum.amount)
+            .where(PayableSum.through.between(year * 12, year * 12 + 11), PayableSum.amount != 0)
+            .order_by(PayableSum.payer, PayableSum.payee, PayableSum.unit, PayableSum.through)
+        )
+        return list(self.session.execute(stmt))
+
+    def kept_payables(self) -> dict[tuple[str, str, str, int], int]:
+        """Every kept payable sum: (payer, payee, unit, through) -> amount."""
+        stmt = select(
+            PayableSum.payer, PayableSum.payee, PayableSum.unit, PayableSum.through, PayableSum.amount
+        )
+        return {(p, q, u, t): a for p, q, u, t, a in self.session.execute(stmt)}
+
+    def posted_payables(self) -> dict[tuple[str, str, str, int], int]:
+        """The same sums from the postings: fiscal postings to parties other than the host of the
+        entry's transfer, per host, party, unit and settled month."""
         payer = Transfer.to_region.label("payer")
         stmt = (
             select(
                 payer,
-                LedgerAccount.region.label("payee"),
+                LedgerAccount.region,
                 LedgerAccount.unit,
                 LedgerEntry.through,
-                func.sum(LedgerPosting.amount).label("amount"),
+                func.sum(LedgerPosting.amount),
             )
             .select_from(LedgerPosting)
             .join(LedgerEntry, LedgerEntry.seq == LedgerPosting.entry_seq)
@@ -70,14 +85,12 @@ class Reports:
             .join(Transfer, Transfer.id == LedgerEntry.transfer_id)
             .where(
                 LedgerEntry.book == FISCAL,
-                self._year(year),
                 LedgerAccount.region != SOURCE,
                 LedgerAccount.region != Transfer.to_region,
             )
             .group_by(Transfer.to_region, LedgerAccount.region, LedgerAccount.unit, LedgerEntry.through)
-            .order_by(Transfer.to_region, LedgerAccount.region, LedgerAccount.unit, LedgerEntry.through)
         )
-        return list(self.session.execute(stmt))
+        return {(p, q, u, t): int(a) for p, q, u, t, a in self.session.execute(stmt)}
 
     def statement(self, region: str, year: int) -> list[Any]:
         """Per transfer and share touching `region` in `year`: (transfer, project, from, host, share,

@@ -8,6 +8,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pool.store.actuals_store import Actuals
+from pool.store.bulletin_queries import BulletinQueries
+from pool.store.defaults_store import DefaultRulesets
 from pool.store.engine import writer
 from pool.store.errors import UniqueViolation, translate, unique_key
 from pool.store.journal_store import Journal
@@ -24,6 +26,8 @@ from pool.store.repositories import (
     Rulesets,
     Transfers,
 )
+from pool.store.sums_store import ShareSums
+from pool.store.targets_store import Targets
 from pool.store.web_store import WebSessions
 
 
@@ -50,11 +54,15 @@ class UnitOfWork:
         self.claims = Claims(s)
         self.transfers = Transfers(s)
         self.rulesets = Rulesets(s)
+        self.defaults = DefaultRulesets(s)
         self.audit = Audit(s)
         self.ledger = Ledger(s)
         self.actuals = Actuals(s)
         self.reports = Reports(s)
+        self.bulletin = BulletinQueries(s)
+        self.targets = Targets(s)
         self.journal = Journal(s)
+        self.sums = ShareSums(s)
         self.web = WebSessions(s)
         return self
 

@@ -230,7 +230,7 @@ def test_list_filters_and_formats(pool: Pool, tmp_path: Path) -> None:
     table = pool.ok("audit-bureau", "actuals", "list").stdout
     assert "地方留成税收 tax_local" in table and "200.50" in table
     csv_out = pool.ok("audit-bureau", "actuals", "list", "--format", "csv").stdout.splitlines()
-    assert csv_out[0] == "id,project,period,metric,amount,revision"
+    assert csv_out[0] == "\ufeffid,project,period,metric,amount,revision"  # a byte-order mark for Excel
     bad = pool.run("audit-bureau", "actuals", "list", "--period", "2024-13")
     assert bad.exit_code == 1 and "the month must be 01 to 12" in bad.stderr
 
@@ -288,7 +288,10 @@ INVALID: list[tuple[str, str | bytes, str, list[str]]] = [
         "negative",
         "ZS-001,2024-03,tax_local,-5,\n",
         "actuals.csv",
-        ["row 2: amount: '-5' is negative; amounts may not be negative"],
+        [
+            "row 2: amount: -5.00 is negative; amounts may not be negative, except of a metric its "
+            "ruleset declares `signed: true` (refunds, 退库), and tax_local is not one"
+        ],
     ),
     (
         "non-numeric",
@@ -336,10 +339,10 @@ INVALID: list[tuple[str, str | bytes, str, list[str]]] = [
     ("binary csv", random.Random(7).randbytes(4096), "actuals.csv", ["nothing was imported"]),
     ("binary xlsx", random.Random(8).randbytes(4096), "actuals.xlsx", ["not a readable XLSX workbook"]),
     (
-        "not UTF-8",
-        (HEADER + "ZS-001,2024-03,tax_local,1,注释\n").encode("gb18030"),
+        "neither UTF-8 nor GB18030",
+        HEADER.encode() + b"ZS-001,2024-03,tax_local,1,\xff\n",
         "actuals.csv",
-        ["line 2 is not UTF-8 text"],
+        ["line 2 is not GB18030 text", "--encoding"],
     ),
     (
         "NUL byte",

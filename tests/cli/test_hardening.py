@@ -635,10 +635,10 @@ def test_an_amount_the_ledger_cannot_hold_refuses_the_run() -> None:
     writer = EntryWriter(_Ledger(0), 1, 2024 * 12)  # type: ignore[arg-type]
     too_much = [Target(1, "tax", "fiscal", "zhashui", LEDGER_MAX + 1)]
     with pytest.raises(InvalidInput, match="beyond the 92233720368547758.07 the ledger can hold"):
-        writer.post(too_much, {}, {"tax": "CNY"})
+        writer.post(too_much, {}, {"tax": "CNY"}, {1: "shangzhou"})
 
     writer = EntryWriter(_Ledger(LEDGER_MAX - 100), 1, 2024 * 12)  # type: ignore[arg-type]
-    writer.post([Target(1, "tax", "fiscal", "zhashui", 101)], {}, {"tax": "CNY"})
+    writer.post([Target(1, "tax", "fiscal", "zhashui", 101)], {}, {"tax": "CNY"}, {1: "shangzhou"})
     with pytest.raises(InvalidInput, match="the balance of fiscal:zhashui:tax 92233720368547758.08"):
         writer.finish()
 

@@ -22,6 +22,14 @@ def test_library_is_complete() -> None:
         "chuanzhe",
         "chuanyu",
         "kunming-2024",
+        "jiangmen-2024",
+        "xuancheng-2024",
+        "ndrc-922-2017",
+        "liaoning-2019",
+        "yunnan-2025",
+        "tonghai-2023",
+        "jinan-2024",
+        "shangluo-chain",
     ):
         assert ruleset in names
         assert (LIBRARY / f"{ruleset}.cases.yaml").exists()

@@ -59,6 +59,8 @@ def test_balance_table_and_csv(pool: Pool) -> None:
     table = pool.ok("zhashui-bureau", "report", "balances", "--book", "fiscal").stdout
     assert "柞水县 zhashui" in table and "商州区 shangzhou" in table and "1200.01" in table
     text = pool.ok("zhashui-bureau", "--format", "csv", "report", "balances").stdout
+    assert text.startswith("\ufeff")  # a byte-order mark, so that Excel reads UTF-8
+    text = text.removeprefix("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows == BALANCES
 
@@ -124,6 +126,7 @@ def test_payables_by_month_with_the_adjustment(pool: Pool) -> None:
     assert owed["danfeng"] == balances[("fiscal", "danfeng", "tax", "CNY")]
     assert owed["zhashui"] == balances[("fiscal", "zhashui", "tax", "CNY")] - hosted_by_zhashui
     text = pool.ok("shangzhou-bureau", "--format", "csv", "report", "payables", "--year", "2024").stdout
+    text = text.removeprefix("\ufeff")
     table = list(csv.DictReader(io.StringIO(text)))
     assert [r["2024-10"] for r in table] == ["-400.00", "0.00"]
     assert list(table[0])[:3] == ["payer", "payee", "unit"] and list(table[0])[-1] == "total"
@@ -193,7 +196,7 @@ def test_statement_table_csv_and_refusals(pool: Pool) -> None:
     assert "柞水县 zhashui 对账单 2024" in table and "600.00" in table
     text = pool.ok(
         "policy-desk", "--format", "csv", "report", "statement", "zhashui", "--year", "2024"
-    ).stdout
+    ).stdout.removeprefix("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 6 + 4 and rows[-4]["transfer"] == "total" and rows[-4]["net"] == "600.00"
     unknown = pool.run("policy-desk", "report", "statement", "atlantis", "--year", "2024")

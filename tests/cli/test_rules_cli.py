@@ -48,6 +48,11 @@ shares:
 """
 
 
+TOP_LEVEL_KEYS = (
+    "ruleset version title reference effective_from effective_until city metrics agreement "
+    "eligibility chain chain_term chain_agreement shares"
+).split()
+
 ORIGIN = "        origin: agreement.origin_share\n"  # the first share's only schedule step
 
 
@@ -607,9 +612,10 @@ def test_a_key_with_a_control_character_is_quoted_on_its_line(tmp_path):
     path = write(tmp_path, VALID + '"odd\\rkey": 1\n')
     result = run("rules", "check", str(path))
     assert result.exit_code == 1
-    assert (
-        result.stderr.splitlines()[0]
-        == f"{path}:{line_no(path, 'odd')}: 'odd\\rkey': unknown key 'odd\\rkey'"
+    assert result.stderr.splitlines()[
+        0
+    ] == f"{path}:{line_no(path, 'odd')}: 'odd\\rkey': unknown key 'odd\\rkey'; allowed here: " + ", ".join(
+        TOP_LEVEL_KEYS
     )
 
 

@@ -243,7 +243,7 @@ def test_csv_cell_neutralises_formulas_and_keeps_negative_amounts() -> None:
 
 
 def _csv(result: Result) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(result.stdout)))
+    return list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
 
 
 def test_csv_outputs_neutralise_formula_cells(pool: Pool, tmp_path: Path) -> None:

@@ -236,7 +236,7 @@ def test_tables_show_chinese_names_and_csv_works(db_url: str) -> None:
     listing = pool.ok("city-office", "listing", "show", "1").stdout
     assert "商州区 shangzhou" in listing
     csv_out = pool.ok("city-office", "--format", "csv", "listing", "list").stdout
-    assert csv_out.splitlines()[0].startswith("id,project,project_name")
+    assert csv_out.splitlines()[0].startswith("\ufeffid,project,project_name")
     assert pool.json("city-office", "listing", "list", "--status", "open")[0]["id"] == 1
     assert pool.json("city-office", "listing", "list", "--min-investment", "300000000") == []
     pool.close()
@@ -271,6 +271,14 @@ def test_demo_runs_in_a_fresh_file(tmp_path) -> None:  # type: ignore[no-untyped
     assert result.exit_code == 0, result.output
     assert "transfer 1 moves ZS-2024-006 from 柞水县 to 商州区" in result.stdout
     assert "verifies the ledger: whole" in result.stdout
+    # the quarterly bulletin workbook, and where it is
+    book = tmp_path / "bulletin-2025Q2.xlsx"
+    assert f"The bulletin workbook, with its charts, is {book}" in result.stdout
+    import openpyxl
+
+    assert openpyxl.load_workbook(book).sheetnames[-1] == "本期活动"
+    assert "publishes the assessment scheme shangluo-assessment 2025.1" in result.stdout
+    assert "60×0.0% − 2 = -2.00" in result.stdout  # shangzhou: no funds yet, fai untargeted, a deduction
     pool = Pool(f"sqlite:///{tmp_path / 'pool-demo.db'}")
     assert len(pool.rows("projects")) == 6 and len(pool.rows("transfers")) == 2
     assert {c["status"] for c in pool.rows("claims")} == {"approved", "rejected"}

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from support.databases import BACKENDS
 from support.driver import Pool
-from support.ledger import fresh_pool, settled_history
+from support.ledger import fresh_pool, rewrite_payables, settled_history
 
 from pool.domain import tokens
 from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash
@@ -120,7 +120,8 @@ class Insider:
 
     def rewrite_journal(self) -> None:
         """Make the journal record every input as stored now, recomputing every hash, and the
-        settlement runs' recorded heads with it: what verify alone cannot tell from honest."""
+        settlement runs' recorded heads and the kept payables with it: what verify alone cannot
+        tell from honest."""
         with self.engine.begin() as conn:
             stored: dict[tuple[str, int], dict[str, Any]] = {}
             for kind, columns in COLUMNS.items():
@@ -165,6 +166,7 @@ class Insider:
                         text("UPDATE settlement_runs SET journal_seq = :s, journal_head = :h WHERE id = :i"),
                         {"s": new_seq, "h": new_head, "i": run},
                     )
+        rewrite_payables(self.sql)  # and every summary kept beside the ledger
 
     def verify(self, *extra: str) -> tuple[int, str]:
         result = self.pool.run("luonan-bureau", "ledger", "verify", *extra)

@@ -29,6 +29,7 @@ from support.ledger import (
     counts,
     fresh_pool,
     ledger_state,
+    rewrite_payables,
     settled_history,
 )
 
@@ -36,7 +37,7 @@ from pool.domain import tokens
 from pool.domain.months import format_month
 from pool.ledger.entries import entry_hash
 
-SNAPSHOT = ("ledger_accounts", "ledger_entries", "ledger_postings", "transfer_positions")
+SNAPSHOT = ("ledger_accounts", "ledger_entries", "ledger_postings", "transfer_positions", "payable_sums")
 
 
 @contextmanager
@@ -153,7 +154,13 @@ class Tamperer:
 
     def restore(self) -> None:
         with self.engine.begin() as conn:
-            for table in ("ledger_postings", "transfer_positions", "ledger_entries", "ledger_accounts"):
+            for table in (
+                "ledger_postings",
+                "transfer_positions",
+                "ledger_entries",
+                "ledger_accounts",
+                "payable_sums",
+            ):
                 conn.execute(text(f"DELETE FROM {table}"))
             for table in SNAPSHOT:
                 rows = self.saved[table]
@@ -298,6 +305,7 @@ def test_balanced_change_with_summaries_rewritten_still_breaks_the_hash(tamper: 
         s=entry["share"],
         r=party["region"],
     )
+    rewrite_payables(tamper.sql)
     out = failed(tamper.pool, seq)
     assert out.count("\n  ") == 1, out  # the hash is the one problem left
     assert f"entry {seq}: its hash does not match its content." in out
@@ -343,6 +351,7 @@ def test_last_entry_cut_off_with_summaries_rewritten_changes_the_head(tamper: Ta
     tamper.unsummarise(tamper.last)
     tamper.sql("DELETE FROM ledger_postings WHERE entry_seq = :s", s=tamper.last)
     tamper.sql("DELETE FROM ledger_entries WHERE seq = :s", s=tamper.last)
+    rewrite_payables(tamper.sql)
     data = tamper.pool.json("audit-bureau", "ledger", "verify")
     assert data["ok"] is True
     assert data["head"] == tamper.entries[tamper.last - 1]["hash"] != tamper.head
@@ -410,6 +419,7 @@ def test_fabricated_entry_appended_with_summaries_rewritten(tamper: Tamperer) ->
             s=first["share"],
             r=p["region"],
         )
+    rewrite_payables(tamper.sql)
     out = failed(tamper.pool, seq)
     assert out.count("\n  ") == 1 and f"entry {seq}: its hash does not match its content." in out
 
@@ -465,6 +475,7 @@ def test_tail_rehashed_after_an_insertion_changes_the_head(tamper: Tamperer) -> 
         new = tamper.hash_of(tamper.entries[old], content, seq, prev)
         tamper.sql("UPDATE ledger_entries SET prev_hash = :p, hash = :h WHERE seq = :s", p=prev, h=new, s=seq)
         prev = new
+    rewrite_payables(tamper.sql)
     data = tamper.pool.json("audit-bureau", "ledger", "verify")
     assert data["ok"] is True and data["entries"] == tamper.last + 1
     assert data["head"] == prev != tamper.head
@@ -514,3 +525,23 @@ def test_stored_position_deleted(tamper: Tamperer) -> None:
     assert (
         f"transfer {pos['transfer_id']} share {pos['share']} region {pos['region']}: postings sum to"
     ) in out and "no position is stored" in out
+
+
+def test_kept_payables_changed_are_caught_and_are_what_the_report_shows(tamper: Tamperer) -> None:
+    kept = next(r for r in tamper.saved["payable_sums"] if r["amount"])
+    year = kept["through"] // 12
+    before = tamper.pool.json("audit-bureau", "report", "payables", "--year", str(year))
+    tamper.sql(
+        "UPDATE payable_sums SET amount = amount + 1 WHERE payer = :p AND payee = :q AND through = :t",
+        p=kept["payer"],
+        q=kept["payee"],
+        t=kept["through"],
+    )
+    out = failed(tamper.pool, None)
+    assert out.count("\n  ") == 1
+    month = format_month(kept["through"])
+    assert f"payables of {kept['payer']} to {kept['payee']} in {month} ({kept['unit']}): kept" in out
+    after = tamper.pool.json("audit-bureau", "report", "payables", "--year", str(year))
+    changed = [(b, a) for b, a in zip(before, after, strict=True) if b != a]
+    assert len(changed) == 1 and changed[0][0]["payer"] == kept["payer"]
+    assert changed[0][1]["months"][month] != changed[0][0]["months"][month]

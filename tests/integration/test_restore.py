@@ -74,7 +74,7 @@ def test_refused_restores_change_nothing(pool: Pool, tmp_path: Path) -> None:
         ("city-office", ("db", "restore", str(tmp_path / "none.db")), 1, "There is no backup file"),
         ("city-office", ("db", "restore", str(junk)), 1, "is not a pool database"),
         ("city-office", ("db", "restore", str(older)), 1, "is at schema revision 0003"),
-        ("city-office", ("db", "restore", str(tampered)), 1, "does not verify (transfer 1: its to_region"),
+        ("city-office", ("db", "restore", str(tampered)), 1, "does not verify (payables of shangzhou"),
         ("city-office", ("db", "restore", str(_live(pool))), 1, "is the database itself"),
         ("zhashui-bureau", ("db", "restore", str(backup)), 3, "may not restore the database"),
     ]

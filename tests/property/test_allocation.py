@@ -91,3 +91,32 @@ def test_split_equally(total, n):
     assert got == sorted(got, reverse=True)
     if total >= 0:
         assert min(got) >= 0
+
+
+@st.composite
+def _portions(draw: st.DrawFn) -> tuple[Fraction, Fraction, list[Fraction], int]:
+    """An origin, a city and named parties' portions summing to at most 1, and an origin count."""
+    parts = [Fraction(draw(st.integers(0, 40)), draw(st.sampled_from([100, 3, 7]))) for _ in range(4)]
+    while sum(parts) > 1:
+        parts = [p / 2 for p in parts]
+    origins = draw(st.integers(1, 4))
+    return parts[0], parts[1], parts[2 : 2 + draw(st.integers(0, 2))], origins
+
+
+@PROPERTY
+@given(_portions())
+def test_party_weights_are_host_origins_city_and_parties_exactly(portions):
+    from pool.domain.allocation import party_weights
+
+    o, c, named, n = portions
+    denom, nums = party_weights(
+        o.numerator,
+        o.denominator,
+        c.numerator,
+        c.denominator,
+        n,
+        tuple((p.numerator, p.denominator) for p in named),
+    )
+    got = [Fraction(x, denom) for x in nums]
+    assert got == [1 - o - c - sum(named), *[o / n] * n, c, *named]
+    assert sum(nums) == denom

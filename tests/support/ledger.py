@@ -31,6 +31,8 @@ LEDGER_TABLES = (
     "ledger_postings",
     "transfer_positions",
     "period_closes",
+    "share_sums",
+    "payable_sums",
 )
 STATE_TABLES = (
     "regions",
@@ -382,3 +384,17 @@ def final_rows() -> list[tuple[str, str, str, str]]:
     """actual_rows(MONTHS) with RESTATED applied: what a pool holds after settled_history."""
     fixed = {r[:3]: r for r in RESTATED}
     return [fixed.get(r[:3], r) for r in actual_rows(MONTHS)]
+
+
+def rewrite_payables(sql: Any) -> None:
+    """What an insider who rewrites every summary does to the kept payables: sums them again from
+    the postings as they now are (`sql` runs one statement)."""
+    sql("DELETE FROM payable_sums")
+    sql(
+        "INSERT INTO payable_sums (payer, payee, unit, through, amount) "
+        "SELECT t.to_region, a.region, a.unit, e.through, SUM(p.amount) FROM ledger_postings p "
+        "JOIN ledger_entries e ON e.seq = p.entry_seq JOIN ledger_accounts a ON a.id = p.account_id "
+        "JOIN transfers t ON t.id = e.transfer_id "
+        "WHERE e.book = 'fiscal' AND a.region <> '@source' AND a.region <> t.to_region "
+        "GROUP BY t.to_region, a.region, a.unit, e.through"
+    )

@@ -13,22 +13,32 @@ from pool.domain.accounts import SOURCE
 from pool.domain.vocab import BOOKS
 from pool.rules.schema import Ruleset
 from pool.store.base import Base
+from pool.store.default_tables import DefaultRuleset
 from pool.store.ledger_tables import (
     Actual,
     ActualRevision,
     LedgerAccount,
     LedgerEntry,
+    PayableSum,
+    ShareSum,
     TransferPosition,
 )
 from pool.store.models import Region, RulesetVersion
+from pool.store.target_tables import AssessmentScheme
 
 COLUMNS = {
-    "RULESET_ID": [RulesetVersion.ruleset],
-    "VERSION": [RulesetVersion.version],
+    "RULESET_ID": [RulesetVersion.ruleset, DefaultRuleset.ruleset],
+    "VERSION": [RulesetVersion.version, AssessmentScheme.version],
     "METRIC": [Actual.metric, ActualRevision.metric],
-    "SHARE": [LedgerAccount.share, LedgerEntry.share, TransferPosition.share],
-    "UNIT": [LedgerAccount.unit],
-    "REGION_CODE": [Region.code, LedgerAccount.region, TransferPosition.region],
+    "SHARE": [LedgerAccount.share, LedgerEntry.share, TransferPosition.share, ShareSum.share],
+    "UNIT": [LedgerAccount.unit, PayableSum.unit],
+    "REGION_CODE": [
+        Region.code,
+        LedgerAccount.region,
+        TransferPosition.region,
+        PayableSum.payer,
+        PayableSum.payee,
+    ],
     "BOOK": [LedgerAccount.book, LedgerEntry.book, TransferPosition.book],
     "ACCOUNT_NAME": [LedgerAccount.name],
 }

@@ -1,0 +1,135 @@
+"""The running sums a settlement keeps per (transfer, share, term year), and the actuals that
+changed since the run that kept them: what a month-end run reads instead of every project's
+history."""
+
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, and_, func, literal_column, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from pool.store import raw
+from pool.store.ledger_tables import Actual, ActualRevision, SettlementRun, ShareSum
+from pool.store.models import Transfer
+
+SUM_COLUMNS = ("transfer_id", "share", "year", "start", "cover_from", "cover_end", "amount")
+
+
+class Kept(NamedTuple):
+    """One share's sums: the term start and coverage they were collected for, and the base per
+    term year (0: outside the term)."""
+
+    start: int | None
+    cover_from: int
+    cover_end: int | None
+    years: dict[int, int]
+
+
+class ShareSums:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def kept(self, dirty: Select[Any] | None) -> dict[int, dict[str, Kept]]:
+        """transfer id -> share -> its kept sums, for the transfers of the `dirty` projects."""
+        stmt = select(*(getattr(ShareSum, c) for c in SUM_COLUMNS))
+        if dirty is not None:
+            stmt = stmt.join(Transfer, Transfer.id == ShareSum.transfer_id).where(
+                Transfer.project_id.in_(dirty)
+            )
+        out: dict[int, dict[str, Kept]] = {}
+        for t, share, year, start, lo, end, amount in raw.stream(self.session, stmt):
+            by_share = out.setdefault(t, {})
+            kept = by_share.get(share)
+            if kept is None:
+                kept = by_share[share] = Kept(start, lo, end, {})
+            kept.years[year] = amount
+        return out
+
+    def changes(
+        self, dirty: Select[Any] | None, last: SettlementRun, through: int
+    ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+        """What the actuals through `through` add to what `last` read, one project at a time:
+        metric -> period -> change. The months after `last` count whole; an earlier month counts
+        what an import after `last` changed in it (a restated or late figure)."""
+        before = (
+            select(ActualRevision.amount)
+            .where(
+                ActualRevision.project_id == Actual.project_id,
+                ActualRevision.period == Actual.period,
+                ActualRevision.metric == Actual.metric,
+                ActualRevision.import_id <= last.last_import_id,
+            )
+            .order_by(ActualRevision.revision.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        new_months = select(Actual.project_id, Actual.metric, Actual.period, Actual.amount).where(
+            Actual.period > last.through, Actual.period <= through
+        )
+        restated = select(
+            Actual.project_id,
+            Actual.metric,
+            Actual.period,
+            (Actual.amount - func.coalesce(before, 0)).label("amount"),
+        ).where(and_(Actual.import_id > last.last_import_id, Actual.period <= last.through))
+        if dirty is not None:
+            new_months = new_months.where(Actual.project_id.in_(dirty))
+            restated = restated.where(Actual.project_id.in_(dirty))
+        stmt = union_all(new_months, restated).order_by(literal_column("project_id"))
+        return _by_project(raw.batches(self.session, stmt))
+
+    def forget(self, transfer_ids: Iterable[int]) -> None:
+        """Drop the sums of these transfers (their coverage or term start moved)."""
+        raw.execute_many(
+            self.session, "DELETE FROM share_sums WHERE transfer_id = ?", [(t,) for t in transfer_ids]
+        )
+
+    def keep(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Store sums (SUM_COLUMNS), replacing the kept amount of the same (transfer, share, year)."""
+        raw.upsert(self.session, "share_sums", SUM_COLUMNS, ("transfer_id", "share", "year"), rows)
+
+    def actuals_read_by(self, last: SettlementRun) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+        """The actuals as `last` read them (through its month, from the imports it had read), one
+        project at a time: metric -> period -> amount."""
+        newest = (
+            select(func.max(ActualRevision.revision))
+            .where(
+                ActualRevision.project_id == Older.project_id,
+                ActualRevision.period == Older.period,
+                ActualRevision.metric == Older.metric,
+                ActualRevision.import_id <= last.last_import_id,
+            )
+            .scalar_subquery()
+        )
+        stmt = (
+            select(Older.project_id, Older.metric, Older.period, Older.amount)
+            .where(
+                Older.import_id <= last.last_import_id,
+                Older.period <= last.through,
+                Older.revision == newest,
+            )
+            .order_by(Older.project_id)
+        )
+        return _by_project(raw.batches(self.session, stmt))
+
+
+Older = aliased(ActualRevision)
+
+
+def _by_project(
+    batches: Iterable[list[tuple[Any, ...]]],
+) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+    """Rows (project, metric, period, amount) in project order, one project at a time, adding
+    the amounts of a repeated (metric, period)."""
+    current: int | None = None
+    by_metric: dict[str, dict[int, int]] = {}
+    for rows in batches:
+        for project_id, metric, period, amount in rows:
+            if project_id != current:
+                if current is not None:
+                    yield current, by_metric
+                current, by_metric = project_id, {}
+            by_period = by_metric.setdefault(metric, {})
+            by_period[period] = by_period.get(period, 0) + amount
+    if current is not None:
+        yield current, by_metric
