@@ -26,7 +26,7 @@ SHOTS = Path(os.environ.get("POOL_SCREENSHOTS", ROOT / "build" / "screenshots"))
 ACTUALS_BAD = (
     "project,period,metric,amount,note\n"
     "LN-2024-007,2024-08,tax_local,1250000.00,八月申报\n"
-    "LN-2024-007,2024-08,funds_domestic,3000万,\n"
+    "LN-2024-070,2024-08,funds_domestic,30000000,\n"
 )
 ACTUALS_GOOD = (
     "project,period,metric,amount,note\n"
@@ -221,7 +221,7 @@ def test_the_main_story_in_a_browser(
     page.click("#upload")
     page.wait_for_selector("#bad-rows")
     rows = page.inner_text("#bad-rows")
-    assert "3" in rows and "3000万" in rows
+    assert "3" in rows and "LN-2024-070" in rows and "未登记" in rows
     city.shot("09-actuals-bad-row")
     page.set_input_files("#actuals-file", str(good))
     page.click("#upload")
