@@ -751,6 +751,13 @@ def rules_page(request: Request, v: ViewsDep) -> Response:
     return v.render(request, "rules.html", rows=rows)
 
 
+@router.get("/rules/{ruleset}/{version}")
+def rule_text_page(request: Request, v: ViewsDep, ruleset: str, version: str) -> Response:
+    """A published version's text, as stored, with whether it still has its published hash."""
+    shown = rulesets.show(v.as_actor(request), ruleset, version)
+    return v.render(request, "rule_text.html", r=shown)
+
+
 @router.get("/rules/check")
 def rules_check_page(request: Request, v: ViewsDep) -> Response:
     v.session(request)

@@ -232,3 +232,13 @@ def test_the_approval_form_projects_the_split_and_writes_nothing(story: Web) -> 
         story.login("luonan-bureau").get("/claims/1/preview", params={"effective": "2024-08"}).status_code
         == 403
     )
+
+
+def test_every_role_reads_a_rule_text_in_force(story: Web) -> None:
+    client = story.login("luonan-bureau")
+    listed = client.get("/rules").text
+    link = re.search(r'href="(/rules/shangluo-default/[^"]+)"', listed)
+    assert link
+    page = client.get(link.group(1)).text
+    assert "origin_tax_share" in page and "文本与发布时的哈希一致" in page
+    assert client.get("/rules/shangluo-default/9.9").status_code == 422
