@@ -4,7 +4,14 @@ import os
 
 from alembic import context
 
-from pool.store import default_tables, journal_tables, ledger_tables, models, target_tables  # noqa: F401  (their tables join the metadata)
+from pool.store import (  # noqa: F401  (their tables join the metadata)
+    default_tables,
+    journal_tables,
+    ledger_tables,
+    models,
+    target_tables,
+    web_tables,
+)
 from pool.store.base import Base
 from pool.store.engine import make_engine, writer
 

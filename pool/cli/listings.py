@@ -93,15 +93,18 @@ def show_listing(row: dict[str, object]) -> None:
 @click.option(
     "--min-investment", metavar="CNY", default=None, help="Only projects planning at least this much."
 )
+@click.option("--project", default=None, metavar="CODE", help="Only this project's listings.")
 @format_option
-def list_(status: str | None, chain: str | None, min_investment: str | None) -> None:
+def list_(status: str | None, chain: str | None, min_investment: str | None, project: str | None) -> None:
     """List listings.
 
     \b
     Example:
       pool listing list --status open --min-investment 100000000 --format json
     """
-    rows = service.list_listings(runtime(), status=status, chain=chain, min_investment=min_investment)
+    rows = service.list_listings(
+        runtime(), status=status, chain=chain, min_investment=min_investment, project=project
+    )
     if fmt() == "table":
         rows = labelled(rows, "chain", "region")
     render(rows, COLUMNS)

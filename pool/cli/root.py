@@ -19,6 +19,7 @@ from pool.cli.listings import listing
 from pool.cli.projects import project
 from pool.cli.reports import report
 from pool.cli.rules import rules
+from pool.cli.serve import serve
 from pool.cli.settlement import period, settle
 from pool.cli.setup import db, demo, init
 from pool.cli.targets import target
@@ -112,5 +113,6 @@ for command in (
     target,
     assessment,
     explain,
+    serve,
 ):
     main.add_command(command)

@@ -156,12 +156,32 @@ def db_restore(backup: Path) -> None:
     default=None,
     help="Directory for the demo database (default: a new temporary directory).",
 )
-def demo(directory: str | None) -> None:
+@click.option("--serve", "serve_it", is_flag=True, help="Then serve the demo pool in the browser.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port for --serve."
+)
+def demo(directory: str | None, serve_it: bool, port: int) -> None:
     """Run a realistic day of the pool in a fresh SQLite file and print what happened.
 
+    With --serve, then serve that pool on http://127.0.0.1:PORT/ and print each demo actor's
+    token to sign in with.
+
     \b
-    Example:
+    Examples:
       pool demo --dir /tmp/pool-demo
+      pool demo --serve
     """
-    for line in demo_service.run(directory):
+    played = demo_service.play(directory)
+    for line in played.lines:
         click.echo(line)
+    if not serve_it:
+        return
+    from pool.web.serve import serve
+
+    click.echo("")
+    click.echo(f"Serving the demo pool on http://127.0.0.1:{port}/ — sign in with an actor and its token:")
+    width = max(len(name) for name in played.tokens)
+    for name, token in played.tokens.items():
+        click.echo(f"  {name.ljust(width)}  {token}")
+    click.echo("Stop with Ctrl-C.")
+    serve(played.url, "127.0.0.1", port, 1, log_level="warning")

@@ -1,7 +1,7 @@
 """`pool demo`: the workflow part of a realistic day of the 商洛 pool, in a fresh SQLite file."""
 
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -105,8 +105,22 @@ class Day:
             rt.close()
 
 
+@dataclass(frozen=True)
+class Played:
+    """What the day left: its lines, the database, and each actor's token (to sign in with)."""
+
+    lines: list[str]
+    url: str
+    tokens: dict[str, str]
+
+
 def run(directory: str | None) -> list[str]:
     """Run the day and return what happened, line by line."""
+    return play(directory).lines
+
+
+def play(directory: str | None) -> Played:
+    """Run the day; what happened, where, and who can sign in."""
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="pool-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / DEMO_FILE
@@ -125,11 +139,12 @@ def run(directory: str | None) -> list[str]:
         _story(day, folder)
     finally:
         day.close()
+    tokens = {name: rt.settings.token or "" for name, rt in day.runtimes.items()}
     day.say("")
     day.say(f"The pool is in {path}. Look around with, for example:")
     day.say(f"  pool --db sqlite:///{path} --as city-office project list")
     day.say("  (POOL_TOKEN is the city-office token printed above.)")
-    return day.lines
+    return Played(day.lines, day.url, tokens)
 
 
 def _story(day: Day, folder: Path) -> None:

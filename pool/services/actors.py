@@ -77,7 +77,8 @@ def revoke(rt: Runtime, *, name: str) -> dict[str, object]:
                 "`pool actor add NAME --role city` before revoking it."
             )
         target.revoked_at = rt.now()
-        note.detail = {"role": target.role, "region": target.region}
+        ended = uow.web.end_for_actor(target.id)  # its signed-in pages end with it
+        note.detail = {"role": target.role, "region": target.region, "sessions_ended": ended}
         return {
             "actor": name,
             "role": target.role,

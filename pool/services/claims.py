@@ -193,3 +193,57 @@ def approve(
         return views.transfer(transfer, project, version, views.names_of(uow))
 
     return commands.write(rt, "claim.approve", body, target=f"claim:{claim_id}")
+
+
+def list_claims(
+    rt: Runtime, *, claimant: str | None = None, status: str | None = None
+) -> list[dict[str, object]]:
+    """Claims, oldest first, each with its listing's project; any role may read them."""
+
+    def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:
+        names = views.names_of(uow)
+        out = []
+        for c in uow.claims.search(claimant=claimant, status=status):
+            row = views.claim(c, names)
+            listing = uow.listings.get(c.listing_id)
+            project = uow.projects.by_id(listing.project_id) if listing is not None else None
+            row["project"] = project.code if project is not None else None
+            row["project_name"] = project.name if project is not None else None
+            out.append(row)
+        return out
+
+    return commands.read(rt, body)
+
+
+def agreement_form(
+    rt: Runtime, claim_id: int, *, effective: str | None = None, ruleset: str | None = None
+) -> dict[str, object]:
+    """What an approval of the claim may agree: the values the ruleset in force in the effective
+    month (this month by default) declares, with their types, defaults, bounds and labels."""
+
+    def body(uow: UnitOfWork, actor: Actor) -> dict[str, object]:
+        require_role(actor, "city", doing="approve claims")
+        claim = _claim(uow, claim_id)
+        pinned = ruleset or default_ruleset(uow)
+        month = parse_month(effective) if effective else parse_month(rt.now().strftime("%Y-%m"))
+        version, rules = in_force(uow, pinned, month)
+        return {
+            "claim": views.claim(claim, views.names_of(uow)),
+            "ruleset": pinned,
+            "version": version.version,
+            "effective": format_month(month),
+            "values": [
+                {
+                    "key": key,
+                    "type": decl.type,
+                    "required": decl.required,
+                    "default": None if decl.default is None else str(decl.default),
+                    "min": None if decl.min is None else str(decl.min),
+                    "max": None if decl.max is None else str(decl.max),
+                    "label": decl.label,
+                }
+                for key, decl in rules.agreement.items()
+            ],
+        }
+
+    return commands.read(rt, body)

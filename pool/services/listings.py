@@ -93,7 +93,12 @@ def open_listing(
 
 
 def list_listings(
-    rt: Runtime, *, status: str | None = None, chain: str | None = None, min_investment: str | None = None
+    rt: Runtime,
+    *,
+    status: str | None = None,
+    chain: str | None = None,
+    min_investment: str | None = None,
+    project: str | None = None,
 ) -> list[dict[str, object]]:
     minimum = parse_amount(min_investment) if min_investment is not None else None
 
@@ -102,7 +107,9 @@ def list_listings(
         if chain is not None and uow.regions.chain(chain) is None:
             raise InvalidInput(f"{chain!r} is not an industry chain.")
         now = rt.now()
-        rows = uow.listings.search(status=status, chain=chain, min_investment=minimum, now=now)
+        rows = uow.listings.search(
+            status=status, chain=chain, min_investment=minimum, now=now, project=project
+        )
         return [views.listing(item, p, names, now) for item, p in rows]
 
     return commands.read(rt, body)

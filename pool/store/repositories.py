@@ -181,9 +181,17 @@ class Listings(_Repository):
         return self.session.scalars(stmt).first()
 
     def search(
-        self, *, status: str | None, chain: str | None, min_investment: int | None, now: datetime
+        self,
+        *,
+        status: str | None,
+        chain: str | None,
+        min_investment: int | None,
+        now: datetime,
+        project: str | None = None,
     ) -> list[tuple[Listing, Project]]:
         stmt = select(Listing, Project).join(Project, Project.id == Listing.project_id).order_by(Listing.id)
+        if project is not None:
+            stmt = stmt.where(Project.code == project)
         if status == "open":
             stmt = stmt.where(Listing.status == "open", Listing.closes_at > now)
         elif status == "expired":
@@ -196,6 +204,14 @@ class Listings(_Repository):
             stmt = stmt.where(Project.chain == chain)
         if min_investment is not None:
             stmt = stmt.where(Project.planned_investment >= min_investment)
+        return [(row[0], row[1]) for row in self.session.execute(stmt)]
+
+    def recent(self, since: datetime | None, limit: int) -> list[tuple[Listing, Project]]:
+        """The newest listings opened after `since` (any time when None), newest first."""
+        stmt = select(Listing, Project).join(Project, Project.id == Listing.project_id)
+        if since is not None:
+            stmt = stmt.where(Listing.opened_at > since)
+        stmt = stmt.order_by(Listing.id.desc()).limit(limit)
         return [(row[0], row[1]) for row in self.session.execute(stmt)]
 
     def add(self, listing: Listing) -> None:
@@ -223,6 +239,25 @@ class Claims(_Repository):
         if claimant is not None:
             stmt = stmt.where(Claim.claimant == claimant)
         return list(self.session.scalars(self._locked(stmt.order_by(Claim.id), lock=lock)))
+
+    def decided_since(self, since: datetime | None, claimant: str | None, limit: int) -> list[Claim]:
+        """The newest claims decided after `since` (any time when None), newest first."""
+        stmt = select(Claim).where(Claim.decided_at.is_not(None))
+        if since is not None:
+            stmt = stmt.where(Claim.decided_at > since)
+        if claimant is not None:
+            stmt = stmt.where(Claim.claimant == claimant)
+        return list(
+            self.session.scalars(stmt.order_by(Claim.decided_at.desc(), Claim.id.desc()).limit(limit))
+        )
+
+    def search(self, *, claimant: str | None = None, status: str | None = None) -> list[Claim]:
+        stmt = select(Claim)
+        if claimant is not None:
+            stmt = stmt.where(Claim.claimant == claimant)
+        if status is not None:
+            stmt = stmt.where(Claim.status == status)
+        return list(self.session.scalars(stmt.order_by(Claim.id)))
 
     def add(self, claim: Claim) -> None:
         self.session.add(claim)

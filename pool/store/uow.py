@@ -28,6 +28,7 @@ from pool.store.repositories import (
 )
 from pool.store.sums_store import ShareSums
 from pool.store.targets_store import Targets
+from pool.store.web_store import WebSessions
 
 
 class UnitOfWork:
@@ -62,6 +63,7 @@ class UnitOfWork:
         self.targets = Targets(s)
         self.journal = Journal(s)
         self.sums = ShareSums(s)
+        self.web = WebSessions(s)
         return self
 
     def __exit__(

@@ -10,7 +10,10 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 from support.databases import BACKENDS
 
-from pool.store import migrate
+from pool.store import (
+    migrate,
+    web_tables,  # noqa: F401  (its tables join the metadata)
+)
 from pool.store.engine import make_engine
 from pool.store.models import Base
 

@@ -1,0 +1,81 @@
+"""A seeded pool served by the web application: zhashui hosts and has listed ZS-001 (listing 1),
+shangzhou has claimed it (claim 1), and every role has an actor (see `support.driver.seeded`)."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.driver import Pool, seeded
+from support.web import Web
+
+from pool.store.engine import make_engine
+
+
+@pytest.fixture(scope="session")
+def seeded_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> tuple[Path, dict[str, str]]:
+    path = tmp_path_factory.mktemp("web-seeded") / "seeded.db"
+    shutil.copy(sqlite_template, path)
+    from pool.domain import tokens
+
+    saved, tokens._N = tokens._N, 2**8
+    try:
+        pool = seeded(f"sqlite:///{path}")
+    finally:
+        tokens._N = saved
+    pool.close()
+    make_engine(f"sqlite:///{path}").dispose()
+    return path, dict(pool.tokens)
+
+
+@pytest.fixture
+def web(tmp_path: Path, seeded_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
+    source, tokens = seeded_template
+    shutil.copy(source, tmp_path / "pool.db")
+    served = Web(f"sqlite:///{tmp_path / 'pool.db'}", tokens)
+    yield served
+    served.close()
+
+
+STORY_ACTORS = (
+    ("luonan-bureau", "county", "luonan"),
+    ("shangzhou-bureau", "county", "shangzhou"),
+    ("policy-desk", "policy", None),
+    ("audit-bureau", "auditor", None),
+)
+LIBRARY = Path(__file__).resolve().parents[2] / "pool" / "rules" / "library"
+
+
+@pytest.fixture(scope="session")
+def story_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> tuple[Path, dict[str, str]]:
+    """A new pool of 商洛市 with the city office, two counties, policy and audit actors, and the
+    city's default ruleset published: where the main story starts."""
+    path = tmp_path_factory.mktemp("web-story") / "story.db"
+    shutil.copy(sqlite_template, path)
+    from pool.domain import tokens
+
+    saved, tokens._N = tokens._N, 2**8
+    try:
+        pool = Pool(f"sqlite:///{path}")
+        pool.init()
+        for name, role, region in STORY_ACTORS:
+            pool.add_actor(name, role, region)
+        pool.ok("policy-desk", "rules", "publish", str(LIBRARY / "shangluo-default.yaml"))
+    finally:
+        tokens._N = saved
+    pool.close()
+    make_engine(f"sqlite:///{path}").dispose()
+    return path, dict(pool.tokens)
+
+
+@pytest.fixture
+def story(tmp_path: Path, story_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
+    source, tokens = story_template
+    shutil.copy(source, tmp_path / "pool.db")
+    served = Web(f"sqlite:///{tmp_path / 'pool.db'}", tokens)
+    yield served
+    served.close()
