@@ -1,13 +1,13 @@
 """web sessions: signed-in browsers, failed sign-ins and page preferences
 
-Revision ID: 0005
+Revision ID: 0009
 Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
