@@ -333,7 +333,7 @@ def test_the_checkpoint_misses_what_is_appended_after_it(insider: Insider) -> No
 
 
 def test_a_pool_upgraded_with_its_history_gets_a_journal_that_verifies(
-    settled: tuple[Pool, Any], tmp_path: Path
+    tmp_path: Path, sqlite_template: Path
 ) -> None:
     """Down below the revision that made the journal and up again: the journal is filled with a
     record of every stored input, in the form the running code writes, so verify passes; --deep
@@ -343,13 +343,11 @@ def test_a_pool_upgraded_with_its_history_gets_a_journal_that_verifies(
     from pool.store import migrate
     from pool.store.engine import make_engine
 
-    template, backend = settled
-    if backend != "sqlite":
-        pytest.skip("one backend is enough to check the backfill's form; the migration test runs both")
-    path = tmp_path / "pool.db"
-    shutil.copy(template.url.removeprefix("sqlite:///"), path)
-    pool = Pool(f"sqlite:///{path}")
-    pool.tokens.update(template.tokens)
+    # one backend is enough to check the backfill's form; the migration test runs both
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tokens, "_N", 2**8)
+        pool, _ = fresh_pool("sqlite", tmp_path, sqlite_template, None)
+        settled_history(pool, tmp_path)
     revision = next(Path(migrate.scripts()).glob("versions/*_corrections_and_input_journal.py"))
     spec = importlib.util.spec_from_file_location("journal_revision", revision)
     assert spec is not None and spec.loader is not None
