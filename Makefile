@@ -15,9 +15,9 @@ lint:
 	$(BIN)/lint-imports
 
 test:
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 slow:
-	$(BIN)/python -m pytest -m "reliability or soak or heavy"
+	$(BIN)/python -m pytest -m "reliability or soak or heavy" --durations=15
 
 ci: check slow

@@ -7,6 +7,8 @@ share_sums: what each share of each transfer has collected as of the last settle
 reads these sums and what changed in the actuals since, instead of every project's history. An
 empty table (a pool upgraded to this revision) makes the next run collect every project again.
 
+ix_actuals_period: a run finds the months it newly covers without reading every earlier month.
+
 payable_sums: what each host owes each other party of the fiscal book per unit and settled month,
 kept by settlement as balances are; filled here from the postings already made.
 """
@@ -35,6 +37,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("transfer_id", "share", "year", name=op.f("pk_share_sums")),
     )
+    op.create_index("ix_actuals_period", "actuals", ["period"])
     op.create_table(
         "payable_sums",
         sa.Column("payer", sa.String(length=40), nullable=False),
@@ -58,4 +61,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("payable_sums")
+    op.drop_index("ix_actuals_period", table_name="actuals")
     op.drop_table("share_sums")

@@ -35,7 +35,11 @@ class Actual(Base):
     """The current value of (project, period, metric); its history is in actual_revisions."""
 
     __tablename__ = "actuals"
-    __table_args__ = (UniqueConstraint("project_id", "period", "metric"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "period", "metric"),
+        # a run finds the months it newly covers without reading every month before them
+        Index("ix_actuals_period", "period"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
