@@ -587,7 +587,7 @@ def transfer_page(request: Request, v: ViewsDep, transfer_id: int, through: str 
         derivation: dict[str, Any] | None = explain.as_data(explain.explain(rt, transfer_id, through or None))
         problem = None
     except PoolError as exc:
-        derivation, problem = None, str(exc)
+        derivation, problem = None, v.say(request, str(exc))
     names = {r["code"]: r["name"] for r in choices(rt)["regions"]}
     return v.render(request, "transfer.html", t=row, x=derivation, problem=problem, names=names)
 

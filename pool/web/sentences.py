@@ -106,6 +106,10 @@ LINES: list[tuple[re.Pattern[str], str]] = [
         N_("挂牌 %(id)s 是 %(region)s 自己的；落地地不能认领自己的挂牌。"),
     ),
     (
+        re.compile(r"^Nothing is settled yet; give the month with --through YYYY-MM\.$"),
+        N_("尚未结算：结算后这里显示分成推导。"),
+    ),
+    (
         re.compile(r"^There is no (?P<object>project|listing|claim|transfer) '?(?P<id>[^']+?)'?\.$"),
         N_("没有%(object)s %(id)s。"),
     ),

@@ -32,6 +32,9 @@ def test_known_shapes_read_in_chinese() -> None:
         )
         == "该线索已由 luonan 登记为项目 LN-1；线索归最先登记的县区所有。"
     )
+    assert zh("Nothing is settled yet; give the month with --through YYYY-MM.") == (
+        "尚未结算：结算后这里显示分成推导。"
+    )
     refusal = "a.csv: 2 bad rows; nothing was imported.\n  row 3: project 'X' is not registered\n  row 4: odd"
     assert zh(refusal) == "a.csv：2 行有误，未导入任何数据。\n  第 3 行：项目 'X' 未登记\n  第 4 行：odd"
 
