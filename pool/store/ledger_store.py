@@ -207,20 +207,7 @@ class Ledger:
         self, dirty: Select[Any] | Sequence[int] | None, through: int, project_id: int | None = None
     ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
         """The actuals through `through`, streamed one project at a time: metric -> period -> amount."""
-        current: int | None = None
-        by_metric: dict[str, dict[int, int]] = {}
-        for rows in raw.batches(self.session, _actuals(dirty, through, project_id)):
-            for project_id, metric, period, amount in rows:
-                if project_id != current:
-                    if current is not None:
-                        yield current, by_metric
-                    current, by_metric = project_id, {}
-                by_period = by_metric.get(metric)
-                if by_period is None:
-                    by_period = by_metric[metric] = {}
-                by_period[period] = amount
-        if current is not None:
-            yield current, by_metric
+        return raw.by_project(raw.batches(self.session, _actuals(dirty, through, project_id)))
 
     def projects_pinned_to(self, ruleset: str) -> Select[Any]:
         """Projects with a transfer pinned to any published version of `ruleset`."""

@@ -115,3 +115,22 @@ def execute_many(session: Session, sql: str, rows: Iterable[Sequence[Any]]) -> N
             cursor.executemany(sql.replace("?", "%s"), list(rows))
         return
     raw.executemany(sql, rows)
+
+
+def by_project(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+    """Rows (project, metric, period, amount) in project order, one project at a time as
+    metric -> period -> amount (the amounts of a repeated metric and period added)."""
+    current: int | None = None
+    by_metric: dict[str, dict[int, int]] = {}
+    for rows in batches:
+        for project_id, metric, period, amount in rows:
+            if project_id != current:
+                if current is not None:
+                    yield current, by_metric
+                current, by_metric = project_id, {}
+            by_period = by_metric.get(metric)
+            if by_period is None:
+                by_period = by_metric[metric] = {}
+            by_period[period] = by_period.get(period, 0) + amount
+    if current is not None:
+        yield current, by_metric

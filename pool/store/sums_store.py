@@ -76,7 +76,7 @@ class ShareSums:
             new_months = new_months.where(Actual.project_id.in_(dirty))
             restated = restated.where(Actual.project_id.in_(dirty))
         stmt = union_all(new_months, restated).order_by(literal_column("project_id"))
-        return _by_project(raw.batches(self.session, stmt))
+        return raw.by_project(raw.batches(self.session, stmt))
 
     def forget(self, transfer_ids: Iterable[int]) -> None:
         """Drop the sums of these transfers (their coverage or term start moved)."""
@@ -110,26 +110,7 @@ class ShareSums:
             )
             .order_by(Older.project_id)
         )
-        return _by_project(raw.batches(self.session, stmt))
+        return raw.by_project(raw.batches(self.session, stmt))
 
 
 Older = aliased(ActualRevision)
-
-
-def _by_project(
-    batches: Iterable[list[tuple[Any, ...]]],
-) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
-    """Rows (project, metric, period, amount) in project order, one project at a time, adding
-    the amounts of a repeated (metric, period)."""
-    current: int | None = None
-    by_metric: dict[str, dict[int, int]] = {}
-    for rows in batches:
-        for project_id, metric, period, amount in rows:
-            if project_id != current:
-                if current is not None:
-                    yield current, by_metric
-                current, by_metric = project_id, {}
-            by_period = by_metric.setdefault(metric, {})
-            by_period[period] = by_period.get(period, 0) + amount
-    if current is not None:
-        yield current, by_metric
