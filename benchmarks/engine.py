@@ -1,7 +1,7 @@
 """How many base amounts per second the rules engine turns into targets.
 
 Run: python -m benchmarks.engine [--transfers 10000] [--months 12] [--ruleset plain|additions|both]
-     [--repeat 3]
+     [--repeat 3] [--baseline REV]
 
 Each synthetic transfer has three shares (a capped, floored, stepped split; a double count; an
 all-to-origin share), each reading one metric reported every month, so the engine turns
@@ -10,12 +10,24 @@ format's second version; `additions` is the same ruleset using them (a signed me
 refund months, a term in agreed years, a `when` step, a named party, chain_term continue and
 chain_agreement first). Each figure is the best of `--repeat` runs. Prints the figures, last
 line JSON.
+
+`--baseline REV` compares the `plain` figure with the engine of an earlier revision of the
+repository (a commit, a tag, a branch): the package of REV is taken out of git into a temporary
+folder and the same workload runs against each engine in turn, `--repeat` times in alternation,
+each in a fresh process, so a busy machine slows both alike; each figure is the best of its runs.
 """
 
 import argparse
+import io
 import json
+import os
 import random
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from pathlib import Path
 
 from pool.domain.months import parse_month
 from pool.rules.agreement import resolve_agreement
@@ -122,13 +134,59 @@ def run(which: str, transfers: int, months: int, repeat: int) -> dict[str, objec
     }
 
 
+def _one_run(pythonpath: str | None, transfers: int, months: int) -> float:
+    """One `plain` run in a fresh process whose `pool` package is the one on `pythonpath`."""
+    env = dict(os.environ)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
+    argv = [sys.executable, __file__, "--ruleset", "plain", "--repeat", "1"]
+    argv += ["--transfers", str(transfers), "--months", str(months)]
+    out = subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["seconds"])
+
+
+def compare(revision: str, transfers: int, months: int, repeat: int) -> dict[str, object]:
+    """The `plain` workload against REV's engine and this checkout's, alternately; best of each."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", revision, "pool"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tempfile.TemporaryDirectory(prefix="pool-baseline-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        before, now = [], []
+        for _ in range(max(1, repeat)):
+            before.append(_one_run(folder, transfers, months))
+            now.append(_one_run(str(root), transfers, months))
+    amounts = transfers * months * 3
+    figures = {
+        "baseline": revision,
+        "base_amounts": amounts,
+        "baseline_s": min(before),
+        "current_s": min(now),
+        "current_vs_baseline": round(min(now) / min(before), 3),
+        "runs": max(1, repeat),
+    }
+    print(
+        f"plain, {amounts:,} base amounts: {revision} {min(before):.3f} s, this checkout "
+        f"{min(now):.3f} s (x{figures['current_vs_baseline']}), best of {figures['runs']} alternating runs"
+    )
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transfers", type=int, default=10_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--ruleset", choices=("plain", "additions", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REV", help="compare plain with REV's engine")
     args = parser.parse_args()
+    if args.baseline:
+        print(json.dumps(compare(args.baseline, args.transfers, args.months, args.repeat)))
+        return
     which = ("plain", "additions") if args.ruleset == "both" else (args.ruleset,)
     figures = [run(w, args.transfers, args.months, args.repeat) for w in which]
     print(json.dumps(figures[0] if len(figures) == 1 else {f["ruleset"]: f for f in figures}))

@@ -43,7 +43,7 @@ class Target(NamedTuple):
     amount: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     """What a share needs to know about its transfer."""
 

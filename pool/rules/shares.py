@@ -52,7 +52,12 @@ Sums = tuple[dict[int, int], int]
 
 def settle_share(share: Share, ctx: Context, actuals: Actuals) -> ShareResult:
     """The share's cumulative result through P, keeping each term year's arithmetic."""
-    start, reason = term_start(share, ctx, actuals)
+    term = share.term
+    if term is None or term.start == "transfer":  # the common case, without a call
+        start: Month | None = ctx.term_from
+        reason = ""
+    else:
+        start, reason = term_start(share, ctx, actuals)
     return settle_sums(share, ctx, start, reason, collect(share, ctx, start, actuals))
 
 
@@ -65,18 +70,26 @@ def collect(share: Share, ctx: Context, start: Month | None, actuals: Actuals) -
     outside = 0  # covered before the term starts
     before = base - 12  # (p - before) // 12 is p's term year
     for sign, metric in share.signed_metrics:
+        months = actuals.get(metric)
+        if not months:
+            continue
+        low, high = min(months), max(months)
+        if first <= low and high <= hi and (low - before) // 12 == (high - before) // 12:
+            # every month in one term year (a year's history, a month-end's new month): one sum
+            by_year[(low - before) // 12] += sign * sum(months.values())
+            continue
         if sign > 0:
-            for p, amount in actuals.get(metric, _NONE).items():
+            for p, amount in months.items():
                 if first <= p <= hi:
                     by_year[(p - before) // 12] += amount
                 elif lo <= p <= hi:
                     outside += amount
-            continue
-        for p, amount in actuals.get(metric, _NONE).items():
-            if first <= p <= hi:
-                by_year[(p - before) // 12] -= amount
-            elif lo <= p <= hi:
-                outside -= amount
+        else:
+            for p, amount in months.items():
+                if first <= p <= hi:
+                    by_year[(p - before) // 12] -= amount
+                elif lo <= p <= hi:
+                    outside -= amount
     return by_year, outside
 
 
@@ -136,7 +149,11 @@ def term_start(share: Share, ctx: Context, actuals: Actuals) -> tuple[Month | No
         return ctx.term_from, ""
     if share.term.start == "first_report":
         metric = share.base.plus[0]
-        reported = [p for p, a in actuals.get(metric, {}).items() if a and ctx.term_from <= p <= ctx.cover_to]
+        months = actuals.get(metric, _NONE)
+        lo, hi = ctx.term_from, ctx.cover_to
+        if months and lo <= min(months) and max(months) <= hi and all(months.values()):
+            return min(months), ""  # every month covered and reported
+        reported = [p for p, a in months.items() if a and lo <= p <= hi]
         if not reported:
             return None, f"term not started: no {metric} reported yet"
         return min(reported), ""
@@ -243,7 +260,10 @@ def _bounded(split: list[int], moved: int, cut: int, origins: int, n: int) -> li
 
 def by_region(parties: Sequence[str], values: Sequence[int]) -> dict[str, int]:
     """Amounts per region, summing a region that is more than one party."""
-    out: dict[str, int] = {}
+    out = dict(zip(parties, values))
+    if len(out) == len(parties):  # no region is two parties
+        return out
+    out = {}
     for region, v in zip(parties, values):
         out[region] = out.get(region, 0) + v
     return out

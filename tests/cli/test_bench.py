@@ -110,3 +110,34 @@ def test_bench_prepare_only(tmp_path: Path) -> None:
         timeout=300,
     )
     assert settled.returncode == 0, settled.stderr
+
+
+def _engine(*args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.engine", "--transfers", "300", "--months", "3", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_engine_bench_both_rulesets() -> None:
+    figures = _engine("--repeat", "1")
+    assert figures["plain"]["base_amounts"] == figures["additions"]["base_amounts"] == 300 * 3 * 3
+    assert figures["plain"]["targets"] > 0 and figures["additions"]["targets"] > 0
+
+
+def test_engine_bench_against_a_baseline_revision() -> None:
+    """--baseline runs the plain workload against the engine of a revision taken out of git
+    (here this checkout's own HEAD, so both sides settle the same figures)."""
+    if subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True).returncode:
+        assert not in_ci(), "CI runs on a git clone"
+        pytest.skip("not a git checkout")
+    figures = _engine("--baseline", "HEAD", "--repeat", "2")
+    assert figures["baseline"] == "HEAD" and figures["runs"] == 2
+    assert figures["baseline_s"] > 0 and figures["current_s"] > 0
+    assert figures["current_vs_baseline"] == round(figures["current_s"] / figures["baseline_s"], 3)
