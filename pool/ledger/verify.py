@@ -22,8 +22,8 @@ class Report:
     first_bad_entry: int | None = None
     watch: int | None = None  # an entry whose recomputed hash to keep (a checkpoint's)
     watched_hash: str | None = None
-    # the sum of the postings of each (transfer, account name)
-    posted: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
+    # the sum of the postings of each (transfer, account name, year settled)
+    posted: dict[tuple[int, str, int], int] = field(default_factory=lambda: defaultdict(int))
 
     def problem(self, message: str, entry: int | None = None) -> None:
         if entry is not None and self.first_bad_entry is None:
@@ -37,9 +37,9 @@ def check_chain(entries: Iterable[tuple[Sequence[Any], list[tuple[str, int]]]], 
     with its (account name, amount) postings (see entries_with_postings)."""
     posted = report.posted
     for entry, postings in entries:
-        transfer = entry[2]
+        transfer, year = entry[2], entry[5] // 12
         for name, amount in postings:
-            posted[(transfer, name)] += amount
+            posted[(transfer, name, year)] += amount
         report.postings += len(postings)
         _check_entry(entry, postings, report)
 
@@ -71,7 +71,7 @@ def _check_entry(entry: Sequence[Any], postings: list[tuple[str, int]], report: 
 def check_balances(stored: dict[int, tuple[str, int]], report: Report) -> None:
     """Every account's stored balance against the sum of its postings."""
     sums: dict[str, int] = defaultdict(int)
-    for (_, name), amount in report.posted.items():
+    for (_, name, _year), amount in report.posted.items():
         sums[name] += amount
     for _, (name, balance) in sorted(stored.items()):
         computed = sums.get(name, 0)
@@ -85,7 +85,7 @@ def check_balances(stored: dict[int, tuple[str, int]], report: Report) -> None:
 def check_positions(stored: Iterable[Sequence[Any]], report: Report) -> None:
     """Every stored (transfer, share, region) position against the sum of its postings."""
     sums: dict[tuple[int, str, str], int] = defaultdict(int)
-    for (transfer, name), amount in report.posted.items():
+    for (transfer, name, _year), amount in report.posted.items():
         _, region, share = split_account(name)
         sums[(transfer, share, region)] += amount
     seen = set()
@@ -103,6 +103,30 @@ def check_positions(stored: Iterable[Sequence[Any]], report: Report) -> None:
             report.problem(
                 f"transfer {key[0]} share {key[1]} region {key[2]}: postings sum to "
                 f"{format_amount(computed)} but no position is stored."
+            )
+
+
+def check_years(stored: Iterable[Sequence[Any]], report: Report) -> None:
+    """Every kept yearly position (transfer, share, region, year, book) against the postings of
+    that year's runs: the statements read them."""
+    sums: dict[tuple[int, str, str, int], tuple[str, int]] = {}
+    for (transfer, name, year), amount in report.posted.items():
+        book, region, share = split_account(name)
+        if not region.startswith("@"):
+            sums[(transfer, share, region, year)] = (book, amount)
+    for transfer, share, region, year, book, amount in stored:
+        computed = sums.pop((transfer, share, region, year), (book, 0))
+        if (book, amount) != computed:
+            report.problem(
+                f"transfer {transfer} share {share} region {region} in {year}: kept "
+                f"{format_amount(amount)} ({book}), but the postings of the year sum to "
+                f"{format_amount(computed[1])} ({computed[0]})."
+            )
+    for (transfer, share, region, year), (_book, unkept) in sorted(sums.items()):
+        if unkept:
+            report.problem(
+                f"transfer {transfer} share {share} region {region} in {year}: the postings of the "
+                f"year sum to {format_amount(unkept)}, but nothing is kept for it."
             )
 
 

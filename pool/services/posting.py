@@ -34,6 +34,7 @@ class EntryWriter:
         self.entry_rows: list[tuple[object, ...]] = []
         self.posting_rows: list[tuple[int, str, int]] = []
         self.changed: list[tuple[PositionKey, int]] = []
+        self.yearly: list[tuple[int, str, str, int, str, int]] = []  # posted within the run's year
         self.payable: dict[tuple[str, str, str], int] = defaultdict(int)  # (payer, payee, unit) -> change
         self.entries = self.postings = 0
 
@@ -53,7 +54,9 @@ class EntryWriter:
         if not changes:
             return
         self.changed.extend((key, wanted.get(key, 0)) for key in changes)
+        year = self.through // 12
         for (transfer, share, book, region), delta in changes.items():
+            self.yearly.append((transfer, share, region, year, book, delta))
             host = hosts[transfer]
             if book == FISCAL and region != host:
                 self.payable[(host, region, units.get((book, share), "CNY"))] += delta
@@ -108,7 +111,8 @@ class EntryWriter:
         ids = self.accounts
         self.ledger.add_entries(self.entry_rows, [(seq, ids[a], v) for seq, a, v in self.posting_rows])
         self.ledger.set_positions(self.changed)
-        self.entry_rows, self.posting_rows, self.changed = [], [], []
+        self.ledger.add_to_years(self.yearly)
+        self.entry_rows, self.posting_rows, self.changed, self.yearly = [], [], [], []
 
     def finish(self) -> None:
         self.flush()

@@ -18,6 +18,7 @@ from pool.ledger.verify import (
     check_checkpoint,
     check_payables,
     check_positions,
+    check_years,
 )
 from pool.services import commands, deep, sums
 from pool.services.auth import require_role
@@ -104,6 +105,7 @@ def _recompute(uow: UnitOfWork, watch: int | None) -> Report:
         report.problem(f"{orphans} postings belong to no entry.")
     check_balances(uow.ledger.stored_balances(), report)
     check_positions(uow.ledger.stored_positions(), report)
+    check_years(uow.ledger.stored_years(), report)
     check_accounts(uow.ledger.account_list(), report)
     check_payables(uow.reports.kept_payables(), uow.reports.posted_payables(), report)
     return report

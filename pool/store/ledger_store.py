@@ -21,6 +21,7 @@ from pool.store.ledger_tables import (
     LedgerEntry,
     LedgerPosting,
     PeriodClose,
+    PositionYear,
     SettlementRun,
     TransferPosition,
 )
@@ -271,6 +272,16 @@ class Ledger:
             rows,
         )
 
+    def add_to_years(self, rows: list[tuple[int, str, str, int, str, int]]) -> None:
+        """Add (transfer, share, region, year, book, amount) to what was posted within each year."""
+        raw.execute_many(
+            self.session,
+            "INSERT INTO position_years (transfer_id, share, region, year, book, amount) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (transfer_id, share, region, year) "
+            "DO UPDATE SET amount = position_years.amount + excluded.amount",
+            rows,
+        )
+
     def set_positions(self, changed: list[tuple[PositionKey, int]]) -> None:
         """Store new posted amounts, inserting the keys not stored yet."""
         raw.upsert(
@@ -331,6 +342,20 @@ class Ledger:
                 TransferPosition.share,
                 TransferPosition.region,
                 TransferPosition.amount,
+            ),
+        )
+
+    def stored_years(self) -> Iterator[tuple[int, str, str, int, str, int]]:
+        """(transfer, share, region, year, book, amount) of every kept yearly position, streamed."""
+        return raw.stream(
+            self.session,
+            select(
+                PositionYear.transfer_id,
+                PositionYear.share,
+                PositionYear.region,
+                PositionYear.year,
+                PositionYear.book,
+                PositionYear.amount,
             ),
         )
 

@@ -160,6 +160,22 @@ class ShareSum(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
 
 
+class PositionYear(Base):
+    """What one share of one transfer posted to one region within one calendar year (by the month
+    each run settled through): the statements' figures, kept by settlement with the postings."""
+
+    __tablename__ = "position_years"
+
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), primary_key=True)
+    share: Mapped[str] = mapped_column(String(lengths.SHARE), primary_key=True)
+    region: Mapped[str] = mapped_column(String(lengths.REGION_CODE), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    book: Mapped[str] = mapped_column(String(lengths.BOOK))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_position_years_region_year", "region", "year"),)
+
+
 class PayableSum(Base):
     """What each host owes each other party in the fiscal book, per unit and settled month: the
     payables report's figures, kept by settlement with the postings as balances are."""

@@ -1,18 +1,17 @@
 """Set-based reads behind the reports.
 
 Balances and payables read the sums settlement keeps (`ledger_accounts.balance`, `payable_sums`),
-never the postings, so they cost the same whatever the ledger's size. Statements aggregate
-postings in the database with GROUP BY over one year's entries; Python only arranges the grouped
-rows.
+never the postings, so they cost the same whatever the ledger's size; statements read the sums
+kept per transfer, share, region and year (`position_years`) the same way.
 """
 
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pool.domain.accounts import FISCAL, SOURCE
-from pool.store.ledger_tables import LedgerAccount, LedgerEntry, LedgerPosting, PayableSum
+from pool.store.ledger_tables import LedgerAccount, LedgerEntry, LedgerPosting, PayableSum, PositionYear
 from pool.store.models import Project, Region, Transfer
 
 
@@ -95,40 +94,42 @@ class Reports:
     def statement(self, region: str, year: int) -> list[Any]:
         """Per transfer and share touching `region` in `year`: (transfer, project, from, host, share,
         book, unit, own, others): `own` is what was posted to the region's account, `others` what was
-        posted to parties other than the host (what a host owes them)."""
-        own = func.sum(case((LedgerAccount.region == region, LedgerPosting.amount), else_=0))
-        others = func.sum(case((LedgerAccount.region != Transfer.to_region, LedgerPosting.amount), else_=0))
-        stmt = (
-            select(
-                LedgerEntry.transfer_id,
-                Project.code,
-                Transfer.from_region,
-                Transfer.to_region,
-                LedgerEntry.share,
-                LedgerEntry.book,
-                LedgerAccount.unit,
-                own.label("own"),
-                others.label("others"),
-            )
-            .select_from(LedgerPosting)
-            .join(LedgerEntry, LedgerEntry.seq == LedgerPosting.entry_seq)
-            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-            .join(Transfer, Transfer.id == LedgerEntry.transfer_id)
-            .join(Project, Project.id == Transfer.project_id)
-            .where(
-                self._year(year),
-                LedgerAccount.region != SOURCE,
-                or_(LedgerAccount.region == region, Transfer.to_region == region),
-            )
-            .group_by(
-                LedgerEntry.transfer_id,
-                Project.code,
-                Transfer.from_region,
-                Transfer.to_region,
-                LedgerEntry.share,
-                LedgerEntry.book,
-                LedgerAccount.unit,
-            )
-            .order_by(LedgerEntry.transfer_id, LedgerEntry.book, LedgerEntry.share)
+        posted to parties other than the host (what a host owes them). Read from the sums kept per
+        year (`position_years`): the region's own rows by index, then the other parties' rows of
+        the transfers it hosts."""
+        keys = (
+            PositionYear.transfer_id,
+            Project.code,
+            Transfer.from_region,
+            Transfer.to_region,
+            PositionYear.share,
+            PositionYear.book,
+            PositionYear.region,
         )
-        return list(self.session.execute(stmt))
+        base = (
+            select(*keys, PositionYear.amount)
+            .join(Transfer, Transfer.id == PositionYear.transfer_id)
+            .join(Project, Project.id == Transfer.project_id)
+            .where(PositionYear.year == year)
+        )
+        own = base.where(PositionYear.region == region)
+        hosted = base.where(
+            Transfer.to_region == region, PositionYear.region != region, PositionYear.amount != 0
+        )
+        units = {
+            (b, r, s): u
+            for b, r, s, u in self.session.execute(
+                select(LedgerAccount.book, LedgerAccount.region, LedgerAccount.share, LedgerAccount.unit)
+            )
+        }
+        sums: dict[tuple[Any, ...], list[int]] = {}
+        for stmt in (own, hosted):
+            for transfer, code, origin, host, share, book, party, amount in self.session.execute(stmt):
+                key = (transfer, code, origin, host, share, book, units.get((book, party, share), ""))
+                line = sums.setdefault(key, [0, 0])
+                if party == region:
+                    line[0] += amount
+                if party != host:
+                    line[1] += amount
+        ordered = sorted(sums.items(), key=lambda item: (item[0][0], item[0][5], item[0][4], item[0][6]))
+        return [(*key, mine, theirs) for key, (mine, theirs) in ordered]

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from support.databases import BACKENDS
 from support.driver import Pool
-from support.ledger import fresh_pool, rewrite_payables, settled_history
+from support.ledger import fresh_pool, rewrite_summaries, settled_history
 
 from pool.domain import tokens
 from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash
@@ -166,7 +166,7 @@ class Insider:
                         text("UPDATE settlement_runs SET journal_seq = :s, journal_head = :h WHERE id = :i"),
                         {"s": new_seq, "h": new_head, "i": run},
                     )
-        rewrite_payables(self.sql)  # and every summary kept beside the ledger
+        rewrite_summaries(self.sql)  # and every summary kept beside the ledger
 
     def verify(self, *extra: str) -> tuple[int, str]:
         result = self.pool.run("luonan-bureau", "ledger", "verify", *extra)

@@ -29,7 +29,7 @@ from support.ledger import (
     counts,
     fresh_pool,
     ledger_state,
-    rewrite_payables,
+    rewrite_summaries,
     settled_history,
 )
 
@@ -37,7 +37,14 @@ from pool.domain import tokens
 from pool.domain.months import format_month
 from pool.ledger.entries import entry_hash
 
-SNAPSHOT = ("ledger_accounts", "ledger_entries", "ledger_postings", "transfer_positions", "payable_sums")
+SNAPSHOT = (
+    "ledger_accounts",
+    "ledger_entries",
+    "ledger_postings",
+    "transfer_positions",
+    "payable_sums",
+    "position_years",
+)
 
 
 @contextmanager
@@ -160,6 +167,7 @@ class Tamperer:
                 "ledger_entries",
                 "ledger_accounts",
                 "payable_sums",
+                "position_years",
             ):
                 conn.execute(text(f"DELETE FROM {table}"))
             for table in SNAPSHOT:
@@ -305,7 +313,7 @@ def test_balanced_change_with_summaries_rewritten_still_breaks_the_hash(tamper: 
         s=entry["share"],
         r=party["region"],
     )
-    rewrite_payables(tamper.sql)
+    rewrite_summaries(tamper.sql)
     out = failed(tamper.pool, seq)
     assert out.count("\n  ") == 1, out  # the hash is the one problem left
     assert f"entry {seq}: its hash does not match its content." in out
@@ -351,7 +359,7 @@ def test_last_entry_cut_off_with_summaries_rewritten_changes_the_head(tamper: Ta
     tamper.unsummarise(tamper.last)
     tamper.sql("DELETE FROM ledger_postings WHERE entry_seq = :s", s=tamper.last)
     tamper.sql("DELETE FROM ledger_entries WHERE seq = :s", s=tamper.last)
-    rewrite_payables(tamper.sql)
+    rewrite_summaries(tamper.sql)
     data = tamper.pool.json("audit-bureau", "ledger", "verify")
     assert data["ok"] is True
     assert data["head"] == tamper.entries[tamper.last - 1]["hash"] != tamper.head
@@ -419,7 +427,7 @@ def test_fabricated_entry_appended_with_summaries_rewritten(tamper: Tamperer) ->
             s=first["share"],
             r=p["region"],
         )
-    rewrite_payables(tamper.sql)
+    rewrite_summaries(tamper.sql)
     out = failed(tamper.pool, seq)
     assert out.count("\n  ") == 1 and f"entry {seq}: its hash does not match its content." in out
 
@@ -475,7 +483,7 @@ def test_tail_rehashed_after_an_insertion_changes_the_head(tamper: Tamperer) -> 
         new = tamper.hash_of(tamper.entries[old], content, seq, prev)
         tamper.sql("UPDATE ledger_entries SET prev_hash = :p, hash = :h WHERE seq = :s", p=prev, h=new, s=seq)
         prev = new
-    rewrite_payables(tamper.sql)
+    rewrite_summaries(tamper.sql)
     data = tamper.pool.json("audit-bureau", "ledger", "verify")
     assert data["ok"] is True and data["entries"] == tamper.last + 1
     assert data["head"] == prev != tamper.head
@@ -545,3 +553,38 @@ def test_kept_payables_changed_are_caught_and_are_what_the_report_shows(tamper: 
     changed = [(b, a) for b, a in zip(before, after, strict=True) if b != a]
     assert len(changed) == 1 and changed[0][0]["payer"] == kept["payer"]
     assert changed[0][1]["months"][month] != changed[0][0]["months"][month]
+
+
+def test_kept_yearly_positions_changed_are_caught_and_are_what_the_statement_shows(tamper: Tamperer) -> None:
+    kept = next(r for r in tamper.saved["position_years"] if r["amount"] and not r["region"].startswith("@"))
+    year = str(kept["year"])
+    before = tamper.pool.json("audit-bureau", "report", "statement", kept["region"], "--year", year)
+    tamper.sql(
+        "UPDATE position_years SET amount = amount + 1 "
+        "WHERE transfer_id = :t AND share = :s AND region = :r AND year = :y",
+        t=kept["transfer_id"],
+        s=kept["share"],
+        r=kept["region"],
+        y=kept["year"],
+    )
+    out = failed(tamper.pool, None)
+    assert out.count("\n  ") == 1
+    assert (
+        f"transfer {kept['transfer_id']} share {kept['share']} region {kept['region']} in {year}: kept"
+    ) in out and "but the postings of the year sum to" in out
+    after = tamper.pool.json("audit-bureau", "report", "statement", kept["region"], "--year", year)
+    assert before != after  # the statement reads the kept sums: verify is what catches the edit
+
+
+def test_kept_yearly_positions_deleted_are_caught(tamper: Tamperer) -> None:
+    kept = next(r for r in tamper.saved["position_years"] if r["amount"])
+    tamper.sql(
+        "DELETE FROM position_years WHERE transfer_id = :t AND share = :s AND region = :r AND year = :y",
+        t=kept["transfer_id"],
+        s=kept["share"],
+        r=kept["region"],
+        y=kept["year"],
+    )
+    out = failed(tamper.pool, None)
+    assert f"region {kept['region']} in {kept['year']}: the postings of the year sum to" in out
+    assert "but nothing is kept for it" in out

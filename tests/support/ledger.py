@@ -33,6 +33,7 @@ LEDGER_TABLES = (
     "period_closes",
     "share_sums",
     "payable_sums",
+    "position_years",
 )
 STATE_TABLES = (
     "regions",
@@ -386,9 +387,9 @@ def final_rows() -> list[tuple[str, str, str, str]]:
     return [fixed.get(r[:3], r) for r in actual_rows(MONTHS)]
 
 
-def rewrite_payables(sql: Any) -> None:
-    """What an insider who rewrites every summary does to the kept payables: sums them again from
-    the postings as they now are (`sql` runs one statement)."""
+def rewrite_summaries(sql: Any) -> None:
+    """What an insider who rewrites every summary does to the kept payables and yearly positions:
+    sums them again from the postings as they now are (`sql` runs one statement)."""
     sql("DELETE FROM payable_sums")
     sql(
         "INSERT INTO payable_sums (payer, payee, unit, through, amount) "
@@ -397,4 +398,12 @@ def rewrite_payables(sql: Any) -> None:
         "JOIN transfers t ON t.id = e.transfer_id "
         "WHERE e.book = 'fiscal' AND a.region <> '@source' AND a.region <> t.to_region "
         "GROUP BY t.to_region, a.region, a.unit, e.through"
+    )
+    sql("DELETE FROM position_years")
+    sql(
+        "INSERT INTO position_years (transfer_id, share, region, year, book, amount) "
+        "SELECT e.transfer_id, e.share, a.region, e.through / 12, a.book, SUM(p.amount) "
+        "FROM ledger_postings p JOIN ledger_entries e ON e.seq = p.entry_seq "
+        "JOIN ledger_accounts a ON a.id = p.account_id WHERE a.region <> '@source' "
+        "GROUP BY e.transfer_id, e.share, a.region, e.through / 12, a.book"
     )
