@@ -56,10 +56,8 @@ def carried(
         shares: Collected = []
         for share in t.ruleset.shares:
             k = by_share.get(share.name)
-            if k is None or k[1] != ctx.cover_from or k[2] != end:
-                return None
-            found = _start(share, ctx, k[0], changes)
-            if found is None:
+            found = None if k is None else carries(share, ctx, end, k, changes)
+            if k is None or found is None:
                 return None
             start, reason = found
             years, outside = collect(share, ctx, start, changes)
@@ -70,6 +68,17 @@ def carried(
             shares.append((share, start, reason, (total, outside)))
         plan.append((t, ctx, end, shares))
     return plan
+
+
+def carries(
+    share: Share, ctx: Context, end: Month | None, kept: tuple[Any, ...], changes: Actuals
+) -> tuple[Month | None, str] | None:
+    """The term start (and why none) a run carries a share's kept sums with, `kept` being
+    (start, cover_from, cover_end, …) and `changes` what changed since; None when the run must
+    collect the share again (its coverage moved, or its start may have)."""
+    if kept[1] != ctx.cover_from or kept[2] != end:
+        return None
+    return _start(share, ctx, kept[0], changes)
 
 
 def _start(

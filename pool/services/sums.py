@@ -1,5 +1,6 @@
 """The running sums settlement keeps, checked against collecting the actuals the last run read."""
 
+from pool.domain.months import format_month
 from pool.rules import running
 from pool.rules.engine import contexts
 from pool.services.facts import Rulesets, group_transfers
@@ -7,8 +8,10 @@ from pool.store.uow import UnitOfWork
 
 
 def disagreements(uow: UnitOfWork) -> list[str]:
-    """Every kept sum that differs from the project's history as the last run read it (a share
-    with none kept is collected again by the next run, so only a kept one can mislead it)."""
+    """Every kept sum the next run would carry that differs from the project's history as the
+    last run read it. A share with none kept, or whose coverage or start has moved since (a
+    transfer cancelled or a milestone moved after the run), is collected again by the next run,
+    so only a sum it would carry can mislead it."""
     ledger = uow.ledger
     last = ledger.last_run()
     if last is None:
@@ -24,12 +27,20 @@ def disagreements(uow: UnitOfWork) -> list[str]:
         plan = running.from_history(
             contexts(facts, transfers, last.through, city.code if city else "city"), actuals
         )
-        for (transfer, share), (start, lo, end, years) in running.kept_form(plan).items():
-            k = kept.get(transfer, {}).get(share)
-            # none kept is no harm: the next run collects the share's history again
-            if k is not None and (k.start, k.cover_from, k.cover_end, k.years) != (start, lo, end, years):
-                problems.append(
-                    f"transfer {transfer}'s {share}: the kept running sums {dict(sorted(k.years.items()))} "
-                    f"differ from the actuals' {dict(sorted(years.items()))}."
-                )
+        for t, ctx, end, shares in plan:
+            for share, start, _, (years, outside) in shares:
+                k = kept.get(t.key, {}).get(share.name)
+                if k is None or running.carries(share, ctx, end, k, {}) is None:
+                    continue  # no harm: the next run collects the share's history again
+                whole = {0: outside, **years}
+                if (k.start, k.years) != (start, whole):
+                    problems.append(
+                        f"transfer {t.key}'s {share.name}: the kept running sums "
+                        f"{dict(sorted(k.years.items()))} (term from {_month(k.start)}) differ from "
+                        f"the actuals' {dict(sorted(whole.items()))} (term from {_month(start)})."
+                    )
     return problems
+
+
+def _month(month: int | None) -> str:
+    return "not started" if month is None else format_month(month)

@@ -122,3 +122,25 @@ def test_a_pool_upgraded_to_running_sums_reports_and_settles_as_before(pool: Poo
     import_actuals(pool, tmp_path / "mar.csv", actual_rows(["2025-03"]))
     _settle(pool, "2025-03")
     assert _differing(pool, "2025-03") == set()
+
+
+def test_a_transfer_cancelled_after_a_run_leaves_no_disagreement_and_the_next_run_collects_again(
+    pool: Pool, tmp_path: Path
+) -> None:
+    """Cancelling the latest move of a chain reopens the earlier transfer's coverage: its kept sums,
+    collected for the coverage that ended where the move began, are not what the next run
+    carries (it collects the share again), so they are no disagreement; the next run posts what
+    the history gives."""
+    chain = [t for t in pool.rows("transfers") if t["project_id"] == 1]
+    latest = max(chain, key=lambda t: (t["effective"], t["id"]))
+    assert len(chain) == 2 and latest["effective"] < month_int(MONTHS[5])
+    import_actuals(pool, tmp_path / "h2.csv", actual_rows(MONTHS[:6]))
+    _settle(pool, MONTHS[5])
+    ended = {r["cover_end"] for r in pool.rows("share_sums") if r["transfer_id"] != latest["id"]}
+    assert latest["effective"] - 1 in ended  # the earlier transfer's coverage ended at the move
+    pool.ok("city-office", "transfer", "cancel", str(latest["id"]), "--reason", "审批有误")
+    assert _disagreements(pool) == []
+    assert_verified(pool)
+    import_actuals(pool, tmp_path / "next.csv", actual_rows(MONTHS[6:7]))
+    _settle(pool, MONTHS[6])
+    assert _differing(pool, MONTHS[6]) == set()
