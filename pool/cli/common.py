@@ -1,8 +1,6 @@
 """What every command shares: the context, the --format option, rendering and error handling."""
 
-import csv
 import functools
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -13,12 +11,11 @@ import click
 
 from pool.bootstrap import Adapters
 from pool.config import Settings
-from pool.domain.text import printable, spreadsheet_safe
-from pool.files.output import check_target, new_file
+from pool.domain.text import printable
+from pool.files.output import check_target, csv_text, new_file
 from pool.files.workbook import Column, Sheet, write_workbook
 
 FORMATS = ("table", "json", "csv", "xlsx")
-BOM = "\ufeff"  # Excel on Chinese Windows reads a CSV without it as GBK
 
 
 class AppContext:
@@ -153,17 +150,6 @@ def render_object(obj: dict[str, Any], *, fmt: str | None = None) -> None:
     emit("".join(lines))
 
 
-def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
-    """CSV with a UTF-8 byte-order mark, the keys as its header, cells formula-neutralised."""
-    buf = io.StringIO()
-    buf.write(BOM)
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([key for key, _ in columns])
-    for row in rows:
-        writer.writerow([csv_cell(row.get(key)) for key, _ in columns])
-    return buf.getvalue()
-
-
 def sheet_of(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], title: str = "") -> Sheet:
     """Rows as one worksheet, with Chinese headers and each column's number format."""
     ctx = click.get_current_context(silent=True)
@@ -279,11 +265,6 @@ HEADERS = {
 def cell(value: Any) -> str:
     """A value for a terminal: escapes and control characters shown, never acted on."""
     return "" if value is None else printable(str(value))
-
-
-def csv_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    return spreadsheet_safe("" if value is None else str(value))
 
 
 def display_width(text: str) -> int:

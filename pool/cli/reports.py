@@ -1,16 +1,20 @@
 """`pool report balances|payables|statement`."""
 
-from decimal import Decimal
-from typing import Any
-
 import click
 
 from pool.cli.common import format_option, render, render_object, write_sheets
 from pool.cli.lazy import lazy
 from pool.cli.wiring import fmt, label, labelled, runtime
 from pool.domain.vocab import BOOKS
-from pool.files.report_books import bulletin_sheets
-from pool.files.workbook import Chart, Column, Sheet
+from pool.files.report_books import (
+    BULLETIN_CSV,
+    assessment_columns,
+    assessment_rows,
+    assessment_sheets,
+    bulletin_rows,
+    bulletin_sheets,
+    bulletin_title,
+)
 
 service = lazy("pool.services.reports")
 
@@ -164,20 +168,6 @@ BULLETIN_COLUMNS = [
     ("yoy_pct", "同比%"),
     ("rank", "排名"),
 ]
-BULLETIN_CSV = [
-    ("indicator", "indicator"),
-    ("label", "label"),
-    ("unit", "unit"),
-    ("region", "region"),
-    ("region_name", "region_name"),
-    ("period_amount", "period_amount"),
-    ("ytd", "ytd"),
-    ("target", "target"),
-    ("completion_pct", "completion_pct"),
-    ("last_year_ytd", "last_year_ytd"),
-    ("yoy_pct", "yoy_pct"),
-    ("rank", "rank"),
-]
 
 
 @report.command("bulletin")
@@ -204,7 +194,7 @@ def bulletin(period: str) -> None:
     """
     result = bulletin_service.bulletin(runtime(), period)
     if fmt() == "xlsx":
-        write_sheets(bulletin_sheets(result), title=f"招商引资统计通报 {result['period']}")
+        write_sheets(bulletin_sheets(result), title=bulletin_title(result))
         return
     if fmt() == "json":
         render_object(result)
@@ -240,15 +230,6 @@ def bulletin(period: str) -> None:
         )
 
 
-def bulletin_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The bulletin's rows flat, one per indicator and region (the city total's region empty)."""
-    return [
-        {"indicator": ind["indicator"], "label": ind["label"], "unit": ind["unit"], **row}
-        for ind in result["indicators"]
-        for row in ind["rows"]
-    ]
-
-
 assessment_service = lazy("pool.services.assessment")
 
 
@@ -277,52 +258,10 @@ def assessment(year: int, scheme: str) -> None:
     if fmt() == "json":
         render_object(result)
         return
-    rows = assessment_rows(result)
-    columns = [("rank", "排名"), ("region_name", "地区")]
-    for ind in result["indicators"]:
-        columns.append((ind["indicator"], f"{ind['label']}(权重{ind['weight']})"))
-    columns += [("deducted", "扣分"), ("score", "得分"), ("arithmetic", "计算")]
     if fmt() == "xlsx":
-        sheet = Sheet(
-            "考核得分",
-            [
-                Column(key, header, "integer" if key == "rank" else "text")
-                for key, header in columns
-                if key not in ("score",)
-            ]
-            + [Column("score_number", "得分", "amount")],
-            rows,
-            heading=f"{result['title']}({result['scheme']} {result['version']}"
-            f"{'' if result['published'] else ',草稿'})",
-            charts=[Chart("bar", "各县区考核得分", "region_name", ("score_number",))],
-        )
-        write_sheets([sheet], title=result["title"])
+        write_sheets(assessment_sheets(result), title=result["title"])
         return
     if fmt() == "table":
         draft = "" if result["published"] else " (草稿)"
         click.echo(f"{result['title']}  {result['scheme']} {result['version']}{draft}")
-    render(rows, columns)
-
-
-def assessment_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for row in result["rows"]:
-        flat: dict[str, Any] = {
-            "rank": row["rank"],
-            "region": row["region"],
-            "region_name": row["region_name"],
-            "score": row["score"],
-            "score_number": row["score"],
-            "arithmetic": row["arithmetic"],
-            "deducted": _sum_points(row["deductions"]),
-        }
-        for term in row["terms"]:
-            shown = f"{term['completion_pct']}%" if term["completion_pct"] is not None else "无目标"
-            flat[term["indicator"]] = f"{term['points']}({shown})"
-        rows.append(flat)
-    return rows
-
-
-def _sum_points(deductions: list[dict[str, Any]]) -> str:
-    """The points deducted, as written (decimal text added exactly)."""
-    return str(sum((Decimal(d["points"]) for d in deductions), Decimal(0)))
+    render(assessment_rows(result), assessment_columns(result))

@@ -7,7 +7,7 @@ from typing import Any
 
 from pool.domain.months import format_month, parse_month
 from pool.files.output import new_file
-from pool.files.report_books import bulletin_sheets
+from pool.files.report_books import bulletin_sheets, bulletin_title
 from pool.files.workbook import write_workbook
 from pool.services import actuals, assessment, bulletin, reports, settlement, targets, verify
 
@@ -96,7 +96,7 @@ def _bulletin(day: Any, folder: Path) -> None:
     result = bulletin.bulletin(day.as_("zhashui-bureau"), "2025Q2")
     path = folder / BULLETIN
     with new_file(path, binary=True) as handle:
-        write_workbook(handle, bulletin_sheets(result), title="招商引资统计通报 2025Q2")
+        write_workbook(handle, bulletin_sheets(result), title=bulletin_title(result))
     funds = next(i for i in result["indicators"] if i["indicator"] == "statistics:funds")
     day.say("")
     day.say("The city sets its 2025 targets (target set) and publishes the 2025Q2 bulletin (季通报):")

@@ -51,6 +51,27 @@ def parse_period(value: object) -> Period:
     return Period(str(year), year * 12, year * 12 + 11)
 
 
+def kind(p: Period) -> str:
+    """`month`, `quarter` or `year`."""
+    return {1: "month", 3: "quarter"}.get(p.last - p.first + 1, "year")
+
+
+def shifted(p: Period, steps: int) -> Period:
+    """The period of the same kind `steps` before (negative) or after `p`: 2025Q2 -1 → 2025Q1."""
+    if kind(p) == "month":
+        return parse_period(format_month(p.first + steps))
+    if kind(p) == "quarter":
+        q = p.first // 3 + steps
+        return parse_period(f"{q // 4}Q{q % 4 + 1}")
+    return parse_period(str(p.year + steps))
+
+
+def quarter_through(month: Month) -> Period:
+    """The latest quarter that ends in or before `month`: 2025-07 → 2025Q2, 2025-06 → 2025Q2."""
+    q = (month + 1) // 3 - 1
+    return parse_period(f"{q // 4}Q{q % 4 + 1}")
+
+
 def percent(ratio: Fraction | None) -> str | None:
     """A ratio as a percentage with one decimal, rounded half away from zero: 0.5734 -> "57.3"."""
     if ratio is None:

@@ -2,6 +2,8 @@
 database in use, and never half-written — the text goes to a file beside the target, which is
 linked (or, when forced, renamed) into place only once it is complete."""
 
+import csv
+import io
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -9,6 +11,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from pool.domain.errors import InvalidInput
+from pool.domain.text import spreadsheet_safe
+
+BOM = "\ufeff"  # Excel on Chinese Windows reads a CSV without it as GBK
 
 
 def check_target(path: Path, *, force: bool = False, protected: Sequence[Path] = ()) -> None:
@@ -68,3 +73,19 @@ def _same(path: Path, other: Path) -> bool:
         return path.exists() and other.exists() and os.path.samefile(path, other)
     except OSError:
         return False
+
+
+def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
+    """CSV with a UTF-8 byte-order mark, the keys as its header, cells formula-neutralised."""
+    buf = io.StringIO()
+    buf.write(BOM)
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([key for key, _ in columns])
+    for row in rows:
+        writer.writerow([csv_cell(row.get(key)) for key, _ in columns])
+    return buf.getvalue()
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    return spreadsheet_safe("" if value is None else str(value))

@@ -114,16 +114,21 @@ def list_schemes(rt: Runtime) -> list[dict[str, Any]]:
     return commands.read(rt, body)
 
 
-def _chosen(uow: UnitOfWork, name: str) -> tuple[Scheme, dict[str, Any]]:
-    """A scheme file (a draft, not pinned) or a published one: `ID` (its latest version) or
-    `ID@VERSION`."""
-    if Path(name).is_file():
+def _chosen(uow: UnitOfWork, name: str, drafts: bool) -> tuple[Scheme, dict[str, Any]]:
+    """A scheme file (a draft, not pinned; only when `drafts`) or a published one: `ID` (its
+    latest version) or `ID@VERSION`."""
+    if drafts and Path(name).is_file():
         text = read_rule_file(name)
         scheme = _load(uow, text, name)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return scheme, {"scheme": scheme.scheme, "version": scheme.version, "sha256": sha, "published": False}
     ident, _, version = name.partition("@")
     rows = [r for r in uow.targets.schemes(ident) if not version or r.version == version]
+    if not rows and not drafts:
+        raise InvalidInput(
+            f"There is no published assessment scheme {shown(name)}; policy or the city publishes "
+            "one with `pool assessment publish FILE` (`pool assessment list` lists them)."
+        )
     if not rows:
         raise InvalidInput(
             f"There is no scheme file or published scheme {shown(name)}; name a file, or a published "
@@ -134,11 +139,12 @@ def _chosen(uow: UnitOfWork, name: str) -> tuple[Scheme, dict[str, Any]]:
     return scheme, {**_view(row), "published": True}
 
 
-def assessment(rt: Runtime, year: int, scheme_name: str) -> dict[str, Any]:
-    """Each county's score for `year` under a scheme, per indicator, with its rank. Any role."""
+def assessment(rt: Runtime, year: int, scheme_name: str, *, drafts: bool = True) -> dict[str, Any]:
+    """Each county's score for `year` under a scheme, per indicator, with its rank. Any role.
+    Without `drafts` (the web and the API) only a published scheme is named: no file is read."""
 
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
-        scheme, pinned = _chosen(uow, scheme_name)
+        scheme, pinned = _chosen(uow, scheme_name, drafts)
         if scheme.year != year:
             raise InvalidInput(
                 f"Scheme {scheme.scheme} {scheme.version} assesses {scheme.year}, not {year}; "

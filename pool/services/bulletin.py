@@ -12,8 +12,8 @@ from fractions import Fraction
 from typing import Any
 
 from pool.domain.money import format_amount
-from pool.domain.months import OFFICE_OFFSET, Month, format_month
-from pool.domain.periods import Period, parse_period, percent
+from pool.domain.months import OFFICE_OFFSET, Month, current_month, format_month
+from pool.domain.periods import Period, parse_period, percent, quarter_through
 from pool.domain.vocab import STAGES
 from pool.rules.attribution import TOTAL, Cumulative, Flows, Indicator, between
 from pool.services import commands
@@ -30,6 +30,18 @@ def bulletin(rt: Any, period: str) -> dict[str, Any]:
 
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         return build(uow, p)
+
+    return commands.read(rt, body)
+
+
+def default_period(rt: Any) -> str:
+    """The period a bulletin shows when none is named: the latest quarter whose months are all
+    settled or, before anything is settled, the latest quarter that has ended. Any role."""
+
+    def body(uow: UnitOfWork, actor: Actor) -> str:
+        run = uow.ledger.last_run()
+        through = run.through if run is not None else current_month(rt.now()) - 1
+        return quarter_through(through).name
 
     return commands.read(rt, body)
 

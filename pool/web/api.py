@@ -22,7 +22,9 @@ from pool.ledger import journal
 from pool.services import (
     actors,
     actuals,
+    assessment,
     audit,
+    bulletin,
     claims,
     explain,
     export,
@@ -389,6 +391,20 @@ def report_payables(rt: Reader, year: int) -> list[Row]:
 @router.get("/reports/statement/{region}", responses=ERRORS)
 def report_statement(rt: Reader, region: str, year: int) -> Row:
     return reports.statement(rt, region, year)
+
+
+@router.get("/reports/bulletin", responses=ERRORS)
+def report_bulletin(rt: Reader, period: str) -> Row:
+    """The bulletin of a month (2025-05), a quarter (2025Q2) or a year (2025), as `pool report
+    bulletin --period P --format json` prints it."""
+    return bulletin.bulletin(rt, period)
+
+
+@router.get("/reports/assessment", responses=ERRORS)
+def report_assessment(rt: Reader, year: int, scheme: str) -> Row:
+    """Each county's score under a published scheme (ID or ID@VERSION), as `pool report
+    assessment --year Y --scheme ID --format json` prints it."""
+    return assessment.assessment(rt, year, scheme, drafts=False)
 
 
 @router.get("/ledger/verify", responses=ERRORS)

@@ -50,10 +50,11 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from pool.web import api, pages
+    from pool.web import api, pages, report_pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(report_pages.router)
 
     @app.exception_handler(PoolError)
     def pool_error(request: Request, exc: PoolError) -> Response:

@@ -55,3 +55,6 @@ TERMS: dict[str, str] = {
     "conflict": N_("冲突"),
     "failed": N_("失败"),
 }
+
+# currencies of the indicators' units
+CURRENCIES: dict[str, str] = {"CNY": N_("元"), "USD": N_("美元")}

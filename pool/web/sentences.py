@@ -126,6 +126,43 @@ LINES: list[tuple[re.Pattern[str], str]] = [
         ),
         N_("%(who)s（%(role)s）无权%(doing)s；这属于 %(region)s 或市招商服务中心。"),
     ),
+    (
+        re.compile(
+            r"^(?P<value>.+) is not a period; write a month \(2025-05\), a quarter \(2025Q2\) or a "
+            r"year \(2025\)\.$"
+        ),
+        N_("%(value)s 不是有效的期间：请写月份（如 2025-05）、季度（如 2025Q2）或年度（如 2025）。"),
+    ),
+    (
+        re.compile(
+            r"^There is no published assessment scheme (?P<name>.+); policy or the city publishes one "
+            r"with `pool assessment publish FILE` \(`pool assessment list` lists them\)\.$"
+        ),
+        N_(
+            "没有已发布的考核方案 %(name)s；考核方案由政策研究或市招商服务中心用 "
+            "pool assessment publish 方案.yaml 发布（pool assessment list 列出已发布的方案）。"
+        ),
+    ),
+    (
+        re.compile(
+            r"^Scheme (?P<scheme>\S+) (?P<version>\S+) assesses (?P<year>\d+), not (?P<asked>\d+); "
+            r"name the scheme for that year\.$"
+        ),
+        N_(
+            "考核方案 %(scheme)s %(version)s 考核的是 %(year)s 年度，不是 %(asked)s 年度；"
+            "请选择该年度的方案。"
+        ),
+    ),
+    (
+        re.compile(
+            r"^No version of the default ruleset (?P<ruleset>\S+) is published; its shares are the "
+            r"indicators reports count\. Publish one with `pool rules publish FILE` first\.$"
+        ),
+        N_(
+            "默认规则 %(ruleset)s 尚无已发布的版本，通报统计的指标即其分成项；"
+            "请先用 pool rules publish 发布。"
+        ),
+    ),
 ]
 PARTS: list[tuple[re.Pattern[str], str]] = [
     (

@@ -17,7 +17,7 @@ from pool.services import web_sessions
 from pool.services.runtime import Runtime
 from pool.web import i18n, sentences
 from pool.web.config import WebConfig
-from pool.web.labels import TERMS
+from pool.web.labels import CURRENCIES, TERMS
 from pool.web.security import CSRF_FIELD, CSRF_HEADER, same_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,17 +45,19 @@ def money(value: Any) -> str:
     return f"{number:,.2f}"
 
 
-def wan(value: Any) -> str:
-    """Yuan as 万元 or 亿元, as people quote investments: `350000000` → `3.5亿元`."""
+def wan(value: Any, unit: str = "CNY") -> str:
+    """Yuan as 万元 or 亿元, as people quote investments: `350000000` → `3.5亿元` (dollars as
+    万美元, 亿美元)."""
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(value)
+    name = CURRENCIES.get(unit, unit)
     if abs(number) >= Decimal(100_000_000):
-        return f"{_trim(number / Decimal(100_000_000))}亿元"
+        return f"{_trim(number / Decimal(100_000_000))}亿{name}"
     if abs(number) >= Decimal(10_000):
-        return f"{_trim(number / Decimal(10_000))}万元"
-    return f"{money(number)}元"
+        return f"{_trim(number / Decimal(10_000))}万{name}"
+    return f"{money(number)}{name}"
 
 
 def _trim(number: Decimal) -> str:
@@ -103,7 +105,12 @@ class Views:
             text = TERMS.get(str(code))
             return translations.gettext(text) if text else ("" if code is None else str(code))
 
-        env.filters.update(money=money, wan=wan, local_time=local_time, term=term)
+        def currency(code: Any) -> str:
+            """A unit's name in the reader's language: `CNY` → 元."""
+            text = CURRENCIES.get(str(code))
+            return translations.gettext(text) if text else str(code)
+
+        env.filters.update(money=money, wan=wan, local_time=local_time, term=term, currency=currency)
         env.globals.update(locales=i18n.LOCALES, locale=locale)
         return env
 

@@ -1,7 +1,9 @@
 """Every command of the workflow under every role, a wrong token and no actor.
 
 Each case runs on its own copy of a seeded pool: zhashui hosts and has listed ZS-001 (listing
-1), shangzhou has claimed it (claim 1), and zhashui also hosts the unlisted ZS-002.
+1), shangzhou has claimed it (claim 1), and zhashui also hosts the unlisted ZS-002; the test
+ruleset is the pool's default and a 2024 assessment scheme is published, for the bulletin and the
+assessment.
 """
 
 import shutil
@@ -104,7 +106,23 @@ CASES: list[tuple[str, list[str], set[str], dict[str, int]]] = [
     ("ledger verify --deep", ["ledger", "verify", "--deep"], ALL - {"policy-desk"}, {}),
     ("ledger export", ["ledger", "export", "--format", "csv"], ALL - {"policy-desk"}, {}),
     ("db backup", ["db", "backup", "{tmp}/backup.db"], {"city-office"}, {}),
+    ("report bulletin", ["report", "bulletin", "--period", "2024Q3"], ALL, {}),
+    (
+        "report assessment",
+        ["report", "assessment", "--year", "2024", "--scheme", "table-assessment"],
+        ALL,
+        {},
+    ),
 ]
+SCHEME = """\
+scheme: table-assessment
+version: "1"
+title: 2024年度考核
+year: 2024
+indicators:
+  - indicator: fiscal:tax
+    weight: 100
+"""
 WRITES = {
     "actor add",
     "actor revoke",
@@ -147,6 +165,10 @@ def template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
             "--capital-source",
             "out_of_province",
         )
+        pool.ok("policy-desk", "rules", "default", "pool-test")
+        scheme = path.parent / "table-assessment.yaml"
+        scheme.write_text(SCHEME, encoding="utf-8")
+        pool.ok("policy-desk", "assessment", "publish", str(scheme))
     finally:
         tokens._N = saved
     pool.close()

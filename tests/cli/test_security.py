@@ -17,9 +17,9 @@ from support.driver import Pool, seeded
 from support.ledger import MONTHS, actual_rows, fresh_pool, import_actuals, ledger_pool, write_csv
 
 from pool.cli import main
-from pool.cli.common import csv_cell
 from pool.config import Settings
 from pool.domain import tokens
+from pool.files.output import csv_cell
 from pool.services.runtime import Runtime
 
 

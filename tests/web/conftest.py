@@ -1,11 +1,13 @@
 """A seeded pool served by the web application: zhashui hosts and has listed ZS-001 (listing 1),
-shangzhou has claimed it (claim 1), and every role has an actor (see `support.driver.seeded`)."""
+shangzhou has claimed it (claim 1), and every role has an actor (see `support.driver.seeded`);
+the main story's new pool; and the hand-computed bulletin pool with its assessment scheme."""
 
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.bulletin import bulletin_pool
 from support.driver import Pool, seeded
 from support.web import Web
 
@@ -75,6 +77,43 @@ def story_template(
 @pytest.fixture
 def story(tmp_path: Path, story_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
     source, tokens = story_template
+    shutil.copy(source, tmp_path / "pool.db")
+    served = Web(f"sqlite:///{tmp_path / 'pool.db'}", tokens)
+    yield served
+    served.close()
+
+
+@pytest.fixture(scope="session")
+def bulletin_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> tuple[Path, dict[str, str]]:
+    """The hand-computed bulletin pool (tests/support/bulletin.py: 2025 settled through March, with
+    targets) with an auditor, and the 2025 assessment scheme of tests/cli/test_assessment.py
+    published."""
+    from tests.cli.test_assessment import SCHEME
+
+    folder = tmp_path_factory.mktemp("web-bulletin")
+    path = folder / "bulletin.db"
+    shutil.copy(sqlite_template, path)
+    from pool.domain import tokens
+
+    saved, tokens._N = tokens._N, 2**8
+    try:
+        pool = bulletin_pool(f"sqlite:///{path}")
+        pool.add_actor("audit-bureau", "auditor")
+        scheme = folder / "assessment-2025.yaml"
+        scheme.write_text(SCHEME, encoding="utf-8")
+        pool.ok("policy-desk", "assessment", "publish", str(scheme))
+    finally:
+        tokens._N = saved
+    pool.close()
+    make_engine(f"sqlite:///{path}").dispose()
+    return path, dict(pool.tokens)
+
+
+@pytest.fixture
+def reports(tmp_path: Path, bulletin_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
+    source, tokens = bulletin_template
     shutil.copy(source, tmp_path / "pool.db")
     served = Web(f"sqlite:///{tmp_path / 'pool.db'}", tokens)
     yield served

@@ -60,6 +60,8 @@ ROUTES: dict[str, tuple[str, str, Any]] = {
     "ledger verify": ("GET", "/api/v1/ledger/verify", None),
     "ledger verify --deep": ("GET", "/api/v1/ledger/verify?deep=true", None),
     "ledger export": ("GET", "/api/v1/ledger/export?format=csv", None),
+    "report bulletin": ("GET", "/api/v1/reports/bulletin?period=2024Q3", None),
+    "report assessment": ("GET", "/api/v1/reports/assessment?year=2024&scheme=table-assessment", None),
 }
 # A backup writes a file on the server's disk: the command line's alone, with no API route.
 API_CASES = [c for c in CASES if c[0] != "db backup"]

@@ -77,11 +77,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(
-    tmp_path: Path, story_template: tuple[Path, dict[str, str]]
-) -> Iterator[tuple[str, dict[str, str]]]:
-    source, tokens = story_template
+def _served(tmp_path: Path, template: tuple[Path, dict[str, str]]) -> Iterator[tuple[str, dict[str, str]]]:
+    """`pool serve` on a copy of a template pool, until the test ends."""
+    source, tokens = template
     db = tmp_path / "pool.db"
     shutil.copy(source, db)
     port = _free_port()
@@ -107,6 +105,21 @@ def server(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def server(
+    tmp_path: Path, story_template: tuple[Path, dict[str, str]]
+) -> Iterator[tuple[str, dict[str, str]]]:
+    yield from _served(tmp_path, story_template)
+
+
+@pytest.fixture
+def bulletin_server(
+    tmp_path: Path, bulletin_template: tuple[Path, dict[str, str]]
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """The hand-computed bulletin pool, settled through 2025-03, with its assessment scheme."""
+    yield from _served(tmp_path, bulletin_template)
 
 
 class Session:
@@ -271,3 +284,69 @@ def test_english_pages_in_a_browser(browser: object, server: tuple[str, dict[str
     auditor.go("/audit")
     auditor.shot("15-audit-log-english")
     auditor.close()
+
+
+def _chart_texts(page: object, chart: str) -> list[str]:
+    """The text of the SVG a chart container holds (ECharts' SVG renderer)."""
+    svg = page.locator(f'[data-chart="{chart}"] svg')  # type: ignore[attr-defined]
+    expect(svg).to_have_count(1)
+    return [t for t in svg.locator("text").all_text_contents() if t.strip()]
+
+
+def test_the_bulletin_and_the_assessment_in_a_browser(
+    browser: object, bulletin_server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    base, tokens = bulletin_server
+    county = Session(browser, base, "zhashui-bureau", tokens["zhashui-bureau"])
+    page = county.page
+    page.click("nav >> text=统计通报")
+    page.wait_for_url(f"{base}/reports/bulletin")
+    assert page.input_value("#period") == "2025Q1"  # the latest settled quarter
+    bar = _chart_texts(page, "completion-statistics:funds")
+    assert "实际使用内资(统计) 年度目标完成率" in bar and "柞水县" in bar and "46.5%" in bar
+    line = _chart_texts(page, "trend-statistics:funds")
+    assert "实际使用内资(统计) 全市逐月" in line and "2025-03" in line
+    family = page.eval_on_selector(
+        '[data-chart="trend-statistics:funds"] svg text', "t => getComputedStyle(t).fontFamily"
+    )
+    assert family == page.eval_on_selector("body", "b => getComputedStyle(b).fontFamily")  # the page's font
+    county.shot("16-bulletin")
+
+    pdf = tmp_path / "bulletin.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(SHOTS / "17-bulletin-print"),
+        ],
+        check=True,
+        timeout=120,
+    )
+    assert (SHOTS / "17-bulletin-print.png").stat().st_size > 0
+    printed = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    first = printed.split("\f")[0]
+    assert "招商引资统计通报" in first and "2025年第一季度" in first and "制表" in first
+    assert (
+        "项目库" not in printed and "查看" not in printed and "Excel" not in printed
+    )  # no navigation, no buttons
+    assert "年度目标完成率" in printed and "全市逐月" in printed  # the charts print
+
+    page.click("nav >> text=年度考核")
+    page.wait_for_url(f"{base}/reports/assessment")
+    scores = _chart_texts(page, "scores")
+    assert "各县区考核得分" in scores and "丹凤县" in scores and "35.40" in scores
+    assert "60×46.5% + 40×25.0% − 2.5 = 35.40" in page.inner_text("#scores")
+    county.shot("18-assessment")
+    county.close()
