@@ -50,11 +50,24 @@ class CaseFile(_Model):
     cases: list[Case] = Field(min_length=1)
 
 
+@dataclass(frozen=True)
+class Difference:
+    """One region's amount of a share whose amounts differ from the case's: expected and computed."""
+
+    share: str
+    region: str
+    expected: int
+    actual: int
+
+
 @dataclass
 class CaseResult:
     name: str
     passed: bool
-    lines: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # what `pool rules test` prints of a failure
+    where: str = ""  # FILE:LINE of the case
+    differences: list[Difference] = field(default_factory=list)  # every region of a differing share
+    problems: list[str] = field(default_factory=list)  # why it failed, other than amounts
 
 
 @dataclass
@@ -92,24 +105,27 @@ def run_case(ruleset: Ruleset, case: Case, where: str) -> CaseResult:
         actual, results = _settle(ruleset, case)
     except PoolError as exc:
         if case.expect_error is not None and case.expect_error in str(exc):
-            return CaseResult(case.name, True)
+            return CaseResult(case.name, True, where=where)
         wanted = (
             f"expected error containing {case.expect_error!r}" if case.expect_error else "expected amounts"
         )
-        return CaseResult(case.name, False, [f"{where}: {wanted}, but got the error: {exc}"])
+        problem = f"{wanted}, but got the error: {exc}"
+        return CaseResult(case.name, False, [f"{where}: {problem}"], where, problems=[problem])
     if case.expect_error is not None:
-        return CaseResult(
-            case.name, False, [f"{where}: expected error containing {case.expect_error!r}, but it settled"]
-        )
-    lines = _diff(ruleset, case.expect or {}, actual)
+        problem = f"expected error containing {case.expect_error!r}, but it settled"
+        return CaseResult(case.name, False, [f"{where}: {problem}"], where, problems=[problem])
+    lines, differences, unknown = _diff(ruleset, case.expect or {}, actual)
     if lines:
         text = render_text(transfer_traces(results))
         return CaseResult(
             case.name,
             False,
             [where + ":"] + lines + ["  trace:"] + ["    " + line for line in text.splitlines()],
+            where,
+            differences,
+            unknown,
         )
-    return CaseResult(case.name, True)
+    return CaseResult(case.name, True, where=where)
 
 
 def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], list[TransferResult]]:
@@ -145,23 +161,34 @@ def _settle(ruleset: Ruleset, case: Case) -> tuple[dict[str, dict[str, int]], li
 
 def _diff(
     ruleset: Ruleset, expect: dict[str, dict[str, int]], actual: dict[str, dict[str, int]]
-) -> list[str]:
-    lines = []
+) -> tuple[list[str], list[Difference], list[str]]:
+    """The lines `pool rules test` prints, every region of each share that differs, and the
+    expected shares the ruleset does not have."""
+    lines: list[str] = []
+    differences: list[Difference] = []
+    unknown: list[str] = []
     for share, regions in expect.items():
         if share not in {s.name for s in ruleset.shares}:
-            lines.append(f"  share {share!r} is not in ruleset {ruleset.ruleset}")
+            unknown.append(f"share {share!r} is not in ruleset {ruleset.ruleset}")
+            lines.append(f"  {unknown[-1]}")
             continue
         got = actual.get(share, {})
-        rows = []
-        for region in sorted(set(regions) | set(got)):
-            want, have = regions.get(region, 0), got.get(region, 0)
-            mark = "" if want == have else f"   <- differs by {format_amount(have - want)}"
-            rows.append((region, want, have, mark))
-        if any(mark for *_, mark in rows):
-            lines.append(f"  share {share}: {'region':<12} {'expected':>16} {'actual':>16}")
-            for region, want, have, mark in rows:
-                lines.append(
-                    f"  {'':<{len(share) + 7}}{region:<12} {format_amount(want):>16} "
-                    f"{format_amount(have):>16}{mark}"
-                )
-    return lines
+        rows = [
+            Difference(share, region, regions.get(region, 0), got.get(region, 0))
+            for region in sorted(set(regions) | set(got))
+        ]
+        if all(row.expected == row.actual for row in rows):
+            continue
+        differences += rows
+        lines.append(f"  share {share}: {'region':<12} {'expected':>16} {'actual':>16}")
+        for row in rows:
+            mark = (
+                ""
+                if row.expected == row.actual
+                else f"   <- differs by {format_amount(row.actual - row.expected)}"
+            )
+            lines.append(
+                f"  {'':<{len(share) + 7}}{row.region:<12} {format_amount(row.expected):>16} "
+                f"{format_amount(row.actual):>16}{mark}"
+            )
+    return lines, differences, unknown

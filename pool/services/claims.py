@@ -13,7 +13,7 @@ from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
 from pool.services.listings import MAX_TEXT
-from pool.services.rulesets import default_ruleset, in_force
+from pool.services.rulesets import declared, default_ruleset, in_force
 from pool.services.runtime import Runtime
 from pool.store.errors import UniqueViolation
 from pool.store.models import Actor, Claim, Transfer
@@ -232,18 +232,7 @@ def agreement_form(
             "ruleset": pinned,
             "version": version.version,
             "effective": format_month(month),
-            "values": [
-                {
-                    "key": key,
-                    "type": decl.type,
-                    "required": decl.required,
-                    "default": None if decl.default is None else str(decl.default),
-                    "min": None if decl.min is None else str(decl.min),
-                    "max": None if decl.max is None else str(decl.max),
-                    "label": decl.label,
-                }
-                for key, decl in rules.agreement.items()
-            ],
+            "values": declared(rules),
         }
 
     return commands.read(rt, body)

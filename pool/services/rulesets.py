@@ -128,6 +128,35 @@ def show(rt: Runtime, ruleset: str, version: str | None = None) -> dict[str, obj
     return commands.read(rt, body)
 
 
+def declared(rules: Ruleset) -> list[dict[str, object]]:
+    """The agreement values a ruleset declares: key, type, whether required, default, bounds, label."""
+    return [
+        {
+            "key": key,
+            "type": decl.type,
+            "required": decl.required,
+            "default": None if decl.default is None else str(decl.default),
+            "min": None if decl.min is None else str(decl.min),
+            "max": None if decl.max is None else str(decl.max),
+            "label": decl.label,
+        }
+        for key, decl in rules.agreement.items()
+    ]
+
+
+def agreement_declared(rt: Runtime, ruleset: str, version: str) -> list[dict[str, object]]:
+    """The agreement values a published version declares (a transfer pins one). Anyone may read it."""
+
+    def body(uow: UnitOfWork, _actor: Actor) -> list[dict[str, object]]:
+        found = [v for v in uow.rulesets.versions(ruleset) if v.version == version]
+        if not found:
+            raise InvalidInput(f"Ruleset {ruleset} has no version {version!r}.")
+        check_text(found[0].ruleset, found[0].version, found[0].text, found[0].sha256)
+        return declared(load_ruleset_text(found[0].text, f"{ruleset}@{version}"))
+
+    return commands.read(rt, body)
+
+
 def in_force(uow: UnitOfWork, ruleset: str, month: Month) -> tuple[RulesetVersion, Ruleset]:
     """The published version of `ruleset` in force in `month`: the latest to take effect."""
     versions = uow.rulesets.versions(ruleset)

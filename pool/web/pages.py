@@ -4,7 +4,7 @@ the parts that change in place). No page decides what is allowed: the services d
 import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +20,7 @@ from pool.domain.money import format_amount
 from pool.domain.vocab import CAPITAL_SOURCES, KINDS, STAGES
 from pool.domain.workflow import LISTING_STATES, ROLES
 from pool.ledger import checkpoint as checkpoint_file
-from pool.rules import loader
+from pool.rules import cases, loader
 from pool.services import (
     actors,
     audit,
@@ -45,7 +45,7 @@ from pool.web import sentences
 from pool.web.api import import_upload, uploaded
 from pool.web.api import ledger_export as api_export
 from pool.web.errors import Malformed, status_of
-from pool.web.views import LOGIN_COOKIE, SESSION_COOKIE, Views, safe_next
+from pool.web.views import LOGIN_COOKIE, SESSION_COOKIE, SHANGHAI, Views, safe_next
 
 router = APIRouter(include_in_schema=False)
 
@@ -476,6 +476,7 @@ def claim_page(request: Request, v: ViewsDep, claim_id: int, effective: str = ""
         effective=getattr(request.state, "effective", form["effective"]),
         error=_error(request),
         field=getattr(request.state, "field", None),
+        labels={f["key"]: f["label"] for f in fields},
     )
 
 
@@ -517,7 +518,7 @@ def _approve(request: Request, signed: web_sessions.Signed, claim_id: int, form:
     typed = {
         k[len("agreement.") :]: str(val).strip() for k, val in form.items() if k.startswith("agreement.")
     }
-    pairs = _pairs(rt, claim_id, effective, form.multi_items())
+    pairs = _pairs(declared_values(rt, claim_id, effective), form.multi_items())
     try:
         transfer = claims.approve(rt, claim_id, effective=effective, agreement=pairs)
     except PoolError as exc:
@@ -537,18 +538,19 @@ def claim_preview(request: Request, v: ViewsDep, claim_id: int) -> Response:
     """The split the values typed would give, beside the form (htmx); nothing is written."""
     rt = v.as_actor(request)
     effective = request.query_params.get("effective", "").strip()
-    pairs = _pairs(rt, claim_id, effective, request.query_params.multi_items())
+    declared = declared_values(rt, claim_id, effective)
+    pairs = _pairs(declared, request.query_params.multi_items())
     try:
         split = preview.approval(rt, claim_id, effective=effective, agreement=pairs)
     except PoolError as exc:
-        return v.render(request, "claim_preview.html", split=None, error=str(exc))
+        labels = {str(d["key"]): str(d["label"]) for d in declared}
+        return v.render(request, "claim_preview.html", split=None, error=str(exc), labels=labels)
     return v.render(request, "claim_preview.html", split=split, error=None)
 
 
-def _pairs(rt: Runtime, claim_id: int, effective: str, items: Any) -> list[str]:
+def _pairs(declared: list[dict[str, Any]], items: Any) -> list[str]:
     """The agreement values of a form as `KEY=VALUE`, ratios typed in percent."""
     typed = {k[len("agreement.") :]: str(val).strip() for k, val in items if k.startswith("agreement.")}
-    declared: Any = claims.agreement_form(rt, claim_id, effective=effective or None)["values"]
     kinds = {d["key"]: d["type"] for d in declared}
     pairs = []
     for key, value in typed.items():
@@ -557,6 +559,12 @@ def _pairs(rt: Runtime, claim_id: int, effective: str, items: Any) -> list[str]:
         ratio = kinds.get(key) == "ratio" and not value.endswith("%")
         pairs.append(f"{key}={value}%" if ratio else f"{key}={value}")
     return pairs
+
+
+def declared_values(rt: Runtime, claim_id: int, effective: str) -> list[dict[str, Any]]:
+    """The agreement values an approval of the claim in the month `effective` may agree."""
+    declared: Any = claims.agreement_form(rt, claim_id, effective=effective or None)["values"]
+    return list(declared)
 
 
 @router.post("/claims/{claim_id}/reject")
@@ -589,7 +597,32 @@ def transfer_page(request: Request, v: ViewsDep, transfer_id: int, through: str 
     except PoolError as exc:
         derivation, problem = None, v.say(request, str(exc))
     names = {r["code"]: r["name"] for r in choices(rt)["regions"]}
-    return v.render(request, "transfer.html", t=row, x=derivation, problem=problem, names=names)
+    declared = rulesets.agreement_declared(rt, str(row["ruleset"]), str(row["version"]))
+    return v.render(
+        request,
+        "transfer.html",
+        t=row,
+        agreed=agreement_rows(row["agreement"], declared),  # type: ignore[arg-type]
+        x=derivation,
+        origins=[names.get(o, o) for o in (derivation or {}).get("trace", {}).get("origins", [])],
+        problem=problem,
+        names=names,
+    )
+
+
+def agreement_rows(values: dict[str, object], declared: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An agreement's values in the declarations' order, each with its label and type."""
+    decls = {d["key"]: d for d in declared}
+    keys = [d["key"] for d in declared if d["key"] in values] + [k for k in values if k not in decls]
+    return [
+        {
+            "key": key,
+            "label": decls.get(key, {}).get("label", ""),
+            "type": decls.get(key, {}).get("type"),
+            "value": values[key],
+        }
+        for key in keys
+    ]
 
 
 _PAGES: dict[str, Callable[[Request, Views], Response]] = {"project_new": project_form}
@@ -768,6 +801,7 @@ def rules_check_page(request: Request, v: ViewsDep) -> Response:
         error=_error(request),
         published=getattr(request.state, "published", None),
         simulated=getattr(request.state, "simulated", None),
+        tested=getattr(request.state, "tested", None),
     )
 
 
@@ -777,16 +811,20 @@ async def rules_check(request: Request, signed: Checked) -> Response:
     return await run_in_threadpool(_rules, request, signed, form.get("file"), str(form.get("do") or "check"))
 
 
+def _chosen(upload: Any) -> bool:
+    return isinstance(upload, UploadFile) and bool(upload.filename)
+
+
 def _rules(request: Request, signed: web_sessions.Signed, upload: Any, do: str) -> Response:
     v = views(request)
     _ = v.gettext(request)
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    if not _chosen(upload):
         request.state.error = _("请选择规则文件（YAML）。")
         return _status(rules_check_page(request, v), 422)
     rt = v.runtime.acting_as(signed.principal)
     with uploaded(upload, "rules.yaml") as path:
         text = path.read_text("utf-8", errors="replace")
-        checked = check_rule_file(str(path), text)
+        checked = check_rule_file(str(path), text, v.say_for(request))
         request.state.checked = checked
         status = 200 if checked["ok"] else 422
         try:
@@ -803,22 +841,54 @@ def _rules(request: Request, signed: web_sessions.Signed, upload: Any, do: str) 
     return _status(rules_check_page(request, v), status)
 
 
-LINE = re.compile(r"^(?P<file>[^\n]*?):(?P<line>\d+): (?P<problem>.*)$")
+LINE = re.compile(r"^(?P<file>[^\n]*?):(?P<line>\d+): (?:(?P<key>[^\s:]+): )?(?P<problem>.*)$")
+Say = Callable[[str], str]
 
 
-def check_rule_file(path: str, text: str) -> dict[str, Any]:
+def located(sentence: str, names: dict[str, str], say: Say) -> list[dict[str, Any]]:
+    """The problems of a rule or case file (`FILE:LINE: key: message` each) as rows: the file's
+    own name (not where the upload was kept), the line, the key as written, the message in the
+    reader's language."""
+    rows = []
+    for line in _named(sentence, names).splitlines():
+        match = LINE.match(line)
+        if match:
+            rows.append(
+                {
+                    "file": match["file"],
+                    "line": int(match["line"]),
+                    "key": match["key"] or "",
+                    "problem": say(match["problem"]),
+                }
+            )
+        elif line.strip():
+            file, _sep, rest = line.strip().partition(": ")
+            known = file in names.values() and rest
+            rows.append(
+                {
+                    "file": file if known else "",
+                    "line": None,
+                    "key": "",
+                    "problem": say(rest if known else line.strip()),
+                }
+            )
+    return rows
+
+
+def _named(text: str, names: dict[str, str]) -> str:
+    """`text` with each uploaded file's path replaced by the file's own name."""
+    for path, name in names.items():
+        text = text.replace(path, name)
+    return text
+
+
+def check_rule_file(path: str, text: str, say: Say) -> dict[str, Any]:
     """What `pool rules check` says of a file: ok with its ruleset, or each problem with its line."""
     name = Path(path).name
     try:
         loaded = loader.load_ruleset_file(path)
     except PoolError as exc:
-        problems = []
-        for line in str(exc).replace(path, name).splitlines():
-            match = LINE.match(line)
-            if match:
-                problems.append({"line": int(match["line"]), "problem": match["problem"]})
-            elif line.strip():
-                problems.append({"line": None, "problem": line.strip()})
+        problems = located(str(exc), {path: name}, say)
         bad = {p["line"] for p in problems}
         numbered = [(n, t, n in bad) for n, t in enumerate(text.splitlines(), start=1)]
         return {"ok": False, "file": name, "problems": problems, "lines": numbered}
@@ -828,8 +898,47 @@ def check_rule_file(path: str, text: str) -> dict[str, Any]:
         "ruleset": loaded.ruleset.ruleset,
         "version": loaded.ruleset.version,
         "shares": len(loaded.ruleset.shares),
-        "warnings": [str(w).replace(path, name) for w in loaded.warnings],
+        "warnings": located("\n".join(loaded.warnings), {path: name}, say),
     }
+
+
+@router.post("/rules/test")
+async def rules_test(request: Request, signed: Checked) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_rules_test, request, form.get("rules"), form.get("cases"))
+
+
+def _rules_test(request: Request, rules_upload: Any, cases_upload: Any) -> Response:
+    """`pool rules test CASES --rules RULES` on two uploaded files."""
+    v = views(request)
+    _ = v.gettext(request)
+    if not (_chosen(rules_upload) and _chosen(cases_upload)):
+        request.state.error = _("请选择规则文件和测试用例文件（YAML）。")
+        return _status(rules_check_page(request, v), 422)
+    with uploaded(rules_upload, "rules.yaml") as rules_path, uploaded(cases_upload, "cases.yaml") as path:
+        names = {str(rules_path): rules_path.name, str(path): path.name}
+        found = cases.run_case_file(path, rules_path)
+    say = v.say_for(request)
+    runs = [
+        {
+            "name": r.name,
+            "passed": r.passed,
+            "where": _named(r.where, names),
+            "differences": r.differences,
+            "problems": [say(p) for p in r.problems],
+        }
+        for r in found.results
+    ]
+    passed = sum(1 for r in runs if r["passed"])
+    request.state.tested = {
+        "file": names[str(path)],
+        "rules": names[str(rules_path)],
+        "problems": located(found.error, names, say),
+        "cases": runs,
+        "passed": passed,
+        "failed": len(runs) - passed + found.unrun,
+    }
+    return _status(rules_check_page(request, v), 422 if request.state.tested["failed"] else 200)
 
 
 # auditors and the city: the ledger and the audit log
@@ -886,7 +995,9 @@ def ledger_export(request: Request, v: ViewsDep, format: str = "ledger") -> Resp
 def audit_page(
     request: Request, v: ViewsDep, actor: str = "", since: str = "", outcome: str = ""
 ) -> Response:
-    rows = audit.list_entries(v.as_actor(request), actor=actor.strip() or None, since=since.strip() or None)
+    rt = v.as_actor(request)
+    since_utc = beijing_to_utc(since.strip(), v.gettext(request)) if since.strip() else None
+    rows = audit.list_entries(rt, actor=actor.strip() or None, since=since_utc)
     if outcome:
         rows = [r for r in rows if r["outcome"] == outcome]
     return v.render(
@@ -896,6 +1007,20 @@ def audit_page(
         total=len(rows),
         filters={"actor": actor, "since": since, "outcome": outcome},
     )
+
+
+def beijing_to_utc(text: str, gettext: Callable[[str], str]) -> str:
+    """A date or time typed in Beijing time as the UTC instant the audit log is kept in."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Malformed(
+            gettext("%(value)s 不是日期；请写成 2024-06-01（北京时间），或 2024-06-01T08:30。")
+            % {"value": text}
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
 
 
 # reports

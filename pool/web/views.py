@@ -13,11 +13,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from pool.domain.money import format_amount_grouped
 from pool.services import web_sessions
 from pool.services.runtime import Runtime
 from pool.web import i18n, sentences
 from pool.web.config import WebConfig
-from pool.web.labels import CURRENCIES, TERMS
+from pool.web.labels import CURRENCIES, N_, TERMS
 from pool.web.security import CSRF_FIELD, CSRF_HEADER, same_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -110,7 +111,30 @@ class Views:
             text = CURRENCIES.get(str(code))
             return translations.gettext(text) if text else str(code)
 
-        env.filters.update(money=money, wan=wan, local_time=local_time, term=term, currency=currency)
+        def agreed(value: Any, kind: str | None) -> str:
+            """An agreement value by its declared type: 40%, 50万元, 是, 3 年."""
+            if kind == "flag" and isinstance(value, bool):
+                return translations.gettext(N_("是")) if value else translations.gettext(N_("否"))
+            if kind == "amount":
+                return wan(value)
+            if kind == "years":
+                return translations.gettext(N_("%(n)s 年")) % {"n": value}
+            return str(value)
+
+        def said(sentence: Any) -> str:
+            """A service's sentence in the reader's language."""
+            return sentences.in_language(str(sentence), translations.gettext, chinese=locale == i18n.DEFAULT)
+
+        env.filters.update(
+            said=said,
+            money=money,
+            wan=wan,
+            local_time=local_time,
+            term=term,
+            agreed=agreed,
+            fen=format_amount_grouped,
+            currency=currency,
+        )
         env.globals.update(locales=i18n.LOCALES, locale=locale)
         return env
 
@@ -158,16 +182,22 @@ class Views:
     def gettext(self, request: Request) -> Any:
         return i18n.gettext_for(self.locale(request)).gettext
 
-    def say(self, request: Request, sentence: str) -> str:
-        """A service's sentence in the reader's language."""
+    def say(self, request: Request, sentence: str, labels: dict[str, str] | None = None) -> str:
+        """A service's sentence in the reader's language (agreement values named by `labels`)."""
         locale = self.locale(request)
-        return sentences.in_language(sentence, self.gettext(request), chinese=locale == i18n.DEFAULT)
+        return sentences.in_language(
+            sentence, self.gettext(request), chinese=locale == i18n.DEFAULT, labels=labels
+        )
+
+    def say_for(self, request: Request) -> Any:
+        """`say` for the request: a sentence in, the reader's sentence out."""
+        return lambda sentence: self.say(request, sentence)
 
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         signed = getattr(request.state, "signed", None)
         env = self.envs[self.locale(request)]
         if isinstance(context.get("error"), str):
-            context["error"] = self.say(request, context["error"])
+            context["error"] = self.say(request, context["error"], context.get("labels"))
         text = env.get_template(template).render(
             request=request,
             signed=signed,

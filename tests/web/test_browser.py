@@ -267,6 +267,25 @@ def test_the_main_story_in_a_browser(
     assert "4" in lines and "9" in lines, lines
     policy.shot("13-rules-problems")
 
+    library = ROOT / "pool" / "rules" / "library"
+    cases = tmp_path / "mine.cases.yaml"
+    cases.write_text(
+        (library / "shangluo-default.cases.yaml")
+        .read_text("utf-8")
+        .replace('tax: {luonan: "1600.01"', 'tax: {luonan: "1700.01"', 1),
+        encoding="utf-8",
+    )
+    page.set_input_files("#test-rules-file", str(library / "shangluo-default.yaml"))
+    page.set_input_files("#test-cases-file", str(cases))
+    page.click("#run-cases")
+    page.wait_for_selector("#case-results")
+    assert "1 个未通过" in page.inner_text("#case-summary")
+    failed = page.inner_text(".failed-case")
+    assert "default split from the first tax" in failed and "mine.cases.yaml:" in failed
+    assert "1,700.01" in failed and "1,600.01" in failed
+    page.locator("#case-results").scroll_into_view_if_needed()
+    policy.shot("19-rules-test-failing-case")
+
     for person in (luonan, shangzhou, city, policy):
         person.close()
 

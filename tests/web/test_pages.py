@@ -4,8 +4,12 @@ claims it, the city approves (a value out of bounds is refused at its field), im
 officer sees each problem of a rule file with its line."""
 
 import re
+from datetime import timedelta
+from pathlib import Path
 
 from support.web import Web, hidden
+
+LIBRARY = Path(__file__).resolve().parents[2] / "pool" / "rules" / "library"
 
 ACTUALS_BAD = (
     "project,period,metric,amount,note\n"
@@ -242,3 +246,103 @@ def test_every_role_reads_a_rule_text_in_force(story: Web) -> None:
     page = client.get(link.group(1)).text
     assert "origin_tax_share" in page and "文本与发布时的哈希一致" in page
     assert client.get("/rules/shangluo-default/9.9").status_code == 422
+
+
+CASES_FILE = LIBRARY / "shangluo-default.cases.yaml"
+
+
+def test_a_policy_officer_runs_a_case_file_and_sees_the_failing_case(story: Web) -> None:
+    policy = story.login("policy-desk")
+    cases = CASES_FILE.read_text("utf-8").replace('tax: {luonan: "1600.01"', 'tax: {luonan: "1700.01"', 1)
+    assert cases != CASES_FILE.read_text("utf-8")
+    rules = (LIBRARY / "shangluo-default.yaml").read_bytes()
+    before, audit = story.pool.snapshot(), len(story.pool.rows("audit_log"))
+    files = {"rules": ("shangluo-default.yaml", rules), "cases": ("mine.cases.yaml", cases.encode())}
+    ran = _post(policy, "/rules/test", {}, files=files)
+    assert ran.status_code == 422
+    summary = re.search(r'id="case-summary">([^<]+)<', ran.text)
+    total = CASES_FILE.read_text("utf-8").count("\n  - name: ")
+    assert summary and f"{total - 1} 个通过，1 个未通过" in summary.group(1)
+    failed = re.search(r"<h3>未通过：([^<]+) <small><code>mine\.cases\.yaml:(\d+)</code>", ran.text)
+    assert failed and failed.group(1).startswith("default split from the first tax")
+    line = next(
+        n for n, text in enumerate(cases.splitlines(), 1) if "default split from the first tax" in text
+    )
+    assert int(failed.group(2)) == line
+    row = re.search(
+        r'<tr class="error"><td>tax</td><td>luonan</td><td class="num">([^<]+)</td>'
+        r'<td class="num">([^<]+)</td><td class="num">([^<]+)</td>',
+        ran.text,
+    )
+    assert row and row.groups() == ("1,700.01", "1,600.01", "-100.00")
+    assert "/tmp" not in ran.text and "pool-upload" not in ran.text
+    assert story.pool.snapshot() == before and len(story.pool.rows("audit_log")) == audit
+    passing = _post(policy, "/rules/test", {}, files={**files, "cases": ("ok.yaml", CASES_FILE.read_bytes())})
+    assert passing.status_code == 200 and f"{total} 个通过，0 个未通过" in passing.text
+    missing = _post(policy, "/rules/test", {}, files={"rules": files["rules"]})
+    assert missing.status_code == 422 and "请选择规则文件和测试用例文件" in missing.text
+
+
+def test_agreement_values_are_shown_by_label_and_by_type(story: Web) -> None:
+    test_the_main_story_through_the_pages(story)
+    page = story.login("luonan-bureau").get("/transfers/1").text
+    row = re.search(
+        r'<td title="origin_tax_share">([^<]+)<small class="code">origin_tax_share</small></td>'
+        r"<td>([^<]+)</td>",
+        page,
+    )
+    assert row and row.groups() == ("首谈地税收分成比例 ", "40%")
+    agreed = story.app.state.views.envs["zh_CN"].filters["agreed"]
+    assert [agreed(*a) for a in (("500000.00", "amount"), (True, "flag"), (False, "flag"), (3, "years"))] == [
+        "50万元",
+        "是",
+        "否",
+        "3 年",
+    ]
+    english = story.app.state.views.envs["en"].filters["agreed"]
+    assert [english(True, "flag"), english(3, "years")] == ["yes", "3 years"]
+
+
+def test_a_refused_agreement_value_is_named_by_its_label(story: Web) -> None:
+    _story_until_the_claim(story)
+    city = story.login("city-office")
+    refused = _post(city, "/claims/1/approve", {"effective": "2024-08", "agreement.origin_tax_share": "60"})
+    assert refused.status_code == 422
+    assert "协议项 首谈地税收分成比例（origin_tax_share）：60% 高于上限 50%。" in refused.text
+
+
+def test_the_audit_log_is_filtered_by_a_date_in_beijing_time(story: Web) -> None:
+    from pool.web.pages import beijing_to_utc
+
+    assert beijing_to_utc("2024-06-01", str) == "2024-05-31T16:00:00"
+    assert beijing_to_utc("2024-06-01T08:30", str) == "2024-06-01T00:30:00"
+    auditor = story.login("audit-bureau")
+    page = auditor.get("/audit").text
+    assert "起始日期（北京时间）" in page and "UTC" not in page
+    story.clock.now = story.clock.now.replace(hour=17, minute=0)  # 01:00 the next day in Beijing
+    _post(story.login("city-office"), "/actors", {"name": "late-desk", "role": "policy"})
+    beijing_day = (story.clock.now + timedelta(hours=8)).date().isoformat()
+    shown = auditor.get("/audit", params={"since": beijing_day}).text
+    assert "late-desk" in shown
+    assert "共 " in shown
+    later = (story.clock.now + timedelta(hours=8, days=1)).date().isoformat()
+    assert "late-desk" not in auditor.get("/audit", params={"since": later}).text
+    bad = auditor.get("/audit", params={"since": "昨天"})
+    assert bad.status_code == 400 and "昨天 不是日期；请写成 2024-06-01（北京时间）" in bad.text
+
+
+def _story_until_the_claim(story: Web) -> None:
+    luonan = story.login("luonan-bureau")
+    _post(luonan, "/projects", {"code": "LN-2024-007", **PROJECT})
+    _post(luonan, "/projects/LN-2024-007/listings", {"reason": "能耗指标不足"})
+    _post(story.login("shangzhou-bureau"), "/listings/1/claims", {"note": ""})
+
+
+PROJECT = {
+    "name": "钼精深加工",
+    "investor": "金钼股份",
+    "chain": "new_materials",
+    "kind": "manufacturing",
+    "investment": "350000000",
+    "capital_source": "out_of_city",
+}
