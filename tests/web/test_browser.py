@@ -66,7 +66,12 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM))
+        # the browser's own words (a file input's button) in Chinese too, as on a clerk's machine
+        launched = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--lang=zh-CN"],
+            env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"},
+        )
         yield launched
         launched.close()
 
