@@ -62,10 +62,7 @@ BOOK_NAMES = {"fiscal": "财政", "statistics": "统计", "assessment": "考核"
 def indicators_of(ruleset: Ruleset) -> list[Indicator]:
     """The ruleset's shares as indicators, in the ruleset's order, labelled by the share's label or
     its base metric's, with the book's name added where two shares would read the same."""
-    labels = [
-        getattr(share, "label", "") or ruleset.metrics[share.base.plus[0]].label or share.name
-        for share in ruleset.shares
-    ]
+    labels = [ruleset.label_of(share) for share in ruleset.shares]
     out = []
     for share, label in zip(ruleset.shares, labels):
         if labels.count(label) > 1:

@@ -340,6 +340,10 @@ class Ruleset(_Model):
         """The metrics whose months may be negative."""
         return frozenset(m for m, decl in self.metrics.items() if decl.signed)
 
+    def label_of(self, share: Share) -> str:
+        """What people call a share: its label, else its base metric's, else its name."""
+        return share.label or self.metrics[share.base.plus[0]].label or share.name
+
     def unit_of(self, share: Share) -> str:
         """The unit a share's amounts carry, and its ledger accounts hold: its first plus metric's."""
         return self.metrics[share.base.plus[0]].unit

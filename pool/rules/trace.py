@@ -13,7 +13,7 @@ from pool.domain.money import format_amount
 from pool.domain.months import Month, format_month
 from pool.rules.facts import Context, TransferFacts
 from pool.rules.results import ShareResult, TransferResult, YearResult
-from pool.rules.schema import Share, Step
+from pool.rules.schema import Ruleset, Share, Step
 from pool.rules.shares import by_region, share_parties, term_years
 
 
@@ -104,14 +104,20 @@ def _transfer_trace(t: TransferFacts, ctx: Context, shares: list[tuple[Share, Sh
         ctx.city,
         not failing,
         failing,
-        [_share_trace(share, result, ctx) for share, result in shares],
+        [_share_trace(share, _called(t.ruleset, share), result, ctx) for share, result in shares],
         t.ruleset.chain_term,
         t.ruleset.chain_agreement,
         format_month(ctx.term_from) if ctx.term_from and ctx.term_from != t.effective else "",
     )
 
 
-def _share_trace(share: Share, result: ShareResult, ctx: Context) -> ShareTrace:
+def _called(ruleset: Ruleset, share: Share) -> str:
+    """A share's label, or its base metric's; empty when people call it by its name."""
+    label = ruleset.label_of(share)
+    return "" if label == share.name else label
+
+
+def _share_trace(share: Share, label: str, result: ShareResult, ctx: Context) -> ShareTrace:
     """One share's term, its years and its target; or, when the host keeps it all, why."""
     target, start, reason, extended_by, outside, years = result
     if start is None:  # the host keeps everything, for `reason`
@@ -120,7 +126,7 @@ def _share_trace(share: Share, result: ShareResult, ctx: Context) -> ShareTrace:
             share.book,
             share.mode,
             "host",
-            share.label,
+            label,
             reason,
             outside_term=outside,
             target=dict(target),
@@ -130,7 +136,7 @@ def _share_trace(share: Share, result: ShareResult, ctx: Context) -> ShareTrace:
         share.book,
         share.mode,
         share.mode,
-        share.label,
+        label,
         start=format_month(start),
         term_years=term_years(share, ctx),
         extended_by=extended_by,

@@ -48,6 +48,13 @@ TERMS: dict[str, str] = {
     "auditor": N_("审计"),
     "origin": N_("首谈地"),
     "host": N_("落地地"),
+    # share modes (a mode `origin` or `host` reads as the party it gives everything to, above)
+    "split": N_("按比例分成"),
+    "dual": N_("双方全额计入"),
+    # chain policies
+    "first_origin": N_("归第一个首谈地"),
+    "last_origin": N_("归最近的首谈地"),
+    "all_origins": N_("各首谈地均分"),
     # audit outcomes
     "ok": N_("成功"),
     "denied": N_("拒绝"),

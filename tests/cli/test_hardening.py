@@ -622,6 +622,8 @@ class _Ledger:
 
     def set_positions(self, changed: Any) -> None: ...
 
+    def add_to_years(self, rows: Any) -> None: ...
+
     def add_to_balances(self, deltas: Any) -> None:
         raise AssertionError("an overflowing balance was written")
 

@@ -20,6 +20,7 @@ from pool.store.ledger_tables import (
     LedgerAccount,
     LedgerEntry,
     PayableSum,
+    PositionYear,
     ShareSum,
     TransferPosition,
 )
@@ -30,16 +31,23 @@ COLUMNS = {
     "RULESET_ID": [RulesetVersion.ruleset, DefaultRuleset.ruleset],
     "VERSION": [RulesetVersion.version, AssessmentScheme.version],
     "METRIC": [Actual.metric, ActualRevision.metric],
-    "SHARE": [LedgerAccount.share, LedgerEntry.share, TransferPosition.share, ShareSum.share],
+    "SHARE": [
+        LedgerAccount.share,
+        LedgerEntry.share,
+        TransferPosition.share,
+        ShareSum.share,
+        PositionYear.share,
+    ],
     "UNIT": [LedgerAccount.unit, PayableSum.unit],
     "REGION_CODE": [
         Region.code,
         LedgerAccount.region,
         TransferPosition.region,
+        PositionYear.region,
         PayableSum.payer,
         PayableSum.payee,
     ],
-    "BOOK": [LedgerAccount.book, LedgerEntry.book, TransferPosition.book],
+    "BOOK": [LedgerAccount.book, LedgerEntry.book, TransferPosition.book, PositionYear.book],
     "ACCOUNT_NAME": [LedgerAccount.name],
 }
 
