@@ -78,24 +78,38 @@ def canonical(row: Mapping[str, Any], reason: str | None = None) -> str:
     )
 
 
-_ACTUAL = (
-    '{"reason":null,"row":{"amount":%d,"import_id":%d,"metric":%s,"note":%s,"period":%d,'
-    '"project_id":%d,"revision":%d}}'
-)
+_ACTUAL_ROW = '{"amount":%d,"import_id":%d,"metric":%s,"note":%s,"period":%d,"project_id":%d,"revision":%d}'
 
 
 def actual_body(values: Sequence[Any], strings: dict[Any, str]) -> str:
     """`canonical` of an actual revision recorded with no reason, written out directly: an import
     records one per row, so this is on its hot path. `strings` caches the JSON form of metric
     names and notes, which repeat. Equal to `canonical` (a property test holds it to that)."""
+    return '{"reason":null,"row":' + actual_row_text(values, strings) + "}"
+
+
+def actual_row_text(values: Sequence[Any], strings: dict[Any, str]) -> str:
+    """`row_text` of an actual revision's values in `selected("actual")` order, written out
+    directly (verify compares every stored revision with its record); values of another type
+    than the columns' (an insider's edit) take `row_text`'s way."""
     project_id, period, metric, revision, amount, note, import_id = values
+    if not (
+        type(project_id) is int
+        and type(period) is int
+        and type(revision) is int
+        and type(amount) is int
+        and type(import_id) is int
+        and type(metric) is str
+        and (note is None or type(note) is str)
+    ):
+        return row_text(row_of("actual", values))
     m = strings.get(metric)
     if m is None:
         m = strings[metric] = json.dumps(metric, ensure_ascii=False)
     n = strings.get(note)
     if n is None:
         n = strings[note] = json.dumps(note, ensure_ascii=False)
-    return _ACTUAL % (amount, import_id, m, n, period, project_id, revision)
+    return _ACTUAL_ROW % (amount, import_id, m, n, period, project_id, revision)
 
 
 def row_text(row: Mapping[str, Any]) -> str:

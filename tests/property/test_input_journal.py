@@ -8,7 +8,18 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pool.domain.records import COLUMNS, GENESIS, OPTIONAL, actual_body, canonical, record_hash, selected
+from pool.domain.records import (
+    COLUMNS,
+    GENESIS,
+    OPTIONAL,
+    actual_body,
+    actual_row_text,
+    canonical,
+    record_hash,
+    row_of,
+    row_text,
+    selected,
+)
 from pool.ledger.inputs import (
     STREAMED,
     InputReport,
@@ -105,6 +116,23 @@ def test_stored_rows_equal_to_their_records_compare_clean(records: list[tuple[An
 def test_the_fast_actual_body_is_the_canonical_one(values: tuple[Any, ...]) -> None:
     row = dict(zip(COLUMNS["actual"], values, strict=True))
     assert actual_body(values, {}) == canonical(row)
+
+
+# what a stored actual's columns may hold after an insider's edit on SQLite, which keeps any type
+ANY_VALUE = st.one_of(
+    st.integers(-(2**62), 2**62), st.text(max_size=8), st.none(), st.floats(allow_nan=False), st.booleans()
+)
+
+
+@given(st.tuples(*[ANY_VALUE] * 7), st.lists(st.integers(0, 6), max_size=7))
+def test_the_fast_row_text_of_a_stored_actual_is_the_canonical_one(
+    values: tuple[Any, ...], typed: list[int]
+) -> None:
+    """Whatever the stored columns hold, verify reads the row's text as the canonical form would
+    write it, so a stored value of another type cannot compare equal to its record."""
+    well = [7, 24300, "tax_local", 1, 100, None, 3]
+    mixed = tuple(values[i] if i in typed else well[i] for i in range(7))
+    assert actual_row_text(mixed, {}) == row_text(row_of("actual", mixed))
 
 
 @given(journals(), st.data())
