@@ -74,9 +74,11 @@ def payables(rt: Runtime, year: int) -> list[dict[str, Any]]:
     return commands.read(rt, body)
 
 
-def statement(rt: Runtime, region: str, year: int) -> dict[str, Any]:
+def statement(rt: Runtime, region: str, year: int, window: slice | None = None) -> dict[str, Any]:
     """A region's 对账单 for a year: per transfer and share what it received as origin (or city),
-    kept as host, owes as host and is owed by hosts (fiscal book), with totals per book and unit."""
+    kept as host, owes as host and is owed by hosts (fiscal book), with totals per book and unit.
+    With `window` (a page of lines), only those lines are written out; `line_count` and the
+    totals always cover them all."""
 
     def body(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
         _check_region(uow, region)
@@ -84,6 +86,7 @@ def statement(rt: Runtime, region: str, year: int) -> dict[str, Any]:
         city = uow.regions.city()
         party_role = "city" if city is not None and city.code == region else "origin"
         lines = []
+        count = 0
         totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for transfer, project, origin, host, share, book, unit, own, others in uow.reports.statement(
             region, year
@@ -101,6 +104,9 @@ def statement(rt: Runtime, region: str, year: int) -> dict[str, Any]:
             total = totals[(book, unit)]
             for i, value in enumerate(amounts):
                 total[i] += value
+            count += 1
+            if window is not None and not window.start < count <= window.stop:
+                continue
             lines.append(
                 {
                     "transfer": transfer,
@@ -120,6 +126,7 @@ def statement(rt: Runtime, region: str, year: int) -> dict[str, Any]:
             "region_name": names.get(region, region),
             "year": year,
             "lines": lines,
+            "line_count": count,
             "totals": [
                 {
                     "book": book,

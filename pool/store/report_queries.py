@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pool.domain.accounts import FISCAL, SOURCE
+from pool.store import raw
 from pool.store.ledger_tables import LedgerAccount, LedgerEntry, LedgerPosting, PayableSum, PositionYear
 from pool.store.models import Project, Region, Transfer
 
@@ -113,8 +114,10 @@ class Reports:
             .where(PositionYear.year == year)
         )
         own = base.where(PositionYear.region == region)
-        hosted = base.where(
-            Transfer.to_region == region, PositionYear.region != region, PositionYear.amount != 0
+        hosted = base.where(  # driven by the hosted transfers' ids: the key's first column
+            PositionYear.transfer_id.in_(select(Transfer.id).where(Transfer.to_region == region)),
+            PositionYear.region != region,
+            PositionYear.amount != 0,
         )
         units = {
             (b, r, s): u
@@ -124,7 +127,7 @@ class Reports:
         }
         sums: dict[tuple[Any, ...], list[int]] = {}
         for stmt in (own, hosted):
-            for transfer, code, origin, host, share, book, party, amount in self.session.execute(stmt):
+            for transfer, code, origin, host, share, book, party, amount in raw.stream(self.session, stmt):
                 key = (transfer, code, origin, host, share, book, units.get((book, party, share), ""))
                 line = sums.setdefault(key, [0, 0])
                 if party == region:

@@ -1032,24 +1032,29 @@ def statement_page(
 ) -> Response:
     rt = v.as_actor(request)
     chosen = year or rt.now().year
-    result = reports.statement(rt, region, chosen)
-    lines = result["lines"]
-    pages = max(1, -(-len(lines) // STATEMENT_LINES))
-    page = min(max(1, page), pages)
-    shown = lines[(page - 1) * STATEMENT_LINES : page * STATEMENT_LINES]
+    page = max(1, page)
+    result = reports.statement(rt, region, chosen, _page_of_lines(page))
+    pages = max(1, -(-result["line_count"] // STATEMENT_LINES))
+    if page > pages:  # past the last page: the last one
+        page = pages
+        result = reports.statement(rt, region, chosen, _page_of_lines(page))
     return v.render(
         request,
         "statement.html",
         s=result,
         year=chosen,
-        lines=shown,
+        lines=result["lines"],
         page=page,
         pages=pages,
-        total=len(lines),
+        total=result["line_count"],
     )
 
 
 STATEMENT_LINES = 200  # lines a page shows; the totals cover them all
+
+
+def _page_of_lines(page: int) -> slice:
+    return slice((page - 1) * STATEMENT_LINES, page * STATEMENT_LINES)
 
 
 _PAGES.update({"actuals": actuals_page, "settle": settle_page})

@@ -205,3 +205,17 @@ def test_statement_table_csv_and_refusals(pool: Pool) -> None:
     assert pool.run("policy-desk", "report", "payables", "--year", "24x").exit_code == 2
     nobody = pool.run("policy-desk", "report", "balances", token="wrong")
     assert nobody.exit_code == 3
+
+
+def test_a_page_of_statement_lines_is_the_slice_of_the_whole_with_the_same_totals(pool: Pool) -> None:
+    from pool.bootstrap import bootstrap
+    from pool.config import Settings
+    from pool.services import reports
+
+    rt = bootstrap(Settings(pool.url, "danfeng-bureau", pool.tokens["danfeng-bureau"]))
+    whole = reports.statement(rt, "zhashui", 2024)
+    assert whole["line_count"] == len(whole["lines"]) == 6
+    for window in (slice(0, 2), slice(2, 4), slice(4, 6), slice(5, 9), slice(8, 10)):
+        page = reports.statement(rt, "zhashui", 2024, window)
+        assert page["lines"] == whole["lines"][window]
+        assert {k: v for k, v in page.items() if k != "lines"} == {k: v for k, v in whole.items() if k != "lines"}
