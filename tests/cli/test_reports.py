@@ -218,4 +218,4 @@ def test_a_page_of_statement_lines_is_the_slice_of_the_whole_with_the_same_total
     for window in (slice(0, 2), slice(2, 4), slice(4, 6), slice(5, 9), slice(8, 10)):
         page = reports.statement(rt, "zhashui", 2024, window)
         assert page["lines"] == whole["lines"][window]
-        assert {k: v for k, v in page.items() if k != "lines"} == {k: v for k, v in whole.items() if k != "lines"}
+        assert {**page, "lines": None} == {**whole, "lines": None}
