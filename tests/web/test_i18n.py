@@ -29,3 +29,10 @@ def test_every_marked_text_has_an_english_translation_with_the_same_placeholders
         english = catalog.get(text).string
         assert sorted(re.findall(r"%\(\w+\)s", text)) == sorted(re.findall(r"%\(\w+\)s", english)), text
         assert not re.search(r"[\u4e00-\u9fff]", english), english
+
+
+def test_every_page_title_is_text() -> None:
+    """A page's title block holds words, never markup (which a browser tab would show as text)."""
+    for template in sorted((ROOT / "pool" / "web" / "templates").glob("*.html")):
+        for title in re.findall(r"{% block title %}(.*?){% endblock %}", template.read_text(), re.S):
+            assert "<" not in title and "\n" not in title, template.name
