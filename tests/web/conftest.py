@@ -3,7 +3,7 @@ shangzhou has claimed it (claim 1), and every role has an actor (see `support.dr
 the main story's new pool; and the hand-computed bulletin pool with its assessment scheme."""
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,34 +12,6 @@ from support.driver import Pool, seeded
 from support.web import Web
 
 from pool.store.engine import make_engine
-
-
-@pytest.fixture(scope="session")
-def seeded_template(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> tuple[Path, dict[str, str]]:
-    path = tmp_path_factory.mktemp("web-seeded") / "seeded.db"
-    shutil.copy(sqlite_template, path)
-    from pool.domain import tokens
-
-    saved, tokens._N = tokens._N, 2**8
-    try:
-        pool = seeded(f"sqlite:///{path}")
-    finally:
-        tokens._N = saved
-    pool.close()
-    make_engine(f"sqlite:///{path}").dispose()
-    return path, dict(pool.tokens)
-
-
-@pytest.fixture
-def web(tmp_path: Path, seeded_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
-    source, tokens = seeded_template
-    shutil.copy(source, tmp_path / "pool.db")
-    served = Web(f"sqlite:///{tmp_path / 'pool.db'}", tokens)
-    yield served
-    served.close()
-
 
 STORY_ACTORS = (
     ("luonan-bureau", "county", "luonan"),
@@ -50,23 +22,18 @@ STORY_ACTORS = (
 LIBRARY = Path(__file__).resolve().parents[2] / "pool" / "rules" / "library"
 
 
-@pytest.fixture(scope="session")
-def story_template(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+def _template(
+    folder: Path, sqlite_template: Path, build: Callable[[str, Path], Pool]
 ) -> tuple[Path, dict[str, str]]:
-    """A new pool of 商洛市 with the city office, two counties, policy and audit actors, and the
-    city's default ruleset published: where the main story starts."""
-    path = tmp_path_factory.mktemp("web-story") / "story.db"
+    """A pool built once per session by `build(url, folder)` (with cheap token hashing), kept as a
+    file each test copies, with its actors' tokens."""
+    path = folder / "pool.db"
     shutil.copy(sqlite_template, path)
     from pool.domain import tokens
 
     saved, tokens._N = tokens._N, 2**8
     try:
-        pool = Pool(f"sqlite:///{path}")
-        pool.init()
-        for name, role, region in STORY_ACTORS:
-            pool.add_actor(name, role, region)
-        pool.ok("policy-desk", "rules", "publish", str(LIBRARY / "shangluo-default.yaml"))
+        pool = build(f"sqlite:///{path}", folder)
     finally:
         tokens._N = saved
     pool.close()
@@ -74,13 +41,58 @@ def story_template(
     return path, dict(pool.tokens)
 
 
-@pytest.fixture
-def story(tmp_path: Path, story_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
-    source, tokens = story_template
+def _served(tmp_path: Path, template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
+    source, tokens = template
     shutil.copy(source, tmp_path / "pool.db")
     served = Web(f"sqlite:///{tmp_path / 'pool.db'}", tokens)
     yield served
     served.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> tuple[Path, dict[str, str]]:
+    return _template(tmp_path_factory.mktemp("web-seeded"), sqlite_template, lambda url, _: seeded(url))
+
+
+@pytest.fixture
+def web(tmp_path: Path, seeded_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
+    yield from _served(tmp_path, seeded_template)
+
+
+def _story(url: str, _folder: Path) -> Pool:
+    pool = Pool(url)
+    pool.init()
+    for name, role, region in STORY_ACTORS:
+        pool.add_actor(name, role, region)
+    pool.ok("policy-desk", "rules", "publish", str(LIBRARY / "shangluo-default.yaml"))
+    return pool
+
+
+@pytest.fixture(scope="session")
+def story_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> tuple[Path, dict[str, str]]:
+    """A new pool of 商洛市 with the city office, two counties, policy and audit actors, and the
+    city's default ruleset published: where the main story starts."""
+    return _template(tmp_path_factory.mktemp("web-story"), sqlite_template, _story)
+
+
+@pytest.fixture
+def story(tmp_path: Path, story_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
+    yield from _served(tmp_path, story_template)
+
+
+def _bulletin(url: str, folder: Path) -> Pool:
+    from tests.cli.test_assessment import SCHEME
+
+    pool = bulletin_pool(url)
+    pool.add_actor("audit-bureau", "auditor")
+    scheme = folder / "assessment-2025.yaml"
+    scheme.write_text(SCHEME, encoding="utf-8")
+    pool.ok("policy-desk", "assessment", "publish", str(scheme))
+    return pool
 
 
 @pytest.fixture(scope="session")
@@ -90,31 +102,9 @@ def bulletin_template(
     """The hand-computed bulletin pool (tests/support/bulletin.py: 2025 settled through March, with
     targets) with an auditor, and the 2025 assessment scheme of tests/cli/test_assessment.py
     published."""
-    from tests.cli.test_assessment import SCHEME
-
-    folder = tmp_path_factory.mktemp("web-bulletin")
-    path = folder / "bulletin.db"
-    shutil.copy(sqlite_template, path)
-    from pool.domain import tokens
-
-    saved, tokens._N = tokens._N, 2**8
-    try:
-        pool = bulletin_pool(f"sqlite:///{path}")
-        pool.add_actor("audit-bureau", "auditor")
-        scheme = folder / "assessment-2025.yaml"
-        scheme.write_text(SCHEME, encoding="utf-8")
-        pool.ok("policy-desk", "assessment", "publish", str(scheme))
-    finally:
-        tokens._N = saved
-    pool.close()
-    make_engine(f"sqlite:///{path}").dispose()
-    return path, dict(pool.tokens)
+    return _template(tmp_path_factory.mktemp("web-bulletin"), sqlite_template, _bulletin)
 
 
 @pytest.fixture
 def reports(tmp_path: Path, bulletin_template: tuple[Path, dict[str, str]]) -> Iterator[Web]:
-    source, tokens = bulletin_template
-    shutil.copy(source, tmp_path / "pool.db")
-    served = Web(f"sqlite:///{tmp_path / 'pool.db'}", tokens)
-    yield served
-    served.close()
+    yield from _served(tmp_path, bulletin_template)
