@@ -36,16 +36,24 @@ def check_chain(entries: Iterable[tuple[Sequence[Any], list[tuple[str, int]]]], 
     """Entries in chain order, each (seq, run, transfer, share, book, through, prev_hash, hash)
     with its (account name, amount) postings (see entries_with_postings)."""
     posted = report.posted
+    periods: dict[int, str] = {}  # a run's month as its entries' hashes write it
     for entry, postings in entries:
-        transfer, year = entry[2], entry[5] // 12
+        transfer, through = entry[2], entry[5]
+        year, total = through // 12, 0
         for name, amount in postings:
             posted[(transfer, name, year)] += amount
+            total += amount
         report.postings += len(postings)
-        _check_entry(entry, postings, report)
+        period = periods.get(through)
+        if period is None:
+            period = periods[through] = format_month(through)
+        _check_entry(entry, period, postings, total, report)
 
 
-def _check_entry(entry: Sequence[Any], postings: list[tuple[str, int]], report: Report) -> None:
-    seq, run, transfer, share, book, through, prev_hash, stored_hash = entry
+def _check_entry(
+    entry: Sequence[Any], period: str, postings: list[tuple[str, int]], total: int, report: Report
+) -> None:
+    seq, run, transfer, share, book, _through, prev_hash, stored_hash = entry
     expected_seq = report.entries + 1
     report.entries += 1
     if seq != expected_seq:
@@ -57,12 +65,11 @@ def _check_entry(entry: Sequence[Any], postings: list[tuple[str, int]], report: 
         report.entries = seq
     if prev_hash != report.head:
         report.problem(f"entry {seq}: its previous hash does not match the entry before it.", seq)
-    recomputed = entry_hash(prev_hash, seq, run, format_month(through), transfer, share, book, postings)
+    recomputed = entry_hash(prev_hash, seq, run, period, transfer, share, book, postings)
     if recomputed != stored_hash:
         report.problem(f"entry {seq}: its hash does not match its content.", seq)
     if seq == report.watch:
         report.watched_hash = recomputed
-    total = sum(a for _, a in postings)
     if total:
         report.problem(f"entry {seq}: its postings sum to {format_amount(total)}, not zero.", seq)
     report.head = stored_hash
