@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from pool.web.labels import N_, TERMS
+from pool.web.ledger_sentences import INPUT_KINDS, LEDGER_LINES
 from pool.web.rule_sentences import RULE_LINES, SECTIONS
 
 Gettext = Callable[[str], str]
@@ -298,16 +299,6 @@ SERVICE_LINES: list[tuple[str, str]] = [
         r"There is no actor named '(?P<name>[^']+)'; see `pool actor list`\.",
         N_("没有名为 %(name)s 的操作员。"),
     ),
-    # the ledger
-    (
-        r"(?P<file>\S+) is not a checkpoint: `(?P<field>\w+)` must be a whole number\.",
-        N_("%(file)s 不是检查点文件：%(field)s 应为整数。"),
-    ),
-    (
-        r"entry (?P<n>\d+): the checkpoint(?: taken (?P<at>\S+))? records (?P<entries>\d+) entries, but the "
-        r"ledger now has only (?P<now>\d+); entries were removed\.",
-        N_("第 %(n)s 笔分录：检查点记录了 %(entries)s 笔分录，而账本现在只有 %(now)s 笔；有分录被删除。"),
-    ),
     # permissions
     (
         r"(?P<who>\S+) \((?P<role>\w+)\) may not (?P<doing>.+); only (?P<roles>.+) actors may\.",
@@ -324,7 +315,7 @@ SERVICE_LINES: list[tuple[str, str]] = [
     ),
 ]
 LINES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(f"^(?:{shape})$"), chinese) for shape, chinese in SERVICE_LINES + RULE_LINES
+    (re.compile(f"^(?:{shape})$"), chinese) for shape, chinese in SERVICE_LINES + RULE_LINES + LEDGER_LINES
 ]
 SPAN = re.compile(r"(?P<version>\S+) \((?P<start>\S+) to (?P<end>\S+)\)")
 ROW = re.compile(r"^(?P<indent>\s*)row (?P<row>\d+): (?P<rest>.*)$")
@@ -400,6 +391,7 @@ def _words(values: dict[str, str], gettext: Gettext, labels: dict[str, str]) -> 
         ("doing", {**DOINGS, **REGION_DOINGS}),
         ("role", TERMS),
         ("what", {**WHATS, **SECTIONS}),
+        ("kind", INPUT_KINDS),
     ):
         if key in out and out[key] in table:
             out[key] = gettext(table[out[key]])

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from support.web import Web, hidden
 
 from pool.web import sentences
 from tests.cli.test_actuals import BASE, HEADER, INVALID
 from tests.cli.test_assessment import SCHEME
 from tests.cli.test_rule_messages import VALID
+from tests.integration.test_input_tamper import Insider
 
 # An English sentence: two ASCII words in a row, separated by a space alone (a list of codes has
 # commas, a key or file name has no space).
@@ -162,20 +164,30 @@ class Said:
         return spy
 
 
+def _served(folder: Path, template: tuple[Path, dict[str, str]]) -> Web:
+    source, tokens = template
+    shutil.copy(source, folder / "pool.db")
+    return Web(f"sqlite:///{folder / 'pool.db'}", tokens)
+
+
 @pytest.fixture(scope="module")
 def driven(
-    tmp_path_factory: pytest.TempPathFactory, story_template: tuple[Path, dict[str, str]]
+    tmp_path_factory: pytest.TempPathFactory,
+    story_template: tuple[Path, dict[str, str]],
+    bulletin_template: tuple[Path, dict[str, str]],
 ) -> Iterator[tuple[list[tuple[str, int, str]], list[str]]]:
     """Each refusal's (what, status, page) on the Chinese pages, and every sentence said."""
-    source, tokens = story_template
-    folder = tmp_path_factory.mktemp("chinese-pages")
-    shutil.copy(source, folder / "pool.db")
-    web = Web(f"sqlite:///{folder / 'pool.db'}", tokens)
+    web = _served(tmp_path_factory.mktemp("chinese-pages"), story_template)
+    ledgers = [_served(tmp_path_factory.mktemp("tampered-ledger"), bulletin_template) for _ in TAMPERINGS]
     said = Said()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sentences, "in_language", said(sentences.in_language))
-        yield _drive(web), said.sentences
-    web.close()
+        seen = _drive(web)
+        for tampering, ledger in zip(TAMPERINGS, ledgers, strict=True):
+            seen += tampering(ledger)
+        yield seen, said.sentences
+    for served in (web, *ledgers):
+        served.close()
 
 
 def _post(client: Any, path: str, data: dict[str, str], **kwargs: Any) -> Any:
@@ -344,7 +356,8 @@ def _drive(web: Web) -> list[tuple[str, int, str]]:
     saw("rules: no such version", luonan.get("/rules/shangluo-default/9.9"))
 
     # the ledger and the audit log
-    saw("ledger: not a checkpoint", _post(auditor, "/ledger/verify", {}, files={"file": ("cp.json", b"{}")}))
+    for what, content in NOT_CHECKPOINTS:
+        saw(f"ledger: {what}", _post(auditor, "/ledger/verify", {}, files={"file": ("cp.json", content)}))
     taken = auditor.get("/ledger/checkpoint").text
     wrong = json.dumps({**json.loads(taken), "entries": json.loads(taken)["entries"] + 3, "head": "1" * 64})
     saw(
@@ -365,14 +378,104 @@ def _drive(web: Web) -> list[tuple[str, int, str]]:
     return seen
 
 
+def _verified(web: Web, what: str, checkpoints: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
+    """The ledger page of a county and of an auditor, against each checkpoint, after a tampering."""
+    auditor = web.login("audit-bureau")
+    seen = [(f"{what}: verify", *_answer(web.login("danfeng-bureau").get("/ledger")))]
+    for i, checkpoint in enumerate(checkpoints):
+        upload = {"file": ("cp.json", json.dumps(checkpoint).encode())}
+        seen.append((f"{what}: checkpoint {i}", *_answer(_post(auditor, "/ledger/verify", {}, files=upload))))
+    return seen
+
+
+def _answer(response: Any) -> tuple[int, str]:
+    return response.status_code, response.text
+
+
+def _kept(table: str, order: str) -> str:
+    """The first or last kept sum of `table` that a county's statement shows, as a subquery."""
+    kept = f"SELECT rowid FROM {table} WHERE amount != 0 AND region NOT LIKE '@%'"
+    return f"({kept} ORDER BY rowid {order} LIMIT 1)"
+
+
+def _ledger_rewritten(web: Web) -> list[tuple[str, int, str]]:
+    """Every kept sum and stored input edited beside the ledger, and the last entry and input
+    record rewritten after a checkpoint was taken."""
+    taken = json.loads(web.login("audit-bureau").get("/ledger/checkpoint").text)
+    insider = Insider(web.pool, Path("unused"))
+    last_entry = "(SELECT MAX(seq) FROM ledger_entries)"
+    for statement in (
+        f"UPDATE ledger_postings SET amount = amount + 1 WHERE id = (SELECT MIN(id) FROM ledger_postings "
+        f"WHERE entry_seq = {last_entry})",
+        "UPDATE ledger_accounts SET balance = balance + 5 WHERE id = (SELECT MIN(id) FROM ledger_accounts)",
+        "UPDATE ledger_accounts SET region = 'nowhere' WHERE id = (SELECT MAX(id) FROM ledger_accounts)",
+        "UPDATE transfer_positions SET amount = amount + 7 WHERE rowid = "
+        + _kept("transfer_positions", "ASC"),
+        "DELETE FROM transfer_positions WHERE rowid = " + _kept("transfer_positions", "DESC"),
+        "UPDATE position_years SET amount = amount + 3 WHERE rowid = " + _kept("position_years", "ASC"),
+        "DELETE FROM position_years WHERE rowid = " + _kept("position_years", "DESC"),
+        "UPDATE payable_sums SET amount = amount + 1 WHERE rowid = (SELECT MIN(rowid) FROM payable_sums)",
+        "UPDATE input_journal SET body = body || ' ' WHERE seq = (SELECT MAX(seq) FROM input_journal)",
+        "UPDATE settlement_runs SET journal_head = '" + "f" * 64 + "' WHERE id = (SELECT MAX(id) FROM "
+        "settlement_runs)",
+        "UPDATE actual_revisions SET amount = amount + 100 WHERE id = (SELECT MIN(id) FROM actual_revisions)",
+        "UPDATE actuals SET amount = amount + 100 WHERE id = (SELECT MAX(id) FROM actuals)",
+        "UPDATE ruleset_versions SET text = text || ' ' WHERE id = (SELECT MIN(id) FROM ruleset_versions)",
+        "UPDATE projects SET host = 'luonan' WHERE id = (SELECT MIN(id) FROM projects)",
+    ):
+        insider.sql(statement)
+    return _verified(web, "ledger rewritten", [taken])
+
+
+def _ledger_cut(web: Web) -> list[tuple[str, int, str]]:
+    """An entry and an input record deleted from the middle, each where a checkpoint ends, and
+    an actual's current value and its latest revision deleted."""
+    insider = Insider(web.pool, Path("unused"))
+    with insider.engine.connect() as conn:
+        entries, records = (
+            conn.execute(text(f"SELECT MAX(seq) FROM {table}")).scalar_one()
+            for table in ("ledger_entries", "input_journal")
+        )
+    for statement in (
+        f"DELETE FROM ledger_entries WHERE seq = {entries // 2}",
+        f"DELETE FROM input_journal WHERE seq = {records // 2}",
+        "DELETE FROM actuals WHERE id = (SELECT MIN(id) FROM actuals)",
+        "DELETE FROM actual_revisions WHERE id = (SELECT MAX(id) FROM actual_revisions)",
+    ):
+        insider.sql(statement)
+    cut = {"entries": entries // 2, "head": "1" * 64, "inputs": records // 2, "inputs_head": "2" * 64}
+    longer = {"entries": 0, "head": "0" * 64, "inputs": records + 3, "inputs_head": "2" * 64}
+    return _verified(web, "ledger cut", [cut, longer])
+
+
+TAMPERINGS = (_ledger_rewritten, _ledger_cut)
+HEAD = "a" * 64
+NOT_CHECKPOINTS = [
+    ("empty", b"{}"),
+    ("not JSON", b"entries: 3"),
+    ("not an object", b"[3]"),
+    ("bad head", json.dumps({"entries": 3, "head": "abc"}).encode()),
+    ("empty ledger", json.dumps({"entries": 0, "head": HEAD}).encode()),
+    ("bad inputs", json.dumps({"entries": 3, "head": HEAD, "inputs": "many"}).encode()),
+    ("inputs without a head", json.dumps({"entries": 3, "head": HEAD, "inputs": 4}).encode()),
+    ("bad inputs head", json.dumps({"entries": 3, "head": HEAD, "inputs": 4, "inputs_head": "x"}).encode()),
+]
+
+
 def test_no_refusal_on_a_chinese_page_is_english(
     driven: tuple[list[tuple[str, int, str]], list[str]],
 ) -> None:
     seen, _said = driven
     answered = {what: status for what, status, _page in seen if status < 400}
-    # the projected split answers in place, a transfer not yet settled and a settlement with missing
-    # figures say so; the rest are refused …
-    assert answered == {"preview: above": 200, "transfer: not settled": 200, "settle: missing figures": 200}
+    # the projected split answers in place, a transfer not yet settled, a settlement with missing
+    # figures and the ledger page of a tampered ledger say so; the rest are refused …
+    assert answered == {
+        "preview: above": 200,
+        "transfer: not settled": 200,
+        "settle: missing figures": 200,
+        "ledger rewritten: verify": 200,
+        "ledger cut: verify": 200,
+    }
     leaks = {what: english_in(page) for what, _status, page in seen if english_in(page)}
     assert leaks == {}  # … and each said in Chinese
 
