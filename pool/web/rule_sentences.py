@@ -91,6 +91,77 @@ RULE_LINES: list[tuple[str, str]] = [
         r"with spaces\.",
         N_("不是有效的 YAML：请检查缩进，同一映射中的各键须用空格缩进到同一列。"),
     ),
+    (
+        r"not valid YAML: .+; the line holds a tab character; YAML indents with spaces only, so replace "
+        r"each tab with spaces \(and quote a text that needs a tab\)\.",
+        N_(
+            "不是有效的 YAML：该行含有制表符；YAML 只能用空格缩进，"
+            "请把每个制表符换成空格（需要制表符的文本请加引号）。"
+        ),
+    ),
+    (
+        r"not valid YAML: .+; a \{ or \[ opened on an earlier line is not closed; close it, and quote a "
+        r"text with a comma\.",
+        N_("不是有效的 YAML：前面某行的 { 或 [ 没有闭合；请补上闭合的括号，含逗号的文本请加引号。"),
+    ),
+    (r"not valid YAML: .+; a quotation mark is not closed\.", N_("不是有效的 YAML：有引号没有闭合。")),
+    # rules check: what a rule file says that the pool cannot settle by
+    (
+        r"duplicate share name '(?P<name>[^']+)' \(also (?P<other>\S+)\)",
+        N_("分成项名 %(name)s 重复（另见 %(other)s）"),
+    ),
+    (r"a flag cannot have a (?P<field>min|max)", N_("是非值（flag）不能有 %(field)s")),
+    (r"min is above max", N_("min 高于 max")),
+    (r"the default (?P<sentence>.+)", N_("默认值 %(sentence)s")),
+    (r"a required value cannot have a default", N_("必填项（required）不能有 default")),
+    (r"an optional (?P<type>\w+) value needs a default", N_("可选的 %(type)s 项须有 default")),
+    (
+        r"(?P<ref>agreement\.\S+) is an? (?P<type>\w+), but this needs an? (?P<kind>\w+)",
+        N_("%(ref)s 的类型是 %(type)s，而此处需要 %(kind)s"),
+    ),
+    (
+        r"'(?P<flag>[^']+)' is not declared under agreement as a flag",
+        N_("%(flag)s 未在 agreement 中声明为是非值（flag）"),
+    ),
+    (
+        r"(?P<kinds>.+) is both in kinds and in kinds_excluded; name a kind in one list",
+        N_("%(kinds)s 同时出现在 kinds 和 kinds_excluded 中；一种项目类型只能写在其中一个列表里"),
+    ),
+    (
+        r"(?P<key>\w+) cannot be used with mode (?P<mode>\w+)",
+        N_("%(key)s 不能用于 mode 为 %(mode)s 的分成项"),
+    ),
+    (r"a split share needs a schedule", N_("split 方式的分成项须有 schedule")),
+    (
+        r"'(?P<start>[^']+)' is not a term start; use transfer, first_report or "
+        r"milestone:signed\|construction_start\|operation_start\|full_capacity",
+        N_(
+            "%(start)s 不是有效的期限起点；可选：transfer、first_report 或 "
+            "milestone:signed|construction_start|operation_start|full_capacity"
+        ),
+    ),
+    (r"an extension needs a cap", N_("延长期限（extend_years_if_cap_unmet）须有 cap")),
+    (
+        r"schedule years overlap: year (?P<year>\d+) is covered twice",
+        N_("schedule 的年份重叠：第 %(year)s 年被覆盖了两次"),
+    ),
+    (
+        r"base metric '(?P<metric>[^']+)' is not declared under metrics",
+        N_("基数指标 %(metric)s 未在 metrics 中声明"),
+    ),
+    (
+        r"base metric '(?P<metric>[^']+)' is already in (?P<other>\S+); a base counts each metric once",
+        N_("基数指标 %(metric)s 已在 %(other)s 中；基数中每个指标只计一次"),
+    ),
+    (
+        r"base metric '(?P<metric>[^']+)' is both added and subtracted \(also (?P<other>\S+)\), so it "
+        r"cancels out; a base names each metric once",
+        N_("基数指标 %(metric)s 既被加上又被减去（另见 %(other)s），相互抵消；基数中每个指标只写一次"),
+    ),
+    (
+        r"a share without a term needs an open-ended step such as `years: 6\+`",
+        N_("没有期限（term）的分成项须有不设终止年的步骤，如 years: 6+"),
+    ),
     (r"missing required key '(?P<key>[^']+)'", N_("缺少必填的键 %(key)s")),
     (
         r"(?P<value>.+) is not a flag; write true or false\.?",

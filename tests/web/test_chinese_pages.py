@@ -30,6 +30,7 @@ MESSAGE_CLASSES = {"error", "field-error", "hint", "ok", "warn"}
 MESSAGE_IDS = {"problems", "bad-rows", "refusal", "case-problems", "cases", "missing", "verify", "anchored"}
 VOID = {"input", "br", "meta", "link", "img", "hr"}
 
+STEP = "      - years: 1-3\n        origin: agreement.origin_share\n        city: 0%\n"
 # (what, replaced, by): rule files the command line's rule-message tests refuse
 RULE_FILES = [
     ("unknown key", "  min_planned_investment: 20000000\n", "  kinds_exclude: [real_estate]\n"),
@@ -61,6 +62,39 @@ RULE_FILES = [
     ("uncovered year", "      - years: 1-3", "      - years: 1-2"),
     ("bad month", "effective_from: 2020-01", "effective_from: 2020-13"),
     ("version", 'version: "1"', "version: 1 a"),
+    ("yaml tab", "    book: fiscal", "\tbook: fiscal"),
+    ("yaml bracket", "  tax: {unit: CNY, label: tax}", "  tax: {unit: CNY, label: tax"),
+    ("yaml quote", 'version: "1"', 'version: "1'),
+    ("duplicate share", "shares:\n", "shares:\n  - {name: tax, book: fiscal, base: tax, mode: origin}\n"),
+    (
+        "flag bound",
+        "  origin_share: {type: ratio",
+        "  lead: {type: flag, default: false, min: true}\n  origin_share: {type: ratio",
+    ),
+    ("min above max", "min: 30%, max: 60%", "min: 70%, max: 60%"),
+    ("default out of bounds", "default: 50%, min: 30%", "default: 20%, min: 30%"),
+    ("required with default", "{type: ratio, default: 50%", "{type: ratio, required: true, default: 50%"),
+    ("optional without default", "{type: ratio, default: 50%, ", "{type: ratio, "),
+    ("wrong type", "{type: ratio, default: 50%, min: 30%, max: 60%}", "{type: amount, default: 5}"),
+    (
+        "undeclared flag",
+        "  min_planned_investment: 20000000\n",
+        "  min_planned_investment: 20000000\n  agreement_flags: [lead]\n",
+    ),
+    (
+        "kinds both",
+        "  min_planned_investment: 20000000\n",
+        "  min_planned_investment: 20000000\n  kinds: [services]\n  kinds_excluded: [services]\n",
+    ),
+    ("key with mode", "    mode: split\n", "    mode: origin\n"),
+    ("no schedule", "    schedule:\n" + STEP, ""),
+    ("term start", "start: transfer", "start: signing"),
+    ("extension without cap", "      years: 3\n", "      years: 3\n      extend_years_if_cap_unmet: 2\n"),
+    ("overlap", STEP, STEP + STEP.replace("1-3", "3-3")),
+    ("base undeclared", "    base: tax\n", "    base: {plus: [tax, rent]}\n"),
+    ("base twice", "    base: tax\n", "    base: {plus: [tax, tax]}\n"),
+    ("base both sides", "    base: tax\n", "    base: {plus: [tax], minus: [tax]}\n"),
+    ("no term", "    term:\n      start: transfer\n      years: 3\n", ""),
 ]
 CASES = """\
 cases:
