@@ -121,12 +121,3 @@ def sum_rows(plan: Plan, kept: Mapping[Any, KeptShares] | None) -> list[tuple[An
                 if old is None or old_years.get(year) != amount:
                     rows.append((t.key, share.name, year, start, ctx.cover_from, end, amount))
     return rows
-
-
-def kept_form(plan: Plan) -> dict[tuple[Any, str], tuple[Month | None, Month, Month | None, dict[int, int]]]:
-    """(transfer, share) -> the sums as they are kept: start, coverage and base per term year."""
-    return {
-        (t.key, share.name): (start, ctx.cover_from, end, {0: outside, **years})
-        for t, ctx, end, shares in plan
-        for share, start, _, (years, outside) in shares
-    }

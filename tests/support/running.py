@@ -10,10 +10,21 @@ from pool.rules.engine import contexts
 from pool.rules.facts import ProjectFacts, TransferFacts
 
 
+def kept_form(
+    plan: running.Plan,
+) -> dict[tuple[Any, str], tuple[Month | None, Month, Month | None, dict[int, int]]]:
+    """(transfer, share) -> the sums as they are kept: start, coverage and base per term year."""
+    return {
+        (t.key, share.name): (start, ctx.cover_from, end, {0: outside, **years})
+        for t, ctx, end, shares in plan
+        for share, start, _, (years, outside) in shares
+    }
+
+
 def kept(plan: running.Plan) -> dict[Any, dict[str, Any]]:
     """transfer -> share -> (start, cover_from, cover_end, years), as the store returns them."""
     out: dict[Any, dict[str, Any]] = {}
-    for (transfer, share), k in running.kept_form(plan).items():
+    for (transfer, share), k in kept_form(plan).items():
         out.setdefault(transfer, {})[share] = k
     return out
 
@@ -51,6 +62,6 @@ def carried_as_whole(
     if carried is None:
         return False
     assert Counter(running.settled(carried)) == Counter(running.settled(whole))
-    assert running.kept_form(carried) == running.kept_form(whole)
+    assert kept_form(carried) == kept_form(whole)
     assert running.sum_rows(carried, kept(whole)) == []
     return True
