@@ -41,11 +41,13 @@ def missing_in(uow: UnitOfWork, month: Month, rulesets: Rulesets | None = None) 
             read[version] = tuple(dict.fromkeys(m for share in shares for _sign, m in share.signed_metrics))
         found += [(project_id, row, m) for m in read[version] if (project_id, m) not in reported]
     names = uow.projects.names_of([project_id for project_id, _row, _m in found])
+    regions = uow.regions.names()
     out = [
         {
             "project": names[project_id][0],
             "project_name": names[project_id][1],
             "host": row.to_region,
+            "host_name": regions.get(row.to_region, row.to_region),
             "transfer": row.id,
             "period": format_month(month),
             "metric": metric,

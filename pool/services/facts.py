@@ -27,7 +27,7 @@ class Rulesets:
             stored = self.uow.rulesets.get(version_id)
             assert stored is not None
             check_text(stored.ruleset, stored.version, stored.text, stored.sha256)
-            self._parsed[version_id] = load_ruleset_text(stored.text, f"{stored.ruleset} {stored.version}")
+            self._parsed[version_id] = parsed(stored.ruleset, stored.version, stored.text, stored.sha256)
         return self._parsed[version_id]
 
     def sensitive(self) -> list[int]:
@@ -41,6 +41,20 @@ class Rulesets:
             ):
                 out.append(stored.id)
         return out
+
+
+# published texts parsed once a process: keyed by the hash their text was just checked against, so
+# a text changed in the database (and its hash with it) is parsed anew, never served from here
+_PARSED: dict[tuple[str, str, str], Ruleset] = {}
+
+
+def parsed(ruleset: str, version: str, text: str, sha256: str) -> Ruleset:
+    """A published text, checked by `check_text`, as the engine reads it."""
+    key = (ruleset, version, sha256)
+    found = _PARSED.get(key)
+    if found is None:
+        found = _PARSED[key] = load_ruleset_text(text, f"{ruleset} {version}")
+    return found
 
 
 def check_text(ruleset: str, version: str, text: str, sha256: str) -> None:

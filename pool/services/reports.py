@@ -13,6 +13,7 @@ from pool.domain.money import format_amount
 from pool.domain.months import format_month
 from pool.domain.vocab import BOOKS
 from pool.services import commands
+from pool.services.facts import Rulesets
 from pool.services.runtime import Runtime
 from pool.store.models import Actor
 from pool.store.uow import UnitOfWork
@@ -88,7 +89,9 @@ def statement(rt: Runtime, region: str, year: int, window: slice | None = None) 
         lines = []
         count = 0
         totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for transfer, project, origin, host, share, book, unit, own, others in uow.reports.statement(
+        rulesets = Rulesets(uow)
+        labels: dict[tuple[int, str], str] = {}  # (ruleset version, share) -> what people call it
+        for transfer, project, origin, host, share, book, unit, version, own, others in uow.reports.statement(
             region, year
         ):
             hosting = host == region
@@ -116,6 +119,7 @@ def statement(rt: Runtime, region: str, year: int, window: slice | None = None) 
                     "host_name": names.get(host, host),
                     "role": "host" if hosting else party_role,
                     "share": share,
+                    "share_label": labels.get((version, share)) or _label(rulesets, labels, version, share),
                     "book": book,
                     "unit": unit,
                     **_amounts(amounts),
@@ -139,6 +143,13 @@ def statement(rt: Runtime, region: str, year: int, window: slice | None = None) 
         }
 
     return commands.read(rt, body)
+
+
+def _label(rulesets: Rulesets, labels: dict[tuple[int, str], str], version: int, share: str) -> str:
+    ruleset = rulesets.get(version)
+    found = next((s for s in ruleset.shares if s.name == share), None)
+    labels[(version, share)] = ruleset.label_of(found) if found is not None else share
+    return labels[(version, share)]
 
 
 def _amounts(values: list[int]) -> dict[str, str]:

@@ -94,10 +94,10 @@ class Reports:
 
     def statement(self, region: str, year: int) -> list[Any]:
         """Per transfer and share touching `region` in `year`: (transfer, project, from, host, share,
-        book, unit, own, others): `own` is what was posted to the region's account, `others` what was
-        posted to parties other than the host (what a host owes them). Read from the sums kept per
-        year (`position_years`): the region's own rows by index, then the other parties' rows of
-        the transfers it hosts."""
+        book, unit, ruleset version id, own, others): `own` is what was posted to the region's
+        account, `others` what was posted to parties other than the host (what a host owes them).
+        Read from the sums kept per year (`position_years`): the region's own rows by index, then
+        the other parties' rows of the transfers it hosts."""
         keys = (
             PositionYear.transfer_id,
             Project.code,
@@ -106,6 +106,7 @@ class Reports:
             PositionYear.share,
             PositionYear.book,
             PositionYear.region,
+            Transfer.ruleset_version_id,
         )
         base = (
             select(*keys, PositionYear.amount)
@@ -127,8 +128,19 @@ class Reports:
         }
         sums: dict[tuple[Any, ...], list[int]] = {}
         for stmt in (own, hosted):
-            for transfer, code, origin, host, share, book, party, amount in raw.stream(self.session, stmt):
-                key = (transfer, code, origin, host, share, book, units.get((book, party, share), ""))
+            for transfer, code, origin, host, share, book, party, version, amount in raw.stream(
+                self.session, stmt
+            ):
+                key = (
+                    transfer,
+                    code,
+                    origin,
+                    host,
+                    share,
+                    book,
+                    units.get((book, party, share), ""),
+                    version,
+                )
                 line = sums.setdefault(key, [0, 0])
                 if party == region:
                     line[0] += amount

@@ -249,6 +249,7 @@ def test_the_main_story_in_a_browser(
     page.click("#settle")  # confirmed in the dialog
     page.wait_for_selector("#head")
     assert len(page.inner_text("#head")) == 64
+    assert "商州区" in page.inner_text("#missing")  # the host of the figures not yet reported
     city.shot("10-settled")
     city.go("/transfers/1")
     assert "500,000.00" in page.inner_text("#ledger-table")
@@ -258,6 +259,8 @@ def test_the_main_story_in_a_browser(
     luonan.go("/reports/statement/luonan?year=2024")
     totals = page.inner_text("#totals")
     assert "500,000.00" in totals and "30,000,000.00" in totals
+    assert "元" in totals and "CNY" not in totals  # units and shares by their names
+    assert "地方留成税收" in page.inner_text("#lines")
     luonan.shot("12-statement")
 
     policy = Session(browser, base, "policy-desk", tokens["policy-desk"])
