@@ -14,9 +14,8 @@ from pool.domain.money import format_amount
 from pool.domain.months import format_month
 from pool.ledger.inputs import InputReport
 from pool.rules.engine import settle_project
-from pool.rules.loader import load_ruleset_text
 from pool.rules.schema import Ruleset
-from pool.services.facts import Rulesets, check_text, group_transfers
+from pool.services.facts import Rulesets, check_text, group_transfers, parsed
 from pool.store.ledger_store import TransferRow
 from pool.store.uow import UnitOfWork
 
@@ -32,7 +31,7 @@ class RecordedRulesets(Rulesets):
         if version_id not in self._parsed:
             row = self.rows[version_id]
             check_text(row["ruleset"], row["version"], row["text"], row["sha256"])
-            self._parsed[version_id] = load_ruleset_text(row["text"], f"{row['ruleset']} {row['version']}")
+            self._parsed[version_id] = parsed(row["ruleset"], row["version"], row["text"], row["sha256"])
         return self._parsed[version_id]
 
 

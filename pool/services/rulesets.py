@@ -11,7 +11,7 @@ from pool.rules.schema import Ruleset
 from pool.services import commands, views
 from pool.services.auth import require_role
 from pool.services.commands import Note
-from pool.services.facts import check_text
+from pool.services.facts import check_text, parsed
 from pool.services.runtime import Runtime
 from pool.store.default_tables import DefaultRuleset
 from pool.store.errors import UniqueViolation
@@ -152,7 +152,7 @@ def agreement_declared(rt: Runtime, ruleset: str, version: str) -> list[dict[str
         if not found:
             raise InvalidInput(f"Ruleset {ruleset} has no version {version!r}.")
         check_text(found[0].ruleset, found[0].version, found[0].text, found[0].sha256)
-        return declared(load_ruleset_text(found[0].text, f"{ruleset}@{version}"))
+        return declared(parsed(found[0].ruleset, found[0].version, found[0].text, found[0].sha256))
 
     return commands.read(rt, body)
 
@@ -181,7 +181,7 @@ def in_force(uow: UnitOfWork, ruleset: str, month: Month) -> tuple[RulesetVersio
         )
     chosen = max(candidates, key=lambda v: (v.effective_from, v.published_at, v.id))
     check_text(chosen.ruleset, chosen.version, chosen.text, chosen.sha256)
-    return chosen, load_ruleset_text(chosen.text, f"{ruleset}@{chosen.version}")
+    return chosen, parsed(chosen.ruleset, chosen.version, chosen.text, chosen.sha256)
 
 
 def published_ids(uow: UnitOfWork) -> list[str]:

@@ -195,9 +195,13 @@ def _do(request: Request, v: Views, action: Callable[[], object], *, ok: str, ba
 
 def _again(request: Request, v: Views, back: str, status: int, sentence: str) -> Response:
     request.state.error = sentence
-    response = _PAGES[back](request, v)
-    response.status_code = status
-    return response
+    return _status(_PAGES[back](request, v), status)
+
+
+def _refused(request: Request, exc: PoolError, page: Callable[[], Response]) -> Response:
+    """The page again, with the service's refusal and its status."""
+    request.state.error = str(exc)
+    return _status(page(), status_of(exc)[0])
 
 
 def _error(request: Request) -> str | None:
@@ -339,10 +343,7 @@ def project_stage(
     try:
         projects.stage(rt, code, stage or None, month=month or None, milestones={}, reason=None)
     except PoolError as exc:
-        request.state.error = str(exc)
-        response = project_page(request, v, code)
-        response.status_code = status_of(exc)[0]
-        return response
+        return _refused(request, exc, lambda: project_page(request, v, code))
     return RedirectResponse(f"/projects/{quote(code)}", status_code=303)
 
 
@@ -365,10 +366,7 @@ def listing_open(
     try:
         row = listings.open_listing(rt, code, reason=reason, needs=pairs, **extra)
     except PoolError as exc:
-        request.state.error = str(exc)
-        response = project_page(request, v, code)
-        response.status_code = status_of(exc)[0]
-        return response
+        return _refused(request, exc, lambda: project_page(request, v, code))
     return RedirectResponse(f"/listings/{row['id']}", status_code=303)
 
 
@@ -409,10 +407,7 @@ def listing_page(request: Request, v: ViewsDep, listing_id: int) -> Response:
 
 
 def _listing_again(request: Request, v: Views, listing_id: int, exc: PoolError) -> Response:
-    request.state.error = str(exc)
-    response = listing_page(request, v, listing_id)
-    response.status_code = status_of(exc)[0]
-    return response
+    return _refused(request, exc, lambda: listing_page(request, v, listing_id))
 
 
 @router.post("/listings/{listing_id}/claims")
@@ -452,10 +447,7 @@ def claim_withdraw(request: Request, v: ViewsDep, signed: Checked, claim_id: int
     try:
         claims.withdraw(v.runtime.acting_as(signed.principal), claim_id)
     except PoolError as exc:
-        request.state.error = str(exc)
-        response = claim_list(request, v)
-        response.status_code = status_of(exc)[0]
-        return response
+        return _refused(request, exc, lambda: claim_list(request, v))
     return RedirectResponse("/claims", status_code=303)
 
 
@@ -574,10 +566,7 @@ def claim_reject(
     try:
         claims.reject(v.runtime.acting_as(signed.principal), claim_id, reason=reason)
     except PoolError as exc:
-        request.state.error = str(exc)
-        response = claim_page(request, v, claim_id)
-        response.status_code = status_of(exc)[0]
-        return response
+        return _refused(request, exc, lambda: claim_page(request, v, claim_id))
     return RedirectResponse("/claims", status_code=303)
 
 
@@ -714,8 +703,7 @@ def settle(request: Request, v: ViewsDep, signed: Checked, period: Annotated[str
     try:
         request.state.result = settlement.settle(v.runtime.acting_as(signed.principal), period.strip())
     except PoolError as exc:
-        request.state.error = str(exc)
-        return _status(settle_page(request, v), status_of(exc)[0])
+        return _refused(request, exc, lambda: settle_page(request, v))
     return settle_page(request, v)
 
 
@@ -726,8 +714,7 @@ def period_close(
     try:
         request.state.closed = periods.close(v.runtime.acting_as(signed.principal), through.strip())
     except PoolError as exc:
-        request.state.error = str(exc)
-        return _status(settle_page(request, v), status_of(exc)[0])
+        return _refused(request, exc, lambda: settle_page(request, v))
     return settle_page(request, v)
 
 
@@ -760,8 +747,7 @@ def actor_add(
             v.runtime.acting_as(signed.principal), name=name.strip(), role=role, region=region or None
         )
     except PoolError as exc:
-        request.state.error = str(exc)
-        return _status(actor_page(request, v), status_of(exc)[0])
+        return _refused(request, exc, lambda: actor_page(request, v))
     return actor_page(request, v)  # the token is shown this once, never again
 
 
@@ -770,8 +756,7 @@ def actor_revoke(request: Request, v: ViewsDep, signed: Checked, name: str) -> R
     try:
         actors.revoke(v.runtime.acting_as(signed.principal), name=name)
     except PoolError as exc:
-        request.state.error = str(exc)
-        return _status(actor_page(request, v), status_of(exc)[0])
+        return _refused(request, exc, lambda: actor_page(request, v))
     return RedirectResponse("/actors", status_code=303)
 
 

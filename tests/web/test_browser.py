@@ -18,6 +18,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.test_pages import ACTUALS_GOOD, BROKEN_RULES
+
 CHROMIUM = Path("/usr/bin/chromium")
 EXPECTED_STATUS = re.compile(r"status of (401|403|409|422|429) ")
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,22 +30,6 @@ ACTUALS_BAD = (
     "LN-2024-007,2024-08,tax_local,1250000.00,八月申报\n"
     "LN-2024-070,2024-08,funds_domestic,30000000,\n"
 )
-ACTUALS_GOOD = (
-    "project,period,metric,amount,note\n"
-    "LN-2024-007,2024-08,tax_local,1250000.00,八月申报\n"
-    "LN-2024-007,2024-08,funds_domestic,30000000,\n"
-)
-BROKEN_RULES = """ruleset: draft
-version: "1"
-title: 草案
-effective_from: 2024-13
-shares:
-  - name: tax
-    book: fiscal
-    base: tax_local
-    mode: nonsense
-    term: {start: transfer, years: 3}
-"""
 
 
 def _cjk_font() -> bool:
