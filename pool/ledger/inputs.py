@@ -17,6 +17,7 @@ from pool.domain.records import (
     COLUMNS,
     KINDS,
     REVISED,
+    actual_body,
     actual_row_text,
     canonical,
     record_hash,
@@ -50,6 +51,8 @@ class InputReport:
     marked: dict[int, str] = field(default_factory=dict)
     # (kind, ref) -> every recorded (seq, row text), in chain order
     history: dict[tuple[str, int], list[tuple[int, str]]] = field(default_factory=dict)
+    # a streamed kind -> its records compared with the stored rows they came joined to
+    joined: dict[str, "Joined"] = field(default_factory=dict)
 
     def problem(self, message: str, record: int | None = None) -> None:
         if record is not None and self.first_bad_record is None:
@@ -63,9 +66,22 @@ class InputReport:
         return found[-1][1] if found else None
 
 
+@dataclass
+class Joined:
+    """A streamed kind's records, each met in the chain with the stored row of its ref."""
+
+    last: int = 0  # the last record's ref
+    ordered: bool = True  # every record's ref above the one before: no row recorded twice
+    met: int = 0  # records whose row is stored
+    problems: list[str] = field(default_factory=list)
+    strings: dict[Any, str] = field(default_factory=dict)
+
+
 def check_chain(records: Iterable[Sequence[Any]], report: InputReport) -> None:
-    """Records in chain order, each (seq, kind, ref, body, prev_hash, hash)."""
-    for seq, kind, ref, body, prev_hash, stored in records:
+    """Records in chain order, each (seq, kind, ref, body, prev_hash, hash); a record of a
+    streamed kind may be followed by its stored row's values (all None when none is stored),
+    which it is then compared with (see joined_whole)."""
+    for seq, kind, ref, body, prev_hash, stored, *stored_row in records:
         expected = report.records + 1
         report.records += 1
         where = f"input record {seq}"
@@ -87,7 +103,13 @@ def check_chain(records: Iterable[Sequence[Any]], report: InputReport) -> None:
             report.marked[seq] = recomputed
         report.head = stored
         if kind in STREAMED:
-            continue  # compared by compare_streams, record by record (its body too), not kept
+            if stored_row:
+                joined = report.joined.get(kind) or report.joined.setdefault(kind, Joined())
+                if ref > joined.last and body == actual_body(stored_row, joined.strings):
+                    joined.last, joined.met = ref, joined.met + 1  # as recorded, with no reason
+                else:
+                    _compare_joined(joined, kind, ref, body, stored_row)
+            continue  # compared here or by compare_streams, record by record, not kept
         row = split_body(body)
         if row is None:
             report.problem(f"{where}: its body is not a record.", seq)
@@ -99,6 +121,34 @@ def check_chain(records: Iterable[Sequence[Any]], report: InputReport) -> None:
         if history and kind not in REVISED:
             report.problem(f"{where}: {kind} {ref} is recorded twice.", seq)
         history.append((seq, row))
+
+
+def _compare_joined(joined: "Joined", kind: str, ref: int, body: str, row: Sequence[Any]) -> None:
+    if ref <= joined.last:
+        joined.ordered = False
+    joined.last = ref
+    if row[0] is None:  # no stored column of a streamed kind is null
+        joined.problems.append(f"{kind} {ref} is in the input journal but no longer stored.")
+        return
+    joined.met += 1
+    recorded_text = split_body(body)
+    if recorded_text != actual_row_text(row, joined.strings):
+        found = _difference(kind, ref, row_of(kind, row), recorded_text)
+        if found:
+            joined.problems.append(found)
+
+
+def joined_whole(kind: str, stored: int, report: InputReport) -> bool:
+    """After check_chain with joined records: whether that comparison of `kind` was whole (its
+    records came in ref order, so none is a second record of a row, and as many met a stored row
+    as are stored: every stored row has its record), adding what it found; if not, compare_streams
+    names what differs."""
+    joined = report.joined.get(kind, Joined())
+    if not joined.ordered or joined.met != stored:
+        return False
+    for problem in joined.problems:
+        report.problem(problem)
+    return True
 
 
 def compare_rows(kind: str, rows: Iterable[Sequence[Any]], report: InputReport) -> None:
@@ -154,8 +204,14 @@ def _compare(
     kind: str, ref: int, row: dict[str, Any], recorded_text: str | None, report: InputReport
 ) -> None:
     """One stored row against the text of its record, naming the first column that differs."""
+    found = _difference(kind, ref, row, recorded_text)
+    if found:
+        report.problem(found)
+
+
+def _difference(kind: str, ref: int, row: dict[str, Any], recorded_text: str | None) -> str | None:
     if recorded_text is not None and recorded_text == row_text(row):
-        return
+        return None
     try:
         recorded = json.loads(recorded_text or "")
     except ValueError:
@@ -163,12 +219,13 @@ def _compare(
     if not isinstance(recorded, dict):
         recorded = {}
     for column in selected(kind):
-        if recorded.get(column) != row.get(column):
-            report.problem(
-                f"{kind} {ref}: its {column} is {_shown(row.get(column))}, but the input journal "
-                f"records {_shown(recorded.get(column))}."
+        stored, written = row.get(column), recorded.get(column)
+        if stored != written or type(stored) is not type(written):  # 100.0 is not the 100 recorded
+            return (
+                f"{kind} {ref}: its {column} is {_shown(stored)}, but the input journal "
+                f"records {_shown(written)}."
             )
-            return
+    return None
 
 
 def check_runs(runs: Iterable[Sequence[Any]], report: InputReport) -> None:

@@ -16,7 +16,9 @@ from pool.ledger.inputs import InputReport
 from pool.rules.engine import settle_project
 from pool.rules.schema import Ruleset
 from pool.services.facts import Rulesets, check_text, group_transfers, parsed
+from pool.services.sums import project_disagreements
 from pool.store.ledger_store import TransferRow
+from pool.store.sums_store import Kept
 from pool.store.uow import UnitOfWork
 
 
@@ -36,24 +38,35 @@ class RecordedRulesets(Rulesets):
 
 
 def recompute(uow: UnitOfWork, report: InputReport) -> dict[str, Any]:
+    """The replay's findings; while it replays each project, the running sums kept for it are
+    compared with its recorded history too (`running_sums` says whether that was done: not when
+    there was nothing to replay)."""
     last = uow.ledger.last_run()
     if last is None:
-        return {"through": None, "inputs": 0, "transfers": 0, "problems": []}
+        return {"through": None, "inputs": 0, "transfers": 0, "problems": [], "running_sums": False}
     if last.journal_seq is None:
         return {
             "through": format_month(last.through),
             "inputs": None,
             "transfers": 0,
             "problems": [],
+            "running_sums": False,
             "note": "the last settlement ran before the input journal; --deep checks from the next one",
         }
     as_of = last.journal_seq
     rows = _as_of(report, as_of)
+    kept = Replay(uow.sums.kept(None))
     try:
-        expected, transfers = _targets(uow, rows, last.through, as_of)
+        expected, transfers = _targets(uow, rows, last.through, as_of, kept)
     except Exception as exc:  # a record the engine cannot read is a disagreement too
         problem = f"the recorded inputs as of the last settlement cannot be settled: {exc}"
-        return {"through": format_month(last.through), "inputs": as_of, "transfers": 0, "problems": [problem]}
+        return {
+            "through": format_month(last.through),
+            "inputs": as_of,
+            "transfers": 0,
+            "problems": [problem],
+            "running_sums": False,
+        }
     posted = {(t, s, r): a for t, s, r, a in uow.ledger.stored_positions() if a and not r.startswith("@")}
     problems = []
     for key in sorted(expected.keys() | posted.keys(), key=lambda k: (k[0], k[1], k[2])):
@@ -70,8 +83,17 @@ def recompute(uow: UnitOfWork, report: InputReport) -> dict[str, Any]:
         "through": format_month(last.through),
         "inputs": as_of,
         "transfers": transfers,
-        "problems": problems,
+        "problems": problems + kept.problems,  # the running sums runs build on
+        "running_sums": True,
     }
+
+
+class Replay:
+    """The running sums settlement keeps, and those found to differ from the replayed history."""
+
+    def __init__(self, kept: dict[int, dict[str, Kept]]) -> None:
+        self.kept = kept
+        self.problems: list[str] = []
 
 
 def _as_of(report: InputReport, seq: int) -> dict[str, dict[int, dict[str, Any]]]:
@@ -89,7 +111,7 @@ def _as_of(report: InputReport, seq: int) -> dict[str, dict[int, dict[str, Any]]
 
 
 def _targets(
-    uow: UnitOfWork, rows: dict[str, dict[int, dict[str, Any]]], through: int, as_of: int
+    uow: UnitOfWork, rows: dict[str, dict[int, dict[str, Any]]], through: int, as_of: int, kept: Replay
 ) -> tuple[dict[tuple[int, str, str], int], int]:
     """The targets the recorded inputs give. The actual revisions, too many to hold, are read
     from their table, restricted to those recorded at or before `as_of`: verify has compared
@@ -135,6 +157,7 @@ def _targets(
     def settle(project_id: int, actuals: dict[str, dict[int, int]]) -> None:
         facts, transfers = grouped.pop(project_id)
         targets, _ = settle_project(facts, transfers, actuals, through, city_code)
+        kept.problems += project_disagreements(facts, transfers, actuals, through, city_code, kept.kept)
         for target in targets:
             if target.amount:
                 expected[(target.transfer, target.share, target.region)] = target.amount

@@ -5,7 +5,7 @@ journal head a run records is exactly what it read."""
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, null, select
+from sqlalchemy import Table, func, null, select
 from sqlalchemy.orm import Session
 
 from pool.domain.records import COLUMNS, GENESIS, actual_body, canonical, record_hash, row_of, selected
@@ -121,16 +121,30 @@ class Journal:
 
     # -- whole-journal reads (verify) -----------------------------------------------------------
     def records(self) -> Iterator[tuple[Any, ...]]:
-        """(seq, kind, ref, body, prev_hash, hash) of every record in chain order, streamed."""
-        stmt = select(
-            InputRecord.seq,
-            InputRecord.kind,
-            InputRecord.ref,
-            InputRecord.body,
-            InputRecord.prev_hash,
-            InputRecord.hash,
-        ).order_by(InputRecord.seq)
-        return raw.stream(self.session, stmt)
+        """(seq, kind, ref, body, prev_hash, hash, *stored) of every record in chain order,
+        streamed; `stored` is, for a record of an actual revision, the revision's stored
+        `selected("actual")` columns (all None when no such row is stored), and empty for the
+        other kinds."""
+        r = _table("actual")
+        stmt = (
+            select(
+                InputRecord.seq,
+                InputRecord.kind,
+                InputRecord.ref,
+                InputRecord.body,
+                InputRecord.prev_hash,
+                InputRecord.hash,
+                *(r.c[c] for c in selected("actual")),
+            )
+            .outerjoin(r, (InputRecord.kind == "actual") & (r.c.id == InputRecord.ref))
+            .order_by(InputRecord.seq)
+        )
+        for row in raw.stream(self.session, stmt):
+            yield row if row[1] == "actual" else row[:6]
+
+    def count(self, kind: str) -> int:
+        """How many rows of `kind` are stored."""
+        return int(self.session.scalar(select(func.count()).select_from(_table(kind))) or 0)
 
     def run_heads(self) -> list[tuple[int, int | None, str | None]]:
         """(run, journal records, journal head) of every settlement run."""

@@ -4,6 +4,8 @@ Everything here moves rows with Core statements (executemany, streamed selects);
 an ORM object per actual or per posting.
 """
 
+import itertools
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -60,6 +62,18 @@ class Ledger:
         self.session = session
 
     # -- runs -------------------------------------------------------------------------------
+    def state(self) -> tuple[int | None, int | None, int | None]:
+        """The ledger's last entry, the input journal's last record and the last settlement run:
+        what changes whenever anything verify checks is written."""
+        row = self.session.execute(
+            select(
+                select(func.max(LedgerEntry.seq)).scalar_subquery(),
+                select(func.max(InputRecord.seq)).scalar_subquery(),
+                select(func.max(SettlementRun.id)).scalar_subquery(),
+            )
+        ).one()
+        return row[0], row[1], row[2]
+
     def last_run(self) -> SettlementRun | None:
         stmt = select(SettlementRun).order_by(SettlementRun.id.desc()).limit(1)
         return self.session.scalars(stmt).first()
@@ -295,8 +309,13 @@ class Ledger:
     # -- whole-ledger reads (verify, export) ----------------------------------------------
     def entries(self) -> Iterator[StoredEntry]:
         """Every entry in chain order, streamed one at a time: its ENTRY_COLUMNS and its postings'
-        (account name, amount) in posting order."""
-        stmt = (
+        (account name, amount) in posting order. Entries and postings come as two sorted streams
+        merged here (a join would repeat each entry's hashes on every posting row); a posting of
+        no entry is left to orphan_postings, and one of no account is left out (so its entry's
+        hash no longer recomputes)."""
+        names = {i: n for i, n in self.session.execute(select(LedgerAccount.id, LedgerAccount.name))}
+        entries = raw.stream(
+            self.session,
             select(
                 LedgerEntry.seq,
                 LedgerEntry.run_id,
@@ -306,24 +325,25 @@ class Ledger:
                 LedgerEntry.through,
                 LedgerEntry.prev_hash,
                 LedgerEntry.hash,
-                LedgerAccount.name,
-                LedgerPosting.amount,
-            )
-            .outerjoin(LedgerPosting, LedgerPosting.entry_seq == LedgerEntry.seq)
-            .outerjoin(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-            .order_by(LedgerEntry.seq, LedgerPosting.id)
+            ).order_by(LedgerEntry.seq),
         )
-        entry: tuple[Any, ...] | None = None
-        postings: list[tuple[str, int]] = []
-        for row in raw.stream(self.session, stmt):
-            if entry is None or row[0] != entry[0]:
-                if entry is not None:
-                    yield entry, postings
-                entry, postings = row[:8], []
-            if row[8] is not None:
-                postings.append(row[8:])
-        if entry is not None:
-            yield entry, postings
+        postings = raw.stream(
+            self.session,
+            select(LedgerPosting.entry_seq, LedgerPosting.account_id, LedgerPosting.amount).order_by(
+                LedgerPosting.entry_seq, LedgerPosting.id
+            ),
+        )
+        groups = itertools.groupby(postings, key=operator.itemgetter(0))
+        group = next(groups, None)
+        for entry in entries:
+            seq = entry[0]
+            while group is not None and group[0] < seq:
+                group = next(groups, None)
+            if group is None or group[0] != seq:
+                yield entry, []
+                continue
+            yield entry, [(names[a], m) for _, a, m in group[1] if a in names]
+            group = next(groups, None)
 
     def stored_balances(self) -> dict[int, tuple[str, int]]:
         return {
