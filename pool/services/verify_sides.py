@@ -84,7 +84,7 @@ def _in_two(
 ) -> Checked | None:
     """None when the two processes read different states."""
     state = uow.ledger.state()
-    gc.freeze()  # a forked child's collections then skip every object it was born with
+    gc.freeze()  # collections skip what lived before the check (a forked child: all it inherits)
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
             other = pool.submit(kept_side_of, url, watch[0])
