@@ -7,16 +7,16 @@ revisions recorded by then — verify compares every one of them with its record
 so where they differ verify fails, and where they agree the replay reads what was recorded."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from pool.domain.money import format_amount
 from pool.domain.months import format_month
 from pool.ledger.inputs import InputReport
-from pool.rules.engine import settle_project
+from pool.rules import running
+from pool.rules.engine import contexts
 from pool.rules.schema import Ruleset
 from pool.services.facts import Rulesets, check_text, group_transfers, parsed
-from pool.services.sums import project_disagreements
+from pool.services.sums import plan_disagreements
 from pool.store.ledger_store import TransferRow
 from pool.store.sums_store import Kept
 from pool.store.uow import UnitOfWork
@@ -156,39 +156,15 @@ def _targets(
 
     def settle(project_id: int, actuals: dict[str, dict[int, int]]) -> None:
         facts, transfers = grouped.pop(project_id)
-        targets, _ = settle_project(facts, transfers, actuals, through, city_code)
-        kept.problems += project_disagreements(facts, transfers, actuals, through, city_code, kept.kept)
-        for target in targets:
+        plan = running.from_history(contexts(facts, transfers, through, city_code), actuals)
+        kept.problems += plan_disagreements(plan, kept.kept)
+        for target in running.settled(plan):  # settle_project's arithmetic, from the same sums
             if target.amount:
                 expected[(target.transfer, target.share, target.region)] = target.amount
 
-    for project_id, actuals in _latest_actuals(uow.journal.actuals_as_of(as_of, through)):
+    for project_id, actuals in uow.journal.actuals_as_of(as_of, through):
         if project_id in grouped:
             settle(project_id, actuals)
     for project_id in list(grouped):
         settle(project_id, {})
     return expected, len(moves)
-
-
-def _latest_actuals(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
-    """Per project, in the order the rows come (by project): metric -> period -> the amount of
-    the latest revision among `rows`, (project, period, metric, revision, amount)."""
-    current: int | None = None
-    latest: dict[tuple[int, str], tuple[int, int]] = {}
-    for project_id, period, metric, revision, amount in rows:
-        if project_id != current:
-            if current is not None:
-                yield current, _by_metric(latest)
-            current, latest = project_id, {}
-        key = (period, metric)
-        if key not in latest or revision > latest[key][0]:
-            latest[key] = (revision, amount)
-    if current is not None:
-        yield current, _by_metric(latest)
-
-
-def _by_metric(latest: dict[tuple[int, str], tuple[int, int]]) -> dict[str, dict[int, int]]:
-    out: dict[str, dict[int, int]] = {}
-    for (period, metric), (_revision, amount) in latest.items():
-        out.setdefault(metric, {})[period] = amount
-    return out

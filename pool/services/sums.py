@@ -1,13 +1,12 @@
 """The running sums settlement keeps, checked against collecting the actuals the last run read."""
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 from pool.domain.months import format_month
 from pool.rules import running
 from pool.rules.engine import contexts
-from pool.rules.facts import Actuals, ProjectFacts, TransferFacts
 from pool.services.facts import Rulesets, group_transfers
+from pool.store.sums_store import Kept
 from pool.store.uow import UnitOfWork
 
 
@@ -26,24 +25,18 @@ def disagreements(uow: UnitOfWork) -> list[str]:
     for project_id, actuals in uow.sums.actuals_read_by(last):
         if project_id in projects:
             facts, transfers = projects[project_id]
-            problems += project_disagreements(facts, transfers, actuals, last.through, city_code, kept)
+            plan = running.from_history(contexts(facts, transfers, last.through, city_code), actuals)
+            problems += plan_disagreements(plan, kept)
     return problems
 
 
-def project_disagreements(
-    facts: ProjectFacts,
-    transfers: Sequence[TransferFacts],
-    actuals: Actuals,
-    through: int,
-    city: str,
-    kept: Mapping[Any, Any],
-) -> list[str]:
-    """The kept sums of one project's transfers that differ from collecting `actuals`, its
-    history as the last run (through `through`) read it. A share with none kept, or whose
-    coverage or start has moved since (a transfer cancelled or a milestone moved after the run),
-    is collected again by the next run, so only a sum it would carry can mislead it."""
+def plan_disagreements(plan: running.Plan, kept: Mapping[int, Mapping[str, Kept]]) -> list[str]:
+    """The kept sums of a project's transfers that differ from the `plan` collected from its
+    history as the last run read it. A share with none kept, or whose coverage or start has
+    moved since (a transfer cancelled or a milestone moved after the run), is collected again by
+    the next run, so only a sum it would carry can mislead it."""
     problems = []
-    for t, ctx, end, shares in running.from_history(contexts(facts, transfers, through, city), actuals):
+    for t, ctx, end, shares in plan:
         for share, start, _, (years, outside) in shares:
             k = kept.get(t.key, {}).get(share.name)
             if k is None or running.carries(share, ctx, end, k, {}) is None:

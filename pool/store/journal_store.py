@@ -162,17 +162,18 @@ class Journal:
         )
         return raw.stream(self.session, stmt)
 
-    def actuals_as_of(self, seq: int, through: int) -> Iterator[tuple[Any, ...]]:
-        """(project, period, metric, revision, amount) of the actual revisions recorded at or
-        before record `seq`, for periods through `through`, in project order, streamed."""
+    def actuals_as_of(self, seq: int, through: int) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+        """The actual revisions recorded at or before record `seq`, for periods through
+        `through`, one project at a time: metric -> period -> the amount of its latest revision
+        among them."""
         recorded = select(InputRecord.ref).where(InputRecord.kind == "actual", InputRecord.seq <= seq)
         r = ActualRevision
         stmt = (
-            select(r.project_id, r.period, r.metric, r.revision, r.amount)
+            select(r.project_id, r.metric, r.period, r.amount)
             .where(r.id.in_(recorded), r.period <= through)
-            .order_by(r.project_id)
+            .order_by(r.project_id, r.period, r.metric, r.revision)
         )
-        return raw.stream(self.session, stmt)
+        return raw.by_project(raw.batches(self.session, stmt), latest=True)
 
     def stored(self, kind: str) -> Iterator[tuple[Any, ...]]:
         """(id, *selected(kind)) of every stored row of `kind`, streamed."""

@@ -117,9 +117,12 @@ def execute_many(session: Session, sql: str, rows: Iterable[Sequence[Any]]) -> N
     raw.executemany(sql, rows)
 
 
-def by_project(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
+def by_project(
+    batches: Iterable[list[tuple[Any, ...]]], latest: bool = False
+) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
     """Rows (project, metric, period, amount) in project order, one project at a time as
-    metric -> period -> amount (the amounts of a repeated metric and period added)."""
+    metric -> period -> amount: the amounts of a repeated metric and period added, or with
+    `latest` the last one kept (rows of a metric and period in revision order)."""
     current: int | None = None
     by_metric: dict[str, dict[int, int]] = {}
     for rows in batches:
@@ -131,6 +134,6 @@ def by_project(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[tuple[int, 
             by_period = by_metric.get(metric)
             if by_period is None:
                 by_period = by_metric[metric] = {}
-            by_period[period] = by_period.get(period, 0) + amount
+            by_period[period] = amount if latest else by_period.get(period, 0) + amount
     if current is not None:
         yield current, by_metric

@@ -12,7 +12,7 @@ from support.running import carried_as_whole, changes, kept
 from support.strategies import Scenario, actuals_strategy, restrict, scenarios
 
 from pool.rules import running
-from pool.rules.engine import contexts
+from pool.rules.engine import contexts, settle_project
 
 PROPERTY = settings(max_examples=200, deadline=None)
 pytestmark = pytest.mark.heavy
@@ -51,3 +51,13 @@ def test_a_project_whose_coverage_and_start_hold_is_carried(sc: Scenario, data: 
     carried = running.carried(ctxs, kept(old), changes(before, after))
     assert carried is not None
     assert Counter(running.settled(carried)) == Counter(running.settled(running.from_history(ctxs, after)))
+
+
+@PROPERTY
+@given(scenarios(max_transfers=3))
+def test_the_whole_history_collected_settles_as_the_engine(sc: Scenario) -> None:
+    """Settlement and `verify --deep` settle a project from its collected sums (`from_history`
+    then `settled`); that is the engine's `settle_project`, target for target."""
+    plan = running.from_history(contexts(sc.project, sc.transfers, sc.through, CITY), sc.actuals)
+    targets, _ = settle_project(sc.project, sc.transfers, sc.actuals, sc.through, CITY)
+    assert Counter(running.settled(plan)) == Counter(targets)
