@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,7 @@ def check(
 def _in_two(
     uow: UnitOfWork, url: str, watch: tuple[int | None, int | None], deep_check: bool
 ) -> Checked | None:
-    """None when the two processes read different states."""
+    """None when the two processes read different states, or the second one died."""
     state = uow.ledger.state()
     gc.freeze()  # collections skip what lived before the check (a forked child: all it inherits)
     try:
@@ -90,7 +91,10 @@ def _in_two(
             other = pool.submit(kept_side_of, url, watch[0])
             inputs = check_inputs(uow, watch[1])
             replayed = _replayed(uow, inputs) if deep_check else None
-            kept = other.result()
+            try:
+                kept = other.result()
+            except BrokenProcessPool:  # the process died (killed, out of memory): check in one
+                return None
     finally:
         gc.unfreeze()
     if kept.state != state:

@@ -4,6 +4,7 @@ one process finds, whole or tampered; when the two processes read different stat
 runs again in one."""
 
 import multiprocessing
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,20 @@ def test_when_the_two_processes_read_different_states_the_check_runs_again_in_on
     join two states, so the check is made again in this process's one transaction."""
     monkeypatch.setattr(verify_sides, "_context", lambda: multiprocessing.get_context("fork"))
     monkeypatch.setattr(verify_sides, "kept_side_of", _another_state)
+    again = _check(pool, parallel=True)
+    assert again.processes == 1
+    assert _found(again) == _found(_check(pool, parallel=False))
+
+
+def _dying(url: str, watch: int | None) -> KeptSide:
+    os._exit(9)  # as a process killed, or out of memory
+
+
+def test_when_the_second_process_dies_the_check_runs_in_one(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify_sides, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(verify_sides, "kept_side_of", _dying)
     again = _check(pool, parallel=True)
     assert again.processes == 1
     assert _found(again) == _found(_check(pool, parallel=False))
