@@ -7,6 +7,8 @@ revisions recorded by then — verify compares every one of them with its record
 so where they differ verify fails, and where they agree the replay reads what was recorded."""
 
 import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pool.domain.money import format_amount
@@ -18,8 +20,19 @@ from pool.rules.schema import Ruleset
 from pool.services.facts import Rulesets, check_text, group_transfers, parsed
 from pool.services.sums import plan_disagreements
 from pool.store.ledger_store import TransferRow
-from pool.store.sums_store import Kept
 from pool.store.uow import UnitOfWork
+
+# a project's recorded columns the engine reads, in TransferRow's order
+PROJECT_FACTS = (
+    "planned_investment",
+    "kind",
+    "capital_source",
+    "signed",
+    "construction_start",
+    "operation_start",
+    "full_capacity",
+    "planned_fixed_assets",
+)
 
 
 class RecordedRulesets(Rulesets):
@@ -54,10 +67,8 @@ def recompute(uow: UnitOfWork, report: InputReport) -> dict[str, Any]:
             "note": "the last settlement ran before the input journal; --deep checks from the next one",
         }
     as_of = last.journal_seq
-    rows = _as_of(report, as_of)
-    kept = Replay(uow.sums.kept(None))
     try:
-        expected, transfers = _targets(uow, rows, last.through, as_of, kept)
+        found = _replay(uow, _as_of(report, as_of), last.through, as_of)
     except Exception as exc:  # a record the engine cannot read is a disagreement too
         problem = f"the recorded inputs as of the last settlement cannot be settled: {exc}"
         return {
@@ -67,55 +78,65 @@ def recompute(uow: UnitOfWork, report: InputReport) -> dict[str, Any]:
             "problems": [problem],
             "running_sums": False,
         }
-    posted = {(t, s, r): a for t, s, r, a in uow.ledger.stored_positions() if a and not r.startswith("@")}
     problems = []
-    for key in sorted(expected.keys() | posted.keys(), key=lambda k: (k[0], k[1], k[2])):
-        want, have = expected.get(key, 0), posted.get(key, 0)
-        if want != have:
-            transfer, share, region = key
-            problems.append(
-                f"transfer {transfer} share {share} region {region}: the inputs recorded as of the "
-                f"last settlement (through {format_month(last.through)}, input record {as_of}) give "
-                f"{format_amount(want)}, but the ledger holds {format_amount(have)}."
-            )
-            break
+    if found.first is not None:
+        (transfer, share, region), want, have = found.first
+        problems.append(
+            f"transfer {transfer} share {share} region {region}: the inputs recorded as of the "
+            f"last settlement (through {format_month(last.through)}, input record {as_of}) give "
+            f"{format_amount(want)}, but the ledger holds {format_amount(have)}."
+        )
     return {
         "through": format_month(last.through),
         "inputs": as_of,
-        "transfers": transfers,
-        "problems": problems + kept.problems,  # the running sums runs build on
+        "transfers": found.transfers,
+        "problems": problems + found.sums,  # the running sums runs build on
         "running_sums": True,
     }
 
 
-class Replay:
-    """The running sums settlement keeps, and those found to differ from the replayed history."""
+@dataclass
+class Replayed:
+    transfers: int = 0
+    # the first (transfer, share, region) whose target differs from its position, with both
+    first: tuple[tuple[int, str, str], int, int] | None = None
+    sums: list[str] = field(default_factory=list)  # kept running sums that differ
 
-    def __init__(self, kept: dict[int, dict[str, Kept]]) -> None:
-        self.kept = kept
-        self.problems: list[str] = []
+    def compare(
+        self, expected: dict[tuple[int, str, str], int], posted: dict[tuple[int, str, str], int]
+    ) -> None:
+        for key in expected.keys() | posted.keys():
+            want, have = expected.get(key, 0), posted.get(key, 0)
+            if want != have and (self.first is None or key < self.first[0]):
+                self.first = (key, want, have)
 
 
 def _as_of(report: InputReport, seq: int) -> dict[str, dict[int, dict[str, Any]]]:
-    """kind -> ref -> the row as last recorded at or before record `seq`."""
+    """kind -> ref -> the row as last recorded at or before record `seq`; the report's history
+    is used up as it is read (on a large pool it and the rows would not fit side by side)."""
     out: dict[str, dict[int, dict[str, Any]]] = {}
-    for (kind, ref), history in report.history.items():
+    while report.history:
+        (kind, ref), history = report.history.popitem()
         text = None
         for at, recorded in history:
             if at > seq:
                 break
             text = recorded
         if text is not None:
-            out.setdefault(kind, {})[ref] = json.loads(text)
+            row = json.loads(text)
+            if kind == "project":  # the most numerous: only the facts the engine reads are kept
+                row = {c: row.get(c) for c in PROJECT_FACTS}
+            out.setdefault(kind, {})[ref] = row
     return out
 
 
-def _targets(
-    uow: UnitOfWork, rows: dict[str, dict[int, dict[str, Any]]], through: int, as_of: int, kept: Replay
-) -> tuple[dict[tuple[int, str, str], int], int]:
-    """The targets the recorded inputs give. The actual revisions, too many to hold, are read
-    from their table, restricted to those recorded at or before `as_of`: verify has compared
-    every one of them with its record."""
+def _replay(
+    uow: UnitOfWork, rows: dict[str, dict[int, dict[str, Any]]], through: int, as_of: int
+) -> Replayed:
+    """Each project's targets as the recorded inputs give them, against its posted positions,
+    and its collected sums against the running sums kept for it, one project at a time. The
+    actual revisions, too many to hold, are read from their table, restricted to those recorded
+    at or before `as_of`: verify has compared every one of them with its record."""
     projects = rows.get("project", {})
     cancelled = {r["transfer_id"] for r in rows.get("cancel", {}).values()}
     agreements: dict[int, tuple[int, str]] = {}
@@ -139,32 +160,45 @@ def _targets(
                 t["effective"],
                 t["ruleset_version_id"],
                 agreement,
-                p["planned_investment"],
-                p["kind"],
-                p["capital_source"],
-                p["signed"],
-                p["construction_start"],
-                p["operation_start"],
-                p["full_capacity"],
-                p.get("planned_fixed_assets"),
+                *(p[c] for c in PROJECT_FACTS),
             )
         )
     grouped = group_transfers(moves, RecordedRulesets(uow, rows.get("ruleset", {})))
+    found = Replayed(transfers=len(moves))
+    rows.clear()  # each project's and transfer's facts are in `grouped` now
+    del moves
     city = uow.regions.city()
     city_code = city.code if city else "city"
-    expected: dict[tuple[int, str, str], int] = {}
+    streams = (
+        ((p, True) for p in sorted(grouped)),
+        uow.journal.actuals_as_of(as_of, through),
+        uow.sums.kept_by_project(),
+        uow.ledger.positions_by_project(),
+    )
+    for project_id, (recorded, actuals, kept, posted) in _by_project(streams):
+        expected: dict[tuple[int, str, str], int] = {}
+        if recorded:
+            facts, transfers = grouped.pop(project_id)
+            plan = running.from_history(contexts(facts, transfers, through, city_code), actuals or {})
+            found.sums += plan_disagreements(plan, kept or {})
+            for target in running.settled(plan):  # settle_project's arithmetic, from the same sums
+                if target.amount:
+                    expected[(target.transfer, target.share, target.region)] = target.amount
+        found.compare(expected, posted or {})
+    return found
 
-    def settle(project_id: int, actuals: dict[str, dict[int, int]]) -> None:
-        facts, transfers = grouped.pop(project_id)
-        plan = running.from_history(contexts(facts, transfers, through, city_code), actuals)
-        kept.problems += plan_disagreements(plan, kept.kept)
-        for target in running.settled(plan):  # settle_project's arithmetic, from the same sums
-            if target.amount:
-                expected[(target.transfer, target.share, target.region)] = target.amount
 
-    for project_id, actuals in uow.journal.actuals_as_of(as_of, through):
-        if project_id in grouped:
-            settle(project_id, actuals)
-    for project_id in list(grouped):
-        settle(project_id, {})
-    return expected, len(moves)
+def _by_project(streams: Sequence[Iterator[tuple[int, Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    """Streams of (project, value), each in project order with a project at most once, merged:
+    each project with every stream's value for it (None where a stream has none)."""
+    heads = [next(s, None) for s in streams]
+    while any(h is not None for h in heads):
+        project_id = min(h[0] for h in heads if h is not None)
+        values = []
+        for i, head in enumerate(heads):
+            if head is not None and head[0] == project_id:
+                values.append(head[1])
+                heads[i] = next(streams[i], None)
+            else:
+                values.append(None)
+        yield project_id, values

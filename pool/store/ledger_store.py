@@ -365,6 +365,29 @@ class Ledger:
             ),
         )
 
+    def positions_by_project(self) -> Iterator[tuple[int, dict[tuple[int, str, str], int]]]:
+        """Every non-zero position of a party (not a source), one project at a time in project
+        order: (transfer, share, region) -> amount; those of a transfer no longer stored first,
+        as project -1."""
+        p = TransferPosition
+        project = func.coalesce(Transfer.project_id, -1)
+        stmt = (
+            select(project, p.transfer_id, p.share, p.region, p.amount)
+            .outerjoin(Transfer, Transfer.id == p.transfer_id)
+            .where(p.amount != 0, ~p.region.startswith("@"))
+            .order_by(project)
+        )
+        current: int | None = None
+        out: dict[tuple[int, str, str], int] = {}
+        for project_id, t, share, region, amount in raw.stream(self.session, stmt):
+            if project_id != current:
+                if current is not None:
+                    yield current, out
+                current, out = project_id, {}
+            out[(t, share, region)] = amount
+        if current is not None:
+            yield current, out
+
     def stored_years(self) -> Iterator[tuple[int, str, str, int, str, int]]:
         """(transfer, share, region, year, book, amount) of every kept yearly position, streamed."""
         return raw.stream(

@@ -45,6 +45,28 @@ class ShareSums:
             kept.years[year] = amount
         return out
 
+    def kept_by_project(self) -> Iterator[tuple[int, dict[int, dict[str, Kept]]]]:
+        """Every kept sum, one project at a time in project order: transfer -> share -> its sums."""
+        stmt = (
+            select(Transfer.project_id, *(getattr(ShareSum, c) for c in SUM_COLUMNS))
+            .join(Transfer, Transfer.id == ShareSum.transfer_id)
+            .order_by(Transfer.project_id)
+        )
+        current: int | None = None
+        out: dict[int, dict[str, Kept]] = {}
+        for project_id, t, share, year, start, lo, end, amount in raw.stream(self.session, stmt):
+            if project_id != current:
+                if current is not None:
+                    yield current, out
+                current, out = project_id, {}
+            by_share = out.setdefault(t, {})
+            kept = by_share.get(share)
+            if kept is None:
+                kept = by_share[share] = Kept(start, lo, end, {})
+            kept.years[year] = amount
+        if current is not None:
+            yield current, out
+
     def changes(
         self, dirty: Select[Any] | None, last: SettlementRun, through: int
     ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
