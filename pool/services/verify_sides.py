@@ -142,7 +142,8 @@ def kept_side_of(url: str, watch: int | None) -> KeptSide:
 def _worth_a_process(uow: UnitOfWork, database: Database) -> bool:
     if not database.files() and database.backend == "sqlite":
         return False  # a database in memory is this connection's alone
-    if len(os.sched_getaffinity(0)) < 2:
+    free = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    if len(free) < 2:
         return False
     last = uow.ledger.state()[0]
     return last is not None and last >= PARALLEL_FROM

@@ -140,3 +140,20 @@ def test_every_write_that_verify_checks_moves_the_state(pool: Pool, tmp_path: Pa
     assert settled[0] > imported[0] and settled[2] > imported[2]
     pool.ok("city-office", "settle", "2025-03")  # nothing new: a run all the same
     assert state()[2] > settled[2]
+
+
+def test_a_second_process_is_used_from_the_size_it_pays_for_itself(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify_sides, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)  # two processors
+    database = sql_database(pool.url)
+    try:
+        with database.unit_of_work() as uow:
+            entries = uow.ledger.state()[0] or 0
+            assert 0 < entries < verify_sides.PARALLEL_FROM
+            assert verify_sides.check(uow, database=database).processes == 1
+            monkeypatch.setattr(verify_sides, "PARALLEL_FROM", entries)
+            assert verify_sides.check(uow, database=database).processes == 2
+    finally:
+        database.close()
