@@ -5,7 +5,7 @@ the last record removed, by a checkpoint of the longer journal)."""
 import json
 from typing import Any
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from pool.domain.records import (
@@ -27,6 +27,7 @@ from pool.ledger.inputs import (
     check_checkpoint,
     compare_rows,
     compare_streams,
+    joined_whole,
 )
 
 values = st.one_of(st.integers(-(10**12), 10**12), st.text(max_size=12), st.none())
@@ -156,3 +157,43 @@ def test_a_changed_stored_actual_is_found_by_the_merge(
     report = InputReport()
     compare_streams("actual", actual, stored, report)
     assert report.problems
+
+
+def _joined(records: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The records as verify reads them: each actual record followed by its stored row's values,
+    all None when none is stored."""
+    by_ref = {row[0]: row[1:] for row in stored}
+    nothing = (None,) * len(COLUMNS["actual"])
+    return [(*r, *by_ref.get(r[2], nothing)) if r[1] == "actual" else r for r in records]
+
+
+@given(journals(), st.data())
+def test_actuals_compared_where_the_chain_meets_them_find_what_the_merge_finds(
+    records: list[tuple[Any, ...]], data: st.DataObject
+) -> None:
+    """Verify compares each actual record with the stored row it comes joined to; when that is not
+    whole (a row recorded twice, a stored row with no record), the merge of the two sorted streams
+    names what differs. Either way an honest journal is clean and any change is found."""
+    actual = [(ref, body) for _seq, k, ref, body, _prev, _hash in records if k == "actual"]
+    stored = [(ref, *(json.loads(body)["row"][c] for c in COLUMNS["actual"])) for ref, body in actual]
+    assume(all(row[1] is not None for row in stored))  # a stored revision always has its project
+    how = data.draw(st.sampled_from(["none", "amount", "gone", "extra"]) if stored else st.just("none"))
+    if how != "none":
+        at = data.draw(st.integers(0, len(stored) - 1))
+        if how == "amount":
+            row = list(stored[at])
+            row[5] = (row[5] or 0) + 1 if isinstance(row[5], int) else 1
+            stored[at] = tuple(row)
+        elif how == "gone":
+            del stored[at]
+        else:
+            stored.append((10**9, *stored[at][1:]))
+    joined = InputReport()
+    check_chain(_joined(records, stored), joined)
+    if not joined_whole("actual", len(stored), joined):
+        compare_streams("actual", actual, stored, joined)
+    merged = InputReport()
+    check_chain(records, merged)
+    compare_streams("actual", actual, stored, merged)
+    assert joined.problems == merged.problems
+    assert bool(joined.problems) == (how != "none")
