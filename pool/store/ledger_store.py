@@ -418,11 +418,10 @@ class Ledger:
         return self.session.scalar(select(func.min(LedgerEntry.through)))
 
     def orphan_postings(self) -> int:
-        stmt = (
-            select(func.count())
-            .select_from(LedgerPosting)
-            .where(~LedgerPosting.entry_seq.in_(select(LedgerEntry.seq)))
-        )
+        # NOT EXISTS, not NOT IN: PostgreSQL cannot hash a NOT IN over millions of entries and
+        # would scan them once per posting
+        entry = select(LedgerEntry.seq).where(LedgerEntry.seq == LedgerPosting.entry_seq)
+        stmt = select(func.count()).select_from(LedgerPosting).where(~entry.exists())
         return int(self.session.scalar(stmt) or 0)
 
 
