@@ -71,8 +71,8 @@ class Journal:
         before = self.head()[0]
         for kind in COLUMNS:
             table = _table(kind)
-            recorded = select(InputRecord.seq).where(InputRecord.kind == kind, InputRecord.ref == table.c.id)
-            stmt = self._select(kind).where(~recorded.exists()).order_by(table.c.id)
+            recorded = select(InputRecord.ref).where(InputRecord.kind == kind)
+            stmt = self._select(kind).where(table.c.id.not_in(recorded)).order_by(table.c.id)
             self._append(kind, raw.stream(self.session, stmt), None)
         return self.head()[0] - before
 
