@@ -53,6 +53,9 @@ def batches(session: Session, stmt: Executable, batch: int = BATCH) -> Iterator[
     sql, params = compiled(session, stmt)
     raw = driver(session)
     if is_postgres(session):
+        # every row is read: plan for the whole result, not the first tenth (the default for a
+        # cursor, which on stale statistics can pick a nested loop over a materialized subquery)
+        raw.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         cursor = raw.cursor(name=f"pool_stream_{next(_cursor_names)}")
         cursor.itersize = batch
     else:
