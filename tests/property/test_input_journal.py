@@ -136,29 +136,6 @@ def test_the_fast_row_text_of_a_stored_actual_is_the_canonical_one(
     assert actual_row_text(mixed, {}) == row_text(row_of("actual", mixed))
 
 
-@given(journals(), st.data())
-def test_a_changed_stored_actual_is_found_by_the_merge(
-    records: list[tuple[Any, ...]], data: st.DataObject
-) -> None:
-    actual = [(ref, body) for _seq, k, ref, body, _prev, _hash in records if k == "actual"]
-    stored = [(ref, *(json.loads(body)["row"][c] for c in COLUMNS["actual"])) for ref, body in actual]
-    if not stored:
-        return
-    at = data.draw(st.integers(0, len(stored) - 1))
-    how = data.draw(st.sampled_from(["amount", "gone", "extra"]))
-    if how == "amount":
-        row = list(stored[at])
-        row[5] = (row[5] or 0) + 1 if isinstance(row[5], int) else 1
-        stored[at] = tuple(row)
-    elif how == "gone":
-        del stored[at]
-    else:
-        stored.append((10**9, *stored[at][1:]))
-    report = InputReport()
-    compare_streams("actual", actual, stored, report)
-    assert report.problems
-
-
 def _joined(records: list[tuple[Any, ...]], stored: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The records as verify reads them: each actual record followed by its stored row's values,
     all None when none is stored."""
