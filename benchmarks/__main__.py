@@ -7,7 +7,10 @@ Builds a synthetic province (benchmarks.province says which parts go through the
 which are written in bulk), imports one actuals CSV of transfers x periods x 3 rows through
 `pool actuals import`'s code path, then on two copies of the same database times one settlement
 through the last month and month-by-month settlements; on the month-by-month copy it times the
-balances report, the payables report of the last year, `ledger verify` and the export. The floor
+balances report, the payables report of the last year, `ledger verify` and the export. Each step
+(the build, the import, each settlement, the reads, the bulletin) runs in a fresh interpreter of
+its own, as a command would: `peak_rss_mb` is the largest peak of those steps and of any process
+they started, the synthetic data's build excepted (`peak_rss_by_step` has every step's). The floor
 is measured in the same run: a raw sqlite3 executemany of as many posting rows as the single
 settlement wrote plus a bare integer largest-remainder loop over every imported amount.
 
@@ -21,17 +24,18 @@ balances against `pool report balances` (benchmarks.peers; a tool not installed 
 """
 
 import argparse
-import cProfile
-import io
 import json
-import pstats
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from benchmarks import peers, province, timing
-from benchmarks.memory import peak_rss_mb
+from benchmarks.memory import in_own_process, peak_rss_mb
+
+T = TypeVar("T")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,7 +55,16 @@ def main(argv: list[str] | None = None) -> None:
     url = args.db or f"sqlite:///{workdir / 'province.db'}"
     say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
 
-    built, p = timing.timed(lambda: province.build_province(url, workdir, args.transfers, args.periods))
+    peaks: dict[str, float] = {}
+
+    def step(name: str, fn: Callable[..., T], *fn_args: Any) -> T:
+        value, peaks[name] = in_own_process(fn, *fn_args)
+        return value
+
+    began = time.perf_counter()
+    p = step("build", province.prepare, url, workdir, args.transfers, args.periods)
+    p = step("import", province.import_actuals, p)
+    built = time.perf_counter() - began
     if args.prepare_only:
         print(json.dumps({"actor": province.ADMIN, "token": p.token, "through": p.through}))
         return
@@ -62,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
 
     monthly_url = timing.copy_database(url, "monthly")
     try:
-        figures = _measure(p, url, monthly_url, workdir, args.profile, say)
+        figures = _measure(p, url, monthly_url, workdir, args.profile, say, step)
         if args.peers:
             figures.update(peers.run(monthly_url, p.token, p.through, workdir, say))
     finally:
@@ -77,7 +90,10 @@ def main(argv: list[str] | None = None) -> None:
         "import_s": p.import_s,
         "import_rows_per_s": p.actuals / p.import_s,
         "backend": url.split(":")[0].split("+")[0],
-        "peak_rss_mb": peak_rss_mb(),
+        # the commands' peak: every step but the synthetic data's build ran as a command would
+        "peak_rss_mb": round(max(v for k, v in peaks.items() if k != "build"), 1),
+        "peak_rss_by_step": {k: round(v, 1) for k, v in peaks.items()},
+        "bench_rss_mb": peak_rss_mb(),
     }
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     _report(figures, say)
@@ -86,31 +102,24 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _measure(
-    p: province.Province, url: str, monthly_url: str, workdir: Path, profile: bool, say: Any
+    p: province.Province, url: str, monthly_url: str, workdir: Path, profile: bool, say: Any, step: Any
 ) -> dict[str, Any]:
     first = province.FIRST
-    profiler = cProfile.Profile() if profile else None
-    if profiler:
-        profiler.enable()
-    settle_s, once = timing.settle_once(url, p.token, p.through)
-    if profiler:
-        profiler.disable()
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
-        print(out.getvalue(), file=sys.stderr)
+    settle_s, once = step("settle", timing.settle_once, url, p.token, p.through, profile)
     say(f"settled {first}..{p.through} once: {once['postings']:,} postings in {settle_s:.2f} s")
-    monthly_s, runs = timing.settle_monthly(monthly_url, p.token, first, p.through)
+    monthly_s, runs = step("settle_monthly", timing.settle_monthly, monthly_url, p.token, first, p.through)
     say(f"settled month by month: {sum(r['postings'] for r in runs):,} postings in {monthly_s:.2f} s")
     insert_s = timing.floor_insert(once["postings"], workdir / "floor.db")
-    allocate_s = timing.floor_allocate(p.amounts)
+    allocate_s = timing.floor_allocate(province.csv_amounts(p.csv))
     floor_s = insert_s + allocate_s
     monthly_postings = sum(r["postings"] for r in runs)
     # the twelve runs' floor: the raw insert of their own postings, and the allocation of their own
     # months' amounts (each month's once: together, every amount once)
     monthly_floor_s = timing.floor_insert(monthly_postings, workdir / "floor.db") + allocate_s
     each = [r["seconds"] for r in runs]
-    read = timing.read_side(monthly_url, p.token, int(p.through[:4]), workdir / "journal.ledger")
-    bulletin_s, _ = timing.bulletin_once(monthly_url, p.token, p.through)
+    year = int(p.through[:4])
+    read = step("read", timing.read_side, monthly_url, p.token, year, workdir / "journal.ledger")
+    bulletin_s, _ = step("bulletin", timing.bulletin_once, monthly_url, p.token, p.through)
     say(f"bulletin {p.through}: {bulletin_s:.2f} s")
     bare = timing.verify_bare(monthly_url)
     return {
@@ -172,7 +181,8 @@ def _report(f: dict[str, Any], say: Any) -> None:
         f"bulletin   {f['bulletin_s']:>12.2f} s        x{f['bulletin_vs_settle']:.2f} of one settlement "
         "(target <= 3.0)"
     )
-    say(f"peak RSS   {f['peak_rss_mb']:>12.0f} MB       (target <= 500)")
+    steps = ", ".join(f"{k} {v:.0f}" for k, v in f["peak_rss_by_step"].items())
+    say(f"peak RSS   {f['peak_rss_mb']:>12.0f} MB       (target <= 500; each step's own: {steps})")
     if "peers" in f:
         for line in peers.report_lines(f):
             say(line)

@@ -24,7 +24,8 @@ shares (shangluo-default, kunming-2024).
 
 import json
 import random
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,10 @@ class Province:
     transfers: int = 0
     actuals: int = 0
     import_s: float = 0.0
-    amounts: list[int] = field(default_factory=list, repr=False)  # every imported amount, fen
+
+    @property
+    def csv(self) -> Path:
+        return self.workdir / "actuals.csv"
 
 
 def counties() -> list[str]:
@@ -129,6 +133,13 @@ def _runtime(url: str, actor: str | None = None, token: str | None = None) -> Ru
 
 def build_province(url: str, workdir: Path, n: int, periods: int) -> Province:
     """Everything up to (not including) settlement: see the module docstring."""
+    province = prepare(url, workdir, n, periods)
+    import_actuals(province)
+    return province
+
+
+def prepare(url: str, workdir: Path, n: int, periods: int) -> Province:
+    """The pool and its projects, and the actuals CSV written but not imported."""
     if n < len(NAMES) * 2:
         raise SystemExit(f"--transfers must be at least {len(NAMES) * 2}")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -186,15 +197,21 @@ def build_province(url: str, workdir: Path, n: int, periods: int) -> Province:
     _bulk(city, plans[len(NAMES) :])
     province = Province(url, workdir, admin.token, format_month(parse_month(FIRST) + periods - 1), n, periods)
     province.transfers = sum(len(p.moves) for p in plans)
-    path = workdir / "actuals.csv"
-    province.actuals = write_actuals(path, plans, periods, province.amounts)
-    import time
-
-    began = time.perf_counter()
-    result = actuals.import_file(city, str(path))
-    province.import_s = time.perf_counter() - began
-    assert result["added"] == province.actuals, result
+    province.actuals = write_actuals(province.csv, plans, periods)
     city.close()
+    return province
+
+
+def import_actuals(province: Province) -> Province:
+    """`pool actuals import` of the province's CSV through its service, timed."""
+    city = _runtime(province.url, ADMIN, province.token)
+    try:
+        began = time.perf_counter()
+        result = actuals.import_file(city, str(province.csv))
+        province.import_s = time.perf_counter() - began
+    finally:
+        city.close()
+    assert result["added"] == province.actuals, result
     return province
 
 
@@ -273,8 +290,8 @@ def _bulk(city: Runtime, plans: list[Plan]) -> None:
         write_moved_projects(conn, projects_, actor_id, datetime(2024, 12, 1))
 
 
-def write_actuals(path: Path, plans: list[Plan], periods: int, amounts: list[int]) -> int:
-    """projects x periods x 3 rows; the amounts (fen) are kept for the floor measurement."""
+def write_actuals(path: Path, plans: list[Plan], periods: int) -> int:
+    """projects x periods x 3 rows."""
     rng = random.Random(11)
     first = parse_month(FIRST)
     rows = 0
@@ -292,7 +309,17 @@ def write_actuals(path: Path, plans: list[Plan], periods: int, amounts: list[int
                         fen = rng.randint(100_000_000, 2_000_000_000)
                     else:
                         fen = rng.randint(100_000, 100_000_000)
-                    amounts.append(fen)
                     f.write(f"{p.code},{period},{metric},{fen // 100}.{fen % 100:02d},\n")
                     rows += 1
     return rows
+
+
+def csv_amounts(path: Path) -> list[int]:
+    """Every amount of an actuals CSV this module wrote, in fen (for the floor measurement)."""
+    amounts = []
+    with path.open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            yuan, fen = line.split(",")[3].split(".")
+            amounts.append(int(yuan) * 100 + int(fen))
+    return amounts

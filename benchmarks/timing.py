@@ -2,9 +2,13 @@
 their services, and the floor (raw sqlite3 inserts and a bare largest-remainder loop)."""
 
 import contextlib
+import cProfile
 import hashlib
+import io
+import pstats
 import shutil
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,11 +74,20 @@ def drop_copy(url: str) -> None:
     admin.dispose()
 
 
-def settle_once(url: str, token: str, through: str) -> tuple[float, dict[str, Any]]:
+def settle_once(url: str, token: str, through: str, profile: bool = False) -> tuple[float, dict[str, Any]]:
+    """One settlement through `through`, timed; with `profile` the top 15 cumulative entries of its
+    cProfile are printed on stderr."""
     rt = city(url, token)
     rt.database.require_schema()
+    profiler = cProfile.Profile() if profile else None
     try:
-        return timed(lambda: settlement.settle(rt, through))
+        if profiler is None:
+            return timed(lambda: settlement.settle(rt, through))
+        settled = timed(lambda: profiler.runcall(settlement.settle, rt, through))
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+        print(out.getvalue(), file=sys.stderr)
+        return settled
     finally:
         rt.close()
 

@@ -60,6 +60,10 @@ def test_bench_small_province_json(tmp_path: Path) -> None:
     assert figures["verify_ok"] is True and figures["verify_deep_ok"] is True
     assert figures["export_entries"] == figures["verify_entries"] > 0
     assert "peers" not in figures  # only with --peers
+    # each step ran in a process of its own; the commands' peak leaves out the synthetic build
+    steps = figures["peak_rss_by_step"]
+    assert set(steps) == {"build", "import", "settle", "settle_monthly", "read", "bulletin"}
+    assert figures["peak_rss_mb"] == max(v for k, v in steps.items() if k != "build")
 
 
 def _peers(tmp_path: Path, **env: str) -> dict[str, dict[str, object] | None]:
