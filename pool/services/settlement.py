@@ -171,14 +171,15 @@ def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
 
 
 class SumWriter:
-    """The running sums a run keeps, written in batches: dropped ones first, then new amounts."""
+    """The running sums a run keeps, written in batches: the dropped ones first, then new amounts."""
 
     def __init__(self, store: ShareSums) -> None:
         self.store = store
+        self.dropped: list[int] = []
         self.rows: list[tuple[Any, ...]] = []
 
     def forget(self, transfer_ids: Iterable[int]) -> None:
-        self.store.forget(list(transfer_ids))
+        self.dropped.extend(transfer_ids)
 
     def add(self, rows: list[tuple[Any, ...]]) -> None:
         self.rows.extend(rows)
@@ -186,6 +187,9 @@ class SumWriter:
             self.finish()
 
     def finish(self) -> None:
+        if self.dropped:
+            self.store.forget(self.dropped)
+            self.dropped = []
         if self.rows:
             self.store.keep(self.rows)
             self.rows = []

@@ -278,22 +278,24 @@ class Ledger:
 
     def add_to_payables(self, rows: list[tuple[str, str, str, int, int]]) -> None:
         """Add (payer, payee, unit, through, amount) to the kept payable sums."""
-        raw.execute_many(
+        raw.upsert(
             self.session,
-            "INSERT INTO payable_sums (payer, payee, unit, through, amount) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (payer, payee, unit, through) "
-            "DO UPDATE SET amount = payable_sums.amount + excluded.amount",
+            "payable_sums",
+            ("payer", "payee", "unit", "through", "amount"),
+            ("payer", "payee", "unit", "through"),
             rows,
+            add=("amount",),
         )
 
     def add_to_years(self, rows: list[tuple[int, str, str, int, str, int]]) -> None:
         """Add (transfer, share, region, year, book, amount) to what was posted within each year."""
-        raw.execute_many(
+        raw.upsert(
             self.session,
-            "INSERT INTO position_years (transfer_id, share, region, year, book, amount) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (transfer_id, share, region, year) "
-            "DO UPDATE SET amount = position_years.amount + excluded.amount",
+            "position_years",
+            ("transfer_id", "share", "region", "year", "book", "amount"),
+            ("transfer_id", "share", "region", "year"),
             rows,
+            add=("amount",),
         )
 
     def set_positions(self, changed: list[tuple[PositionKey, int]]) -> None:

@@ -82,13 +82,22 @@ def insert(session: Session, table: str, columns: Sequence[str], rows: Iterable[
 
 
 def upsert(
-    session: Session, table: str, columns: Sequence[str], key: Sequence[str], rows: Iterable[Sequence[Any]]
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    add: Sequence[str] = (),
 ) -> None:
-    """Insert rows, or set the other columns of the row with the same `key` columns: the driver's
-    executemany on SQLite; COPY into a temporary table and one INSERT … ON CONFLICT on PostgreSQL."""
+    """Insert rows, or set the other columns of the row with the same `key` columns (the `add`
+    columns are added to what is stored instead): the driver's executemany on SQLite; COPY into a
+    temporary table and one INSERT … ON CONFLICT on PostgreSQL, where rows of the same key are
+    first summed in their `add` columns (the others must agree)."""
     names = ", ".join(columns)
     conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
-        f"{c} = excluded.{c}" for c in columns if c not in key
+        f"{c} = {table}.{c} + excluded.{c}" if c in add else f"{c} = excluded.{c}"
+        for c in columns
+        if c not in key
     )
     if not is_postgres(session):
         _insert_many(session, table, columns, rows, conflict)
@@ -98,8 +107,15 @@ def upsert(
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staged} (LIKE {table}) ON COMMIT DROP")
         cursor.execute(f"TRUNCATE {staged}")
     insert(session, staged, columns, rows)
+    chosen = names
+    if add:
+        grouped = [c for c in columns if c not in add]
+        chosen = ", ".join(f"sum({c})" if c in add else c for c in columns)
+        chosen += f" FROM {staged} GROUP BY {', '.join(grouped)}"
+    else:
+        chosen += f" FROM {staged}"
     with driver(session).cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged} {conflict}")
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {chosen} {conflict}")
 
 
 def _insert_many(

@@ -2,10 +2,10 @@
 changed since the run that kept them: what a month-end run reads instead of every project's
 history."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, func, literal_column, select, union_all
+from sqlalchemy import Select, and_, delete, func, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from pool.store import raw
@@ -100,11 +100,12 @@ class ShareSums:
         stmt = union_all(new_months, restated).order_by(literal_column("project_id"))
         return raw.by_project(raw.batches(self.session, stmt))
 
-    def forget(self, transfer_ids: Iterable[int]) -> None:
+    def forget(self, transfer_ids: Sequence[int]) -> None:
         """Drop the sums of these transfers (their coverage or term start moved)."""
-        raw.execute_many(
-            self.session, "DELETE FROM share_sums WHERE transfer_id = ?", [(t,) for t in transfer_ids]
-        )
+        for start in range(0, len(transfer_ids), 500):
+            chunk = transfer_ids[start : start + 500]
+            stmt = delete(ShareSum).where(ShareSum.transfer_id.in_(chunk))
+            self.session.execute(stmt, execution_options={"synchronize_session": False})
 
     def keep(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Store sums (SUM_COLUMNS), replacing the kept amount of the same (transfer, share, year)."""
