@@ -12,6 +12,7 @@ different history. Those tests assert the head hash verify reports changes, whic
 auditor who recorded the head compares.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from support.databases import BACKENDS
 from support.driver import Pool
 from support.ledger import (
@@ -80,8 +81,9 @@ def honest(
 
 class Tamperer:
     """Direct SQL on a ledger whose append-only triggers were dropped (and, on PostgreSQL, the
-    foreign key of postings to entries, so an entry can vanish under its postings as SQLite
-    allows when foreign keys are off). Every tampering is undone by `restore`."""
+    check of the postings' references and the accounts' refusal of DELETE, so an entry can vanish
+    under its postings as SQLite allows when foreign keys are off). Every tampering is undone by
+    `restore`."""
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
@@ -96,12 +98,8 @@ class Tamperer:
                     conn.execute(text(f"DROP TRIGGER {table}_no_update"))
                     conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
             if self.postgres:
-                conn.execute(
-                    text(
-                        "ALTER TABLE ledger_postings DROP CONSTRAINT "
-                        "fk_ledger_postings_entry_seq_ledger_entries"
-                    )
-                )
+                conn.execute(text("DROP TRIGGER ledger_postings_references ON ledger_postings"))
+                conn.execute(text("DROP TRIGGER ledger_accounts_kept ON ledger_accounts"))
             self.saved = {
                 t: [dict(r) for r in conn.execute(text(f"SELECT * FROM {t}")).mappings()] for t in SNAPSHOT
             }
@@ -279,6 +277,58 @@ def test_triggers_refuse_update_and_delete(honest: Pool, table: str) -> None:
                 conn.execute(text(f"TRUNCATE {table} CASCADE"))
     assert (ledger_state(honest), counts(honest, LEDGER_TABLES), honest.rows(table)) == before
     assert_verified(honest)
+
+
+NOWHERE = 999_999  # no run, transfer, entry or account has this id
+REFERRING = {
+    "entry of no run": "INSERT INTO ledger_entries (seq, run_id, transfer_id, share, book, through, "
+    f"prev_hash, hash) SELECT MAX(seq) + 1, {NOWHERE}, MIN(transfer_id), 's', 'fiscal', 0, 'p', 'h' "
+    "FROM ledger_entries",
+    "entry of no transfer": "INSERT INTO ledger_entries (seq, run_id, transfer_id, share, book, "
+    f"through, prev_hash, hash) SELECT MAX(seq) + 1, MIN(run_id), {NOWHERE}, 's', 'fiscal', 0, 'p', "
+    "'h' FROM ledger_entries",
+    # a statement of two postings, one of them of no entry: refused whole
+    "posting of no entry": "INSERT INTO ledger_postings (entry_seq, account_id, amount) "
+    f"SELECT seq, (SELECT MIN(id) FROM ledger_accounts), 0 FROM ledger_entries WHERE seq IN "
+    f"((SELECT MAX(seq) FROM ledger_entries), {NOWHERE}) UNION ALL SELECT {NOWHERE}, "
+    "(SELECT MIN(id) FROM ledger_accounts), 0",
+    "posting to no account": "INSERT INTO ledger_postings (entry_seq, account_id, amount) "
+    f"SELECT MAX(seq), {NOWHERE}, 0 FROM ledger_entries",
+    "position of no transfer": "INSERT INTO transfer_positions (transfer_id, share, region, book, "
+    f"amount) VALUES ({NOWHERE}, 's', 'r', 'fiscal', 1)",
+    "sums of no transfer": "INSERT INTO share_sums (transfer_id, share, year, start, cover_from, "
+    f"cover_end, amount) VALUES ({NOWHERE}, 's', 1, NULL, 0, NULL, 1)",
+    "year of no transfer": "INSERT INTO position_years (transfer_id, share, region, year, book, "
+    f"amount) VALUES ({NOWHERE}, 's', 'r', 2025, 'fiscal', 1)",
+    "position moved to no transfer": f"UPDATE transfer_positions SET transfer_id = {NOWHERE} "
+    "WHERE transfer_id = (SELECT MIN(transfer_id) FROM transfer_positions)",
+    "sums moved to no transfer": f"UPDATE share_sums SET transfer_id = {NOWHERE} "
+    "WHERE transfer_id = (SELECT MIN(transfer_id) FROM share_sums)",
+    "account renumbered": "UPDATE ledger_accounts SET id = id + 100000",
+    "account deleted": "DELETE FROM ledger_accounts",
+}
+
+
+@pytest.mark.parametrize("statement", REFERRING.values(), ids=list(REFERRING))
+def test_no_row_refers_to_nothing(honest: Pool, statement: str) -> None:
+    """A row of the ledger that would refer to no run, transfer, entry or account is refused
+    (by foreign keys on SQLite; on PostgreSQL by one check per statement, and by the refusal of
+    what would take a referred row away or change a referring key), and nothing changes."""
+    before = ledger_state(honest), counts(honest, LEDGER_TABLES)
+    with pytest.raises(IntegrityError) as refused:
+        with honest.engine.begin() as conn:
+            conn.execute(text(statement))
+    message = str(refused.value.orig)
+    if honest.engine.dialect.name == "postgresql":
+        assert refused.value.orig.sqlstate == "23503"  # type: ignore[union-attr]
+        assert re.search(r"is not in \w+|keeps (the (transfer_id|id) of )?its rows", message), message
+    else:
+        assert "FOREIGN KEY constraint failed" in message
+    if honest.engine.dialect.name == "postgresql":
+        with pytest.raises(IntegrityError, match="ledger_accounts keeps its rows: TRUNCATE refused"):
+            with honest.engine.begin() as conn:
+                conn.execute(text("TRUNCATE ledger_accounts CASCADE"))
+    assert (ledger_state(honest), counts(honest, LEDGER_TABLES)) == before
 
 
 # -- tampering --------------------------------------------------------------------------------
