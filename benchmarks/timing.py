@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from pool.bootstrap import bootstrap
 from pool.config import Settings
-from pool.domain.months import format_month, parse_month
+from pool.domain.months import format_month
 from pool.domain.tokens import verify_token
 from pool.services import bulletin, export, reports, settlement, verify
 from pool.services.runtime import Runtime
@@ -92,59 +92,73 @@ def settle_once(url: str, token: str, through: str, profile: bool = False) -> tu
         rt.close()
 
 
-def settle_monthly(url: str, token: str, first: str, through: str) -> tuple[float, list[dict[str, Any]]]:
+def settle_month(url: str, token: str, month: str) -> dict[str, Any]:
+    """One month-end run, `pool settle MONTH`, timed (its result with "seconds")."""
     rt = city(url, token)
     rt.database.require_schema()
-    results, seconds = [], 0.0
     try:
-        for month in range(parse_month(first), parse_month(through) + 1):
-            spent, result = timed(lambda m=month: settlement.settle(rt, format_month(m)))
-            seconds += spent
-            results.append({**result, "seconds": spent})
+        spent, result = timed(lambda: settlement.settle(rt, month))
     finally:
         rt.close()
-    return seconds, results
+    return {**result, "seconds": spent}
+
+
+@contextlib.contextmanager
+def warm(url: str, token: str) -> Iterator[Runtime]:
+    """A runtime whose connection and schema check a first read has warmed, as in a command
+    that has started."""
+    rt = city(url, token)
+    rt.database.require_schema()
+    try:
+        reports.balances(rt)
+        yield rt
+    finally:
+        rt.close()
 
 
 def bulletin_once(url: str, token: str, through: str) -> tuple[float, dict[str, Any]]:
     """`pool report bulletin --period THROUGH` through its service, timed: every project's
     attribution at the months the bulletin reads, on the current actuals."""
-    rt = city(url, token)
-    rt.database.require_schema()
-    try:
-        reports.balances(rt)  # warm the connection, as the other reads do
+    with warm(url, token) as rt:
         return timed(lambda: bulletin.bulletin(rt, through))
-    finally:
-        rt.close()
 
 
-def read_side(url: str, token: str, year: int, journal: Path) -> dict[str, Any]:
-    """Balances, payables, verify and export through their services, each timed."""
-    rt = city(url, token)
-    rt.database.require_schema()
-    try:
-        reports.balances(rt)  # the first read warms the connection and the schema check
+def reads(url: str, token: str, year: int) -> dict[str, Any]:
+    """The balances and the payables of `year` through their services, each timed, and the
+    actor's authentication alone."""
+    with warm(url, token) as rt:
         auth_s, _ = timed(lambda: verify_token(rt.settings.token or "", _token_hash(rt)))
         balances_s, rows = timed(lambda: reports.balances(rt))
         payables_s, _ = timed(lambda: reports.payables(rt, year))
-        verify_s, checked = timed(lambda: verify.verify(rt))
-        deep_s, deep = timed(lambda: verify.verify(rt, deep_check=True))
-        export_s, exported = timed_export(rt, "ledger", journal)
-    finally:
-        rt.close()
     return {
         "auth_ms": auth_s * 1000,
         "balances_ms": balances_s * 1000,
         "balance_rows": len(rows),
         "payables_ms": payables_s * 1000,
-        "verify_s": verify_s,
+    }
+
+
+def verify_once(url: str, token: str, deep: bool) -> dict[str, Any]:
+    """`pool ledger verify [--deep]` through its service, timed."""
+    with warm(url, token) as rt:
+        seconds, checked = timed(lambda: verify.verify(rt, deep_check=deep))
+    if deep:
+        return {"verify_deep_s": seconds, "verify_deep_ok": bool(checked["ok"])}
+    return {
+        "verify_s": seconds,
         "verify_ok": bool(checked["ok"]),
         "verify_entries": checked["entries"],
         "verify_postings": checked["postings"],
         "verify_inputs": checked["inputs"],
-        "verify_deep_s": deep_s,
-        "verify_deep_ok": bool(deep["ok"]),
-        "export_s": export_s,
+    }
+
+
+def export_once(url: str, token: str, journal: Path) -> dict[str, Any]:
+    """`pool ledger export --format ledger` through its service, timed."""
+    with warm(url, token) as rt:
+        seconds, exported = timed_export(rt, "ledger", journal)
+    return {
+        "export_s": seconds,
         "export_entries": exported["entries"],
         "export_mb": journal.stat().st_size / 1e6,
     }

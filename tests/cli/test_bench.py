@@ -62,7 +62,17 @@ def test_bench_small_province_json(tmp_path: Path) -> None:
     assert "peers" not in figures  # only with --peers
     # each step ran in a process of its own; the commands' peak leaves out the synthetic build
     steps = figures["peak_rss_by_step"]
-    assert set(steps) == {"build", "import", "settle", "settle_monthly", "read", "bulletin"}
+    assert set(steps) == {
+        "build",
+        "import",
+        "settle",
+        "settle_month",
+        "reports",
+        "verify",
+        "verify_deep",
+        "export",
+        "bulletin",
+    }
     assert figures["peak_rss_mb"] == max(v for k, v in steps.items() if k != "build")
 
 
