@@ -55,11 +55,6 @@ def sqlite_files(url: str) -> list[Path]:
     return [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
 
-# SQLite's page cache per connection (its default is 2 MB): a month-end run inserts into the
-# ledger's hash index at random places, and each miss is a page read
-CACHE_KIB = 65_536
-
-
 def make_engine(url: str) -> Engine:
     """Build the engine for `url`; SQLite gets the pragmas and transaction handling it needs."""
     try:
@@ -117,7 +112,6 @@ def _sqlite_events(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
