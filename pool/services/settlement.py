@@ -71,6 +71,10 @@ def settle(
     return commands.write(rt, "settle", body, target=f"period:{period}")
 
 
+# projects settled together: a run holds their transfers, positions and kept sums at once
+CHUNK = 10_000
+
+
 def run(
     uow: UnitOfWork,
     ledger: Ledger,
@@ -86,58 +90,70 @@ def run(
     last_import, last_transfer = ledger.newest_ids()
     journal = uow.journal.head()
     run_id = ledger.add_run(through, actor.id, now, last_import, last_transfer, journal)
-    projects = group_transfers(ledger.transfers(dirty, through), rulesets)
-    positions = ledger.positions(dirty)
-    cancelled = ledger.cancelled(dirty)
+    ids = ledger.project_ids(dirty)
     city = uow.regions.city()
     city_code = city.code if city else "city"
     writer = EntryWriter(ledger, run_id, through)
     sums = SumWriter(uow.sums)
-    kept = uow.sums.kept(dirty) if last is not None else {}
-    total = len(projects)
     done = 0
 
-    def settle_one(project_id: int, plan: running.Plan, rows: list[tuple[Any, ...]]) -> None:
-        nonlocal done
-        transfers = projects[project_id][1] if project_id in projects else []
-        undone = cancelled.get(project_id, {})
-        hosts = {**undone, **{t.key: t.to_region for t in transfers}}
-        posted = {k: v for key in hosts for k, v in positions.get(key, {}).items()}
-        writer.post(running.settled(plan), posted, _units(transfers), hosts)
-        sums.add(rows)
-        done += 1
-        if progress and done % 500 == 0:
-            progress(done, total)
+    def settle_chunk(chunk: list[int]) -> None:
+        """Settle the dirty projects from chunk[0] to chunk[-1]."""
+        span = (chunk[0], chunk[-1])
+        projects = group_transfers(ledger.transfers(dirty, through, span=span), rulesets)
+        positions = ledger.positions(dirty, span=span)
+        cancelled = ledger.cancelled(dirty, span)
+        kept = uow.sums.kept(dirty, span) if last is not None else {}
 
-    # the projects whose kept sums still hold: those sums plus what changed since the last run
-    again: list[int] = []
-    changes = uow.sums.changes(dirty, last, through) if last is not None else iter(())
-    for project_id, changed in _each_project(projects, changes):
-        facts, transfers = projects[project_id]
-        ctxs = contexts(facts, transfers, through, city_code)
-        plan = running.carried(ctxs, kept, changed)
-        if plan is None:
-            again.append(project_id)
-        else:
-            settle_one(project_id, plan, running.sum_rows(plan, kept))
-    # the others (every project at the first run): collected from their whole history
-    again.extend(p for p in cancelled if p not in projects)  # a cancelled move left no transfer
-    for chosen in [dirty] if last is None else _chunks(again):
-        for project_id, actuals in ledger.actuals_by_project(chosen, through):
-            if project_id not in projects and project_id not in cancelled:
-                continue
-            whole: running.Plan = []  # a project left with no transfer: its postings are reversed
-            keys = list(cancelled.get(project_id, {}))
-            if project_id in projects:
-                facts, transfers = projects[project_id]
-                whole = running.from_history(contexts(facts, transfers, through, city_code), actuals)
-                keys += [t.key for t in transfers]
-            sums.forget(k for k in keys if k in kept)
-            settle_one(project_id, whole, running.sum_rows(whole, None))
+        def settle_one(project_id: int, plan: running.Plan, rows: list[tuple[Any, ...]]) -> None:
+            nonlocal done
+            transfers = projects[project_id][1] if project_id in projects else []
+            undone = cancelled.get(project_id, {})
+            hosts = {**undone, **{t.key: t.to_region for t in transfers}}
+            posted = {k: v for key in hosts for k, v in positions.get(key, {}).items()}
+            writer.post(running.settled(plan), posted, _units(transfers), hosts)
+            sums.add(rows)
+            done += 1
+            if progress and done % 500 == 0:
+                progress(done, len(ids))
+
+        # the projects whose kept sums still hold: those sums plus what changed since the last run
+        again: list[int] = []
+        changes = uow.sums.changes(dirty, last, through, span) if last is not None else iter(())
+        for project_id, changed in _each_project(projects, changes):
+            facts, transfers = projects[project_id]
+            ctxs = contexts(facts, transfers, through, city_code)
+            plan = running.carried(ctxs, kept, changed)
+            if plan is None:
+                again.append(project_id)
+            else:
+                settle_one(project_id, plan, running.sum_rows(plan, kept))
+        # the others (every project at the first run): collected from their whole history
+        again.extend(p for p in cancelled if p not in projects)  # a cancelled move left no transfer
+        collected = (
+            [ledger.actuals_by_project(None, through, span=span)]
+            if last is None
+            else (ledger.actuals_by_project(chosen, through) for chosen in _chunks(sorted(again)))
+        )
+        for each in collected:
+            for project_id, actuals in each:
+                if project_id not in projects and project_id not in cancelled:
+                    continue
+                whole: running.Plan = []  # a project left with no transfer: its postings are reversed
+                keys = list(cancelled.get(project_id, {}))
+                if project_id in projects:
+                    facts, transfers = projects[project_id]
+                    whole = running.from_history(contexts(facts, transfers, through, city_code), actuals)
+                    keys += [t.key for t in transfers]
+                sums.forget(k for k in keys if k in kept)
+                settle_one(project_id, whole, running.sum_rows(whole, None))
+
+    for chunk in _chunks(ids, CHUNK):
+        settle_chunk(chunk)
     writer.finish()
     sums.finish()
     if progress:
-        progress(total, total)
+        progress(len(ids), len(ids))
     return {
         "period": format_month(through),
         "run": run_id,

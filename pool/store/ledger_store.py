@@ -28,6 +28,7 @@ from pool.store.ledger_tables import (
     TransferPosition,
 )
 from pool.store.models import Project, RulesetVersion, Transfer
+from pool.store.raw import Projects, Span
 
 
 class TransferRow(NamedTuple):
@@ -143,9 +144,16 @@ class Ledger:
         )
         return union(changed, moved, journaled)  # type: ignore[return-value]
 
+    def project_ids(self, dirty: Select[Any] | None) -> list[int]:
+        """The projects of `dirty` (None: every project) that ever moved, in id order."""
+        stmt = select(Transfer.project_id).distinct().order_by(Transfer.project_id)
+        if dirty is not None:
+            stmt = stmt.where(Transfer.project_id.in_(dirty))
+        return [project_id for (project_id,) in raw.stream(self.session, stmt)]
+
     # -- facts ------------------------------------------------------------------------------
     def transfers(
-        self, dirty: Select[Any] | None, through: int, project_id: int | None = None
+        self, dirty: Projects, through: int, project_id: int | None = None, span: Span | None = None
     ) -> list[TransferRow]:
         """Transfers with the project facts the engine reads, in project and effective order."""
         stmt = (
@@ -172,20 +180,18 @@ class Ledger:
             )
             .order_by(Transfer.project_id, Transfer.effective, Transfer.id)
         )
-        if dirty is not None:
-            stmt = stmt.where(Transfer.project_id.in_(dirty))
+        stmt = raw.of_projects(stmt, Transfer.project_id, dirty, span)
         if project_id is not None:
             stmt = stmt.where(Transfer.project_id == project_id)
         return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
 
-    def cancelled(self, dirty: Select[Any] | None) -> dict[int, dict[int, str]]:
+    def cancelled(self, dirty: Projects, span: Span | None = None) -> dict[int, dict[int, str]]:
         """project -> its cancelled transfers (whose posted amounts settlement reverses), each
         with the host it had."""
         stmt = select(Transfer.project_id, Transfer.id, Transfer.to_region).join(
             TransferCancellation, TransferCancellation.transfer_id == Transfer.id
         )
-        if dirty is not None:
-            stmt = stmt.where(Transfer.project_id.in_(dirty))
+        stmt = raw.of_projects(stmt, Transfer.project_id, dirty, span)
         out: dict[int, dict[int, str]] = {}
         for project_id, transfer_id, host in self.session.execute(stmt):
             out.setdefault(project_id, {})[transfer_id] = host
@@ -197,7 +203,7 @@ class Ledger:
         return set(self.session.scalars(stmt.distinct()))
 
     def positions(
-        self, dirty: Select[Any] | None, transfer_id: int | None = None
+        self, dirty: Projects, transfer_id: int | None = None, span: Span | None = None
     ) -> dict[int, dict[PositionKey, int]]:
         """Posted amounts, per transfer."""
         stmt = select(
@@ -207,10 +213,9 @@ class Ledger:
             TransferPosition.region,
             TransferPosition.amount,
         )
-        if dirty is not None:
-            stmt = stmt.join(Transfer, Transfer.id == TransferPosition.transfer_id).where(
-                Transfer.project_id.in_(dirty)
-            )
+        if dirty is not None or span is not None:
+            stmt = stmt.join(Transfer, Transfer.id == TransferPosition.transfer_id)
+            stmt = raw.of_projects(stmt, Transfer.project_id, dirty, span)
         if transfer_id is not None:
             stmt = stmt.where(TransferPosition.transfer_id == transfer_id)
         out: dict[int, dict[PositionKey, int]] = {}
@@ -219,10 +224,10 @@ class Ledger:
         return out
 
     def actuals_by_project(
-        self, dirty: Select[Any] | Sequence[int] | None, through: int, project_id: int | None = None
+        self, dirty: Projects, through: int, project_id: int | None = None, span: Span | None = None
     ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
         """The actuals through `through`, streamed one project at a time: metric -> period -> amount."""
-        return raw.by_project(raw.batches(self.session, _actuals(dirty, through, project_id)))
+        return raw.by_project(raw.batches(self.session, _actuals(dirty, through, project_id, span)))
 
     def projects_pinned_to(self, ruleset: str) -> Select[Any]:
         """Projects with a transfer pinned to any published version of `ruleset`."""
@@ -439,15 +444,14 @@ def current_agreement() -> Any:
 
 
 def _actuals(
-    dirty: Select[Any] | Sequence[int] | None, through: int, project_id: int | None = None
+    dirty: Projects, through: int, project_id: int | None = None, span: Span | None = None
 ) -> Select[Any]:
     stmt = (
         select(Actual.project_id, Actual.metric, Actual.period, Actual.amount)
         .where(Actual.period <= through)
         .order_by(Actual.project_id)
     )
-    if dirty is not None:
-        stmt = stmt.where(Actual.project_id.in_(dirty))
+    stmt = raw.of_projects(stmt, Actual.project_id, dirty, span)
     if project_id is not None:
         stmt = stmt.where(Actual.project_id == project_id)
     return stmt

@@ -8,13 +8,28 @@ cost more than the database's own.
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Executable
+from sqlalchemy import Executable, Select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 BATCH = 20_000
+# which projects a read is about: a query of their ids, the ids themselves, or None for every one
+Projects = Select[Any] | Sequence[int] | None
+Span = tuple[int, int]  # the first and last project id a read is about
+S = TypeVar("S", bound=Select[Any])
+
+
+def of_projects(stmt: S, column: Any, projects: Projects, span: Span | None = None) -> S:
+    """`stmt` kept to the rows whose `column` (a project id) is one of `projects`, within `span`."""
+    if projects is not None:
+        stmt = stmt.where(column.in_(projects))
+    if span is not None:
+        stmt = stmt.where(column.between(*span))
+    return stmt
+
+
 _cursor_names = itertools.count(1)
 
 

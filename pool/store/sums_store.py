@@ -5,12 +5,13 @@ history."""
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, delete, func, literal_column, select, union_all
+from sqlalchemy import and_, delete, func, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from pool.store import raw
 from pool.store.ledger_tables import Actual, ActualRevision, SettlementRun, ShareSum
 from pool.store.models import Transfer
+from pool.store.raw import Projects, Span
 
 SUM_COLUMNS = ("transfer_id", "share", "year", "start", "cover_from", "cover_end", "amount")
 
@@ -29,13 +30,12 @@ class ShareSums:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def kept(self, dirty: Select[Any] | None) -> dict[int, dict[str, Kept]]:
+    def kept(self, dirty: Projects, span: Span | None = None) -> dict[int, dict[str, Kept]]:
         """transfer id -> share -> its kept sums, for the transfers of the `dirty` projects."""
         stmt = select(*(getattr(ShareSum, c) for c in SUM_COLUMNS))
-        if dirty is not None:
-            stmt = stmt.join(Transfer, Transfer.id == ShareSum.transfer_id).where(
-                Transfer.project_id.in_(dirty)
-            )
+        if dirty is not None or span is not None:
+            stmt = stmt.join(Transfer, Transfer.id == ShareSum.transfer_id)
+            stmt = raw.of_projects(stmt, Transfer.project_id, dirty, span)
         out: dict[int, dict[str, Kept]] = {}
         for t, share, year, start, lo, end, amount in raw.stream(self.session, stmt):
             by_share = out.setdefault(t, {})
@@ -68,7 +68,7 @@ class ShareSums:
             yield current, out
 
     def changes(
-        self, dirty: Select[Any] | None, last: SettlementRun, through: int
+        self, dirty: Projects, last: SettlementRun, through: int, span: Span | None = None
     ) -> Iterator[tuple[int, dict[str, dict[int, int]]]]:
         """What the actuals through `through` add to what `last` read, one project at a time:
         metric -> period -> change. The months after `last` count whole; an earlier month counts
@@ -94,9 +94,8 @@ class ShareSums:
             Actual.period,
             (Actual.amount - func.coalesce(before, 0)).label("amount"),
         ).where(and_(Actual.import_id > last.last_import_id, Actual.period <= last.through))
-        if dirty is not None:
-            new_months = new_months.where(Actual.project_id.in_(dirty))
-            restated = restated.where(Actual.project_id.in_(dirty))
+        new_months = raw.of_projects(new_months, Actual.project_id, dirty, span)
+        restated = raw.of_projects(restated, Actual.project_id, dirty, span)
         stmt = union_all(new_months, restated).order_by(literal_column("project_id"))
         return raw.by_project(raw.batches(self.session, stmt))
 

@@ -28,6 +28,7 @@ from support.ledger import (
 from support.oracle import targets_from_scratch
 
 from pool.bootstrap import sql_database
+from pool.services import settlement
 from pool.services.sums import disagreements
 from pool.store import migrate
 from pool.store.engine import make_engine
@@ -69,9 +70,11 @@ def _differing(pool: Pool, through: str) -> set[tuple[int, str, str]]:
     return {k for k in expected.keys() | posted.keys() if expected.get(k, 0) != posted.get(k, 0)}
 
 
+@pytest.mark.parametrize("chunk", [settlement.CHUNK, 1], ids=["one-chunk", "a-project-a-chunk"])
 def test_month_by_month_with_restatements_and_late_figures_keeps_sums_equal_to_the_history(
-    pool: Pool, tmp_path: Path
+    pool: Pool, tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(settlement, "CHUNK", chunk)
     for i, month in enumerate(MONTHS):
         import_actuals(pool, tmp_path / f"m{i}.csv", actual_rows([month]))
         if i == 4:  # a restatement of settled months, and a late figure for one
@@ -124,13 +127,15 @@ def test_a_pool_upgraded_to_running_sums_reports_and_settles_as_before(pool: Poo
     assert _differing(pool, "2025-03") == set()
 
 
+@pytest.mark.parametrize("chunk", [settlement.CHUNK, 1], ids=["one-chunk", "a-project-a-chunk"])
 def test_a_transfer_cancelled_after_a_run_leaves_no_disagreement_and_the_next_run_collects_again(
-    pool: Pool, tmp_path: Path
+    pool: Pool, tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Cancelling the latest move of a chain reopens the earlier transfer's coverage: its kept sums,
     collected for the coverage that ended where the move began, are not what the next run
     carries (it collects the share again), so they are no disagreement; the next run posts what
     the history gives."""
+    monkeypatch.setattr(settlement, "CHUNK", chunk)
     chain = [t for t in pool.rows("transfers") if t["project_id"] == 1]
     latest = max(chain, key=lambda t: (t["effective"], t["id"]))
     assert len(chain) == 2 and latest["effective"] < month_int(MONTHS[5])

@@ -38,6 +38,7 @@ from support.oracle import Facts, Snapshot, stored_actuals, stored_facts, target
 
 from pool.domain.accounts import SOURCE
 from pool.domain.months import format_month
+from pool.services import settlement
 
 pytestmark = pytest.mark.heavy
 
@@ -432,7 +433,9 @@ class SettlementMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_settlement_state_machine(sqlite_template: Path) -> None:
+def test_settlement_state_machine(sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # runs settle their projects three at a time here, so every run crosses a chunk's edge
+    monkeypatch.setattr(settlement, "CHUNK", 3)
     _Session.sqlite_template = sqlite_template
     _Session.steps = _Session.runs = 0
     run_state_machine_as_test(
@@ -485,7 +488,10 @@ SCRIPTS = {
 
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
-def test_scripted_settlement_runs(script: str, sqlite_template: Path) -> None:
+def test_scripted_settlement_runs(
+    script: str, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settlement, "CHUNK", 3)
     _Session.sqlite_template = sqlite_template
     machine = SettlementMachine()
     checks = [
