@@ -98,12 +98,14 @@ def run(
     done = 0
 
     def settle_chunk(chunk: list[int]) -> None:
-        """Settle the dirty projects from chunk[0] to chunk[-1]."""
+        """Settle the projects of `chunk` (ids in order): each read names them, and their span
+        (every project in it, at the first run)."""
+        chosen = None if dirty is None else chunk
         span = (chunk[0], chunk[-1])
-        projects = group_transfers(ledger.transfers(dirty, through, span=span), rulesets)
-        positions = ledger.positions(dirty, span=span)
-        cancelled = ledger.cancelled(dirty, span)
-        kept = uow.sums.kept(dirty, span) if last is not None else {}
+        projects = group_transfers(ledger.transfers(chosen, through, span=span), rulesets)
+        positions = ledger.positions(chosen, span=span)
+        cancelled = ledger.cancelled(chosen, span)
+        kept = uow.sums.kept(chosen, span) if last is not None else {}
 
         def settle_one(project_id: int, plan: running.Plan, rows: list[tuple[Any, ...]]) -> None:
             nonlocal done
@@ -119,7 +121,7 @@ def run(
 
         # the projects whose kept sums still hold: those sums plus what changed since the last run
         again: list[int] = []
-        changes = uow.sums.changes(dirty, last, through, span) if last is not None else iter(())
+        changes = uow.sums.changes(chosen, last, through, span) if last is not None else iter(())
         for project_id, changed in _each_project(projects, changes):
             facts, transfers = projects[project_id]
             ctxs = contexts(facts, transfers, through, city_code)
@@ -133,7 +135,7 @@ def run(
         collected = (
             [ledger.actuals_by_project(None, through, span=span)]
             if last is None
-            else (ledger.actuals_by_project(chosen, through) for chosen in _chunks(sorted(again)))
+            else (ledger.actuals_by_project(few, through) for few in _chunks(sorted(again)))
         )
         for each in collected:
             for project_id, actuals in each:
