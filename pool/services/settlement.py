@@ -71,7 +71,8 @@ def settle(
     return commands.write(rt, "settle", body, target=f"period:{period}")
 
 
-# projects settled together: a run holds their transfers, positions and kept sums at once
+# projects settled together: a run holds their transfers, positions and kept sums at once, and a
+# read names their ids (twice in one statement: well within SQLite's 32,766 parameters)
 CHUNK = 10_000
 
 
