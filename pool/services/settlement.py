@@ -7,7 +7,7 @@ rulesets whose results move with the period alone (floors, extensions, milestone
 """
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +24,7 @@ from pool.services.posting import EntryWriter
 from pool.services.runtime import Runtime
 from pool.store.ledger_store import Ledger
 from pool.store.models import Actor
+from pool.store.raw import chunks
 from pool.store.sums_store import ShareSums
 from pool.store.uow import UnitOfWork
 
@@ -98,7 +99,7 @@ def run(
     sums = SumWriter(uow.sums)
     done = 0
 
-    def settle_chunk(chunk: list[int]) -> None:
+    def settle_chunk(chunk: Sequence[int]) -> None:
         """Settle the projects of `chunk` (ids in order): each read names them, and their span
         (every project in it, at the first run)."""
         chosen = None if dirty is None else chunk
@@ -136,7 +137,7 @@ def run(
         collected = (
             [ledger.actuals_by_project(None, through, span=span)]
             if last is None
-            else (ledger.actuals_by_project(few, through) for few in _chunks(sorted(again)))
+            else (ledger.actuals_by_project(few, through) for few in chunks(sorted(again), 1000))
         )
         for each in collected:
             for project_id, actuals in each:
@@ -151,7 +152,7 @@ def run(
                 sums.forget(k for k in keys if k in kept)
                 settle_one(project_id, whole, running.sum_rows(whole, None))
 
-    for chunk in _chunks(ids, CHUNK):
+    for chunk in chunks(ids, CHUNK):
         settle_chunk(chunk)
     writer.finish()
     sums.finish()
@@ -182,11 +183,6 @@ def _each_project(
             yield project_id, pending[1]
         else:
             yield project_id, {}
-
-
-def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 class SumWriter:

@@ -268,8 +268,7 @@ class Ledger:
     def balances_of(self, ids: list[int]) -> dict[int, int]:
         """The stored balance of each account in `ids`."""
         found: dict[int, int] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in raw.chunks(ids):
             stmt = select(LedgerAccount.id, LedgerAccount.balance).where(LedgerAccount.id.in_(chunk))
             found.update({i: b for i, b in self.session.execute(stmt)})
         return found

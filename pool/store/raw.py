@@ -33,6 +33,12 @@ def of_projects(stmt: S, column: Any, projects: Projects, span: Span | None = No
 _cursor_names = itertools.count(1)
 
 
+def chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
+    """`ids` in slices of at most `size`: what one statement's IN list names."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -122,15 +128,10 @@ def upsert(
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staged} (LIKE {table}) ON COMMIT DROP")
         cursor.execute(f"TRUNCATE {staged}")
     insert(session, staged, columns, rows)
-    chosen = names
-    if add:
-        grouped = [c for c in columns if c not in add]
-        chosen = ", ".join(f"sum({c})" if c in add else c for c in columns)
-        chosen += f" FROM {staged} GROUP BY {', '.join(grouped)}"
-    else:
-        chosen += f" FROM {staged}"
+    chosen = ", ".join(f"sum({c})" if c in add else c for c in columns)
+    grouped = f"GROUP BY {', '.join(c for c in columns if c not in add)}" if add else ""
     with driver(session).cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {chosen} {conflict}")
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {chosen} FROM {staged} {grouped} {conflict}")
 
 
 def _insert_many(

@@ -7,6 +7,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool.domain.text import bounded
+from pool.store import raw
 from pool.store.models import (
     Actor,
     AuditEntry,
@@ -106,10 +107,8 @@ class Projects(_Repository):
         """id -> (code, name) of the projects with these ids."""
         out: dict[int, tuple[str, str]] = {}
         unique = sorted(set(ids))
-        for start in range(0, len(unique), 500):
-            stmt = select(Project.id, Project.code, Project.name).where(
-                Project.id.in_(unique[start : start + 500])
-            )
+        for chunk in raw.chunks(unique):
+            stmt = select(Project.id, Project.code, Project.name).where(Project.id.in_(chunk))
             out.update({i: (c, n) for i, c, n in self.session.execute(stmt)})
         return out
 

@@ -101,8 +101,7 @@ class ShareSums:
 
     def forget(self, transfer_ids: Sequence[int]) -> None:
         """Drop the sums of these transfers (their coverage or term start moved)."""
-        for start in range(0, len(transfer_ids), 500):
-            chunk = transfer_ids[start : start + 500]
+        for chunk in raw.chunks(transfer_ids):
             stmt = delete(ShareSum).where(ShareSum.transfer_id.in_(chunk))
             self.session.execute(stmt, execution_options={"synchronize_session": False})
 
