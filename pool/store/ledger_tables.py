@@ -108,7 +108,7 @@ class LedgerEntry(Base):
     book: Mapped[str] = mapped_column(String(lengths.BOOK))
     through: Mapped[int] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class LedgerPosting(Base):

@@ -10,7 +10,7 @@ from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from pool.store.engine import set_wal, writer
@@ -85,12 +85,29 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def _run(engine: Engine, action: object, revision: str) -> None:
+    """Run `action` in one transaction. On SQLite foreign keys are off meanwhile (a migration may
+    copy a table other tables refer to, which SQLite cannot do with them on) and every reference
+    is checked before the commit."""
     config = alembic_config()
     try:
-        with writer(engine).begin() as connection:
-            if connection.dialect.name == "postgresql":  # two `pool init` at once: one migrates
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-            config.attributes["connection"] = connection
-            action(config, revision)  # type: ignore[operator]
+        with writer(engine).connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # outside any transaction, where SQLite honours it
+                _driver_sql(connection, "PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    if not sqlite:  # two `pool init` at once: one migrates
+                        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                    config.attributes["connection"] = connection
+                    action(config, revision)  # type: ignore[operator]
+                    if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
+                        raise RuntimeError(f"the migration left {broken[0]} referring to nothing; nothing changed")
+            finally:
+                if sqlite:
+                    _driver_sql(connection, "PRAGMA foreign_keys=ON")
     except DBAPIError as exc:
         raise translate(exc) from None
+
+
+def _driver_sql(connection: Connection, sql: str) -> None:
+    connection.connection.driver_connection.execute(sql)  # type: ignore[union-attr]

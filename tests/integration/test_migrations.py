@@ -2,13 +2,16 @@
 models agree with it; the append-only tables refuse UPDATE and DELETE in the database itself."""
 
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from support.databases import BACKENDS
+from support.ledger import assert_verified, fresh_pool, ledger_state, settled_history
 
 from pool.store import (
     migrate,
@@ -120,6 +123,42 @@ def test_append_only_tables_refuse_changes(db_url: str, statement: str) -> None:
             assert conn.execute(text("SELECT text FROM ruleset_versions")).scalar() == "x"
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_settled_ledger_goes_down_and_up_the_history_whole(
+    backend: str, tmp_path: Path, sqlite_template: Path, pg_schemas: Any
+) -> None:
+    """Revision 0012 copies ledger_entries on SQLite, which the postings refer to: down to 0011
+    and up again, every entry, posting and balance is kept, the chain verifies, the table still
+    refuses UPDATE and DELETE, and SQLite's foreign keys are on again."""
+    pool, drop = fresh_pool(backend, tmp_path, sqlite_template, pg_schemas)
+    try:
+        settled_history(pool, tmp_path)
+        before = ledger_state(pool)
+        engine = make_engine(pool.url)
+        try:
+            migrate.downgrade(engine, "0011")
+            assert "uq_ledger_entries_hash" in _unique_names(engine)
+            migrate.upgrade(engine)
+            assert migrate.current(engine) == migrate.head()
+            assert "uq_ledger_entries_hash" not in _unique_names(engine)
+            for statement in ("UPDATE ledger_entries SET through = 0", "DELETE FROM ledger_entries"):
+                with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                    conn.execute(text(statement))
+            if backend == "sqlite":
+                with engine.connect() as conn:
+                    assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        finally:
+            engine.dispose()
+        assert ledger_state(pool) == before
+        assert_verified(pool)
+    finally:
+        drop()
+
+
+def _unique_names(engine: Engine) -> set[str | None]:
+    return {u["name"] for u in inspect(engine).get_unique_constraints("ledger_entries")}
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(db_url: str) -> None:
