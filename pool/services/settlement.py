@@ -100,9 +100,10 @@ def run(
     done = 0
 
     def settle_chunk(chunk: Sequence[int]) -> None:
-        """Settle the projects of `chunk` (ids in order): each read names them, and their span
-        (every project in it, at the first run)."""
-        chosen = None if dirty is None else chunk
+        """Settle the projects of `chunk` (ids in order): each read names its span, and its ids
+        unless it holds every id in the span (as at the first run, and when every project
+        reported)."""
+        chosen = None if dirty is None or chunk[-1] - chunk[0] + 1 == len(chunk) else chunk
         span = (chunk[0], chunk[-1])
         projects = group_transfers(ledger.transfers(chosen, through, span=span), rulesets)
         positions = ledger.positions(chosen, span=span)
