@@ -103,7 +103,7 @@ class LedgerEntry(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     run_id: Mapped[int] = mapped_column(ForeignKey("settlement_runs.id"), index=True)
-    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
     share: Mapped[str] = mapped_column(String(lengths.SHARE))
     book: Mapped[str] = mapped_column(String(lengths.BOOK))
     through: Mapped[int] = mapped_column(Integer)

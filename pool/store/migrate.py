@@ -101,7 +101,7 @@ def _run(engine: Engine, action: object, revision: str) -> None:
                     config.attributes["connection"] = connection
                     action(config, revision)  # type: ignore[operator]
                     if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
-                        raise RuntimeError(f"the migration left {broken[0]} referring to nothing; nothing changed")
+                        raise RuntimeError(f"the migration left rows of {broken[0]} referring to nothing")
             finally:
                 if sqlite:
                     _driver_sql(connection, "PRAGMA foreign_keys=ON")
