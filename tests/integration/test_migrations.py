@@ -164,6 +164,28 @@ def _index_names(engine: Engine) -> set[str | None]:
     return {u["name"] for u in unique} | {i["name"] for i in found.get_indexes("ledger_entries")}
 
 
+@pytest.mark.parametrize("db_url", [p for p in BACKENDS if p != "sqlite"], indirect=True)
+def test_postgresql_leaves_room_in_the_pages_of_the_sums_a_run_updates(db_url: str) -> None:
+    engine = make_engine(db_url)
+    tables = ("transfer_positions", "position_years", "share_sums", "ledger_postings")
+    try:
+        with engine.connect() as conn:
+            options = {
+                t: conn.execute(
+                    text("SELECT reloptions FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": t}
+                ).scalar_one()
+                for t in tables
+            }
+    finally:
+        engine.dispose()
+    assert options == {
+        "transfer_positions": ["fillfactor=50"],
+        "position_years": ["fillfactor=50"],
+        "share_sums": ["fillfactor=50"],
+        "ledger_postings": None,  # appended to, never updated
+    }
+
+
 def test_sqlite_runs_in_wal_with_foreign_keys(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
