@@ -25,34 +25,33 @@ def missing(rt: Runtime, period: str) -> list[dict[str, Any]]:
 
 
 def missing_in(uow: UnitOfWork, month: Month, rulesets: Rulesets | None = None) -> list[dict[str, Any]]:
-    covering: dict[int, Any] = {}
-    for row in uow.ledger.transfers(None, month):
-        covering[row.project_id] = row  # in effective order: the last one covers the month
+    covering = uow.ledger.covering(month)
     if not covering:
         return []
     rulesets = rulesets or Rulesets(uow)
     reported = uow.actuals.reported_in(month)
     read: dict[int, tuple[str, ...]] = {}  # ruleset version -> the metrics its shares read
     found = []
-    for project_id, row in covering.items():
-        version = row.ruleset_version_id
+    for project_id, (transfer, host, version) in covering.items():
         if version not in read:
             shares = rulesets.get(version).shares
             read[version] = tuple(dict.fromkeys(m for share in shares for _sign, m in share.signed_metrics))
-        found += [(project_id, row, m) for m in read[version] if (project_id, m) not in reported]
-    names = uow.projects.names_of([project_id for project_id, _row, _m in found])
+        found += [
+            (project_id, transfer, host, version, m) for m in read[version] if (project_id, m) not in reported
+        ]
+    names = uow.projects.names_of([f[0] for f in found])
     regions = uow.regions.names()
     out = [
         {
             "project": names[project_id][0],
             "project_name": names[project_id][1],
-            "host": row.to_region,
-            "host_name": regions.get(row.to_region, row.to_region),
-            "transfer": row.id,
+            "host": host,
+            "host_name": regions.get(host, host),
+            "transfer": transfer,
             "period": format_month(month),
             "metric": metric,
-            "label": rulesets.get(row.ruleset_version_id).metrics[metric].label,
+            "label": rulesets.get(version).metrics[metric].label,
         }
-        for project_id, row, metric in found
+        for project_id, transfer, host, version, metric in found
     ]
     return sorted(out, key=lambda r: (r["project"], r["metric"]))

@@ -185,6 +185,18 @@ class Ledger:
             stmt = stmt.where(Transfer.project_id == project_id)
         return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
 
+    def covering(self, month: int) -> dict[int, tuple[int, str, int]]:
+        """project -> (transfer id, host, ruleset version) of its transfer in force in `month`:
+        the latest not cancelled, effective by then."""
+        stmt = (
+            select(Transfer.project_id, Transfer.id, Transfer.to_region, Transfer.ruleset_version_id)
+            .where(Transfer.effective <= month, Transfer.id.not_in(select(TransferCancellation.transfer_id)))
+            .order_by(Transfer.project_id, Transfer.effective, Transfer.id)
+        )
+        return {
+            project_id: (t, host, version) for project_id, t, host, version in raw.stream(self.session, stmt)
+        }
+
     def cancelled(self, dirty: Projects, span: Span | None = None) -> dict[int, dict[int, str]]:
         """project -> its cancelled transfers (whose posted amounts settlement reverses), each
         with the host it had."""
