@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from pool.store.engine import set_wal, writer
-from pool.store.errors import translate
+from pool.store.errors import DatabaseUnavailable, translate
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -61,9 +61,7 @@ def current(engine: Engine) -> str | None:
     """The revision the database is at; None for a database without the schema."""
     try:
         with engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
-                return None
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return _version(connection)
     except DBAPIError as exc:
         raise translate(exc) from None
 
@@ -98,15 +96,34 @@ def _run(engine: Engine, action: object, revision: str) -> None:
                 with connection.begin():
                     if not sqlite:  # two `pool init` at once: one migrates
                         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                    before = _version(connection)
                     config.attributes["connection"] = connection
                     action(config, revision)  # type: ignore[operator]
-                    if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
-                        raise RuntimeError(f"the migration left rows of {broken[0]} referring to nothing")
+                    if sqlite and _version(connection) != before:
+                        _check_references(connection)
             finally:
                 if sqlite:
                     _driver_sql(connection, "PRAGMA foreign_keys=ON")
     except DBAPIError as exc:
         raise translate(exc) from None
+
+
+def _version(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _check_references(connection: Connection) -> None:
+    """Refuse (roll back) an upgrade that would leave a row referring to nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if broken is not None:
+        table, row, parent = broken[0], broken[1], broken[2]
+        raise DatabaseUnavailable(
+            f"The schema upgrade was refused: row {row} of {table} refers to a row of {parent} "
+            "that does not exist (PRAGMA foreign_key_check names every such row). Nothing was "
+            "changed; restore the database from a backup."
+        )
 
 
 def _driver_sql(connection: Connection, sql: str) -> None:

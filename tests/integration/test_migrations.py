@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from support.databases import BACKENDS
 from support.ledger import assert_verified, fresh_pool, ledger_state, settled_history
@@ -18,6 +18,7 @@ from pool.store import (
     web_tables,  # noqa: F401  (its tables join the metadata)
 )
 from pool.store.engine import make_engine
+from pool.store.errors import DatabaseUnavailable
 from pool.store.models import Base
 
 TABLES = {
@@ -156,6 +157,28 @@ def test_a_settled_ledger_goes_down_and_up_the_history_whole(
         assert_verified(pool)
     finally:
         drop()
+
+
+def test_a_sqlite_upgrade_that_would_leave_a_row_referring_to_nothing_is_refused(
+    empty_url: str,
+) -> None:
+    engine = make_engine(empty_url)
+    try:
+        migrate.upgrade(engine, "0011")
+        plain = create_engine(empty_url)  # foreign keys off: a posting of an entry never written
+        with plain.begin() as conn:
+            conn.execute(
+                text("INSERT INTO ledger_postings (id, entry_seq, account_id, amount) VALUES (7, 1, 1, 5)")
+            )
+        plain.dispose()
+        with pytest.raises(DatabaseUnavailable, match="row 7 of ledger_postings refers to a row of"):
+            migrate.upgrade(engine)
+        assert migrate.current(engine) == "0011"
+        assert "uq_ledger_entries_hash" in _index_names(engine)  # the copy was rolled back
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
 
 
 def _index_names(engine: Engine) -> set[str | None]:
