@@ -3,6 +3,7 @@ unit of work. Appends take the ledger lock: inputs and settlement runs never int
 journal head a run records is exactly what it read."""
 
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import Any, cast
 
 from sqlalchemy import Table, func, null, select
@@ -182,29 +183,36 @@ class Journal:
         return raw.stream(self.session, stmt)
 
     def stale_actuals(self, limit: int = 5) -> list[tuple[int, int, str, str]]:
-        """Current actuals that are not their key's latest revision: (project, period, metric, why)."""
+        """The first `limit` current actuals that are not their key's latest revision, then the
+        first `limit` keys revised with no current value: (project, period, metric, why). Each
+        condition is a query of its own, streamed and cut at the limit, so PostgreSQL plans it
+        as one join over the whole tables rather than a lookup per row."""
         r, a = ActualRevision, Actual
         same = (r.project_id == a.project_id) & (r.period == a.period) & (r.metric == a.metric)
-        newer = select(r.id).where(same, r.revision > a.revision).exists()
-        matching = select(r.id).where(same, r.revision == a.revision, r.amount == a.amount).exists()
-        out: list[tuple[int, int, str, str]] = []
-        stmt = (
-            select(a.project_id, a.period, a.metric, a.amount, a.revision)
-            .where(~matching | newer)
-            .order_by(a.project_id, a.period, a.metric)
-            .limit(limit)
+        found = select(a.project_id, a.period, a.metric, a.amount, a.revision).order_by(
+            a.project_id, a.period, a.metric
         )
-        for project_id, period, metric, amount, revision in self.session.execute(stmt):
-            out.append((project_id, period, metric, f"amount {amount} as revision {revision}"))
+        unmatched = found.where(
+            ~select(r.id).where(same, r.revision == a.revision, r.amount == a.amount).exists()
+        )
+        superseded = found.where(select(r.id).where(same, r.revision > a.revision).exists())
+        stale = sorted(
+            {row[:3]: row for stmt in (unmatched, superseded) for row in self._first(stmt, limit)}.values()
+        )[:limit]
+        out = [
+            (p, period, metric, f"amount {amount} as revision {revision}")
+            for p, period, metric, amount, revision in stale
+        ]
         missing = (
             select(r.project_id, r.period, r.metric)
             .where(r.revision == 1, ~select(a.id).where(same).exists())
             .order_by(r.project_id, r.period, r.metric)
-            .limit(limit)
         )
-        for project_id, period, metric in self.session.execute(missing):
-            out.append((project_id, period, metric, "no current value"))
+        out += [(p, period, metric, "no current value") for p, period, metric in self._first(missing, limit)]
         return out
+
+    def _first(self, stmt: Any, limit: int) -> list[tuple[Any, ...]]:
+        return list(islice(raw.stream(self.session, stmt), limit))
 
     def project_hosts(self) -> list[tuple[int, str, str]]:
         """(project id, stored host, origin) of every project."""

@@ -197,6 +197,18 @@ EDITS = {
         ["UPDATE actuals SET amount = amount + 100000000 WHERE id = (SELECT MIN(id) FROM actuals)"],
         "is not its latest revision",
     ),
+    "actual put back to an earlier revision": (
+        [  # the restated figures' current values made their first revision's again
+            "UPDATE actuals SET revision = 1, amount = (SELECT r.amount FROM actual_revisions r "
+            "WHERE r.project_id = actuals.project_id AND r.period = actuals.period "
+            "AND r.metric = actuals.metric AND r.revision = 1) WHERE revision = 2"
+        ],
+        "as revision 1) is not its latest revision",
+    ),
+    "deleted actual": (
+        ["DELETE FROM actuals WHERE id = (SELECT MIN(id) FROM actuals)"],
+        "the current value (no current value) is not its latest revision",
+    ),
     "revision": (
         [  # the latest revision of a 2024-09 tax figure, and its current value
             "UPDATE actuals SET amount = amount + 100000000 WHERE (project_id, period, metric) = "
