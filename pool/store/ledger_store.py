@@ -156,31 +156,24 @@ class Ledger:
         self, dirty: Projects, through: int, project_id: int | None = None, span: Span | None = None
     ) -> list[TransferRow]:
         """Transfers with the project facts the engine reads, in project and effective order."""
-        stmt = (
-            select(
-                Transfer.id,
-                Transfer.project_id,
-                Transfer.from_region,
-                Transfer.to_region,
-                Transfer.effective,
-                Transfer.ruleset_version_id,
-                func.coalesce(current_agreement(), Transfer.agreement),
-                Project.planned_investment,
-                Project.kind,
-                Project.capital_source,
-                Project.signed,
-                Project.construction_start,
-                Project.operation_start,
-                Project.full_capacity,
-                Project.planned_fixed_assets,
-            )
-            .join(Project, Project.id == Transfer.project_id)
-            .where(
-                Transfer.effective <= through, Transfer.id.not_in(select(TransferCancellation.transfer_id))
-            )
-            .order_by(Transfer.project_id, Transfer.effective, Transfer.id)
-        )
-        stmt = raw.of_projects(stmt, Transfer.project_id, dirty, span)
+        stmt = select(
+            Transfer.id,
+            Transfer.project_id,
+            Transfer.from_region,
+            Transfer.to_region,
+            Transfer.effective,
+            Transfer.ruleset_version_id,
+            func.coalesce(current_agreement(), Transfer.agreement),
+            Project.planned_investment,
+            Project.kind,
+            Project.capital_source,
+            Project.signed,
+            Project.construction_start,
+            Project.operation_start,
+            Project.full_capacity,
+            Project.planned_fixed_assets,
+        ).join(Project, Project.id == Transfer.project_id)
+        stmt = raw.of_projects(_in_force(stmt, through), Transfer.project_id, dirty, span)
         if project_id is not None:
             stmt = stmt.where(Transfer.project_id == project_id)
         return [TransferRow._make(row) for row in raw.stream(self.session, stmt)]
@@ -188,10 +181,8 @@ class Ledger:
     def covering(self, month: int) -> dict[int, tuple[int, str, int]]:
         """project -> (transfer id, host, ruleset version) of its transfer in force in `month`:
         the latest not cancelled, effective by then."""
-        stmt = (
-            select(Transfer.project_id, Transfer.id, Transfer.to_region, Transfer.ruleset_version_id)
-            .where(Transfer.effective <= month, Transfer.id.not_in(select(TransferCancellation.transfer_id)))
-            .order_by(Transfer.project_id, Transfer.effective, Transfer.id)
+        stmt = _in_force(
+            select(Transfer.project_id, Transfer.id, Transfer.to_region, Transfer.ruleset_version_id), month
         )
         return {
             project_id: (t, host, version) for project_id, t, host, version in raw.stream(self.session, stmt)
@@ -452,6 +443,14 @@ def current_agreement() -> Any:
         .limit(1)
         .scalar_subquery()
     )
+
+
+def _in_force(stmt: Select[Any], through: int) -> Select[Any]:
+    """`stmt` kept to the transfers effective by `through` and not cancelled, in project and
+    effective order (a project's last one is in force at `through`)."""
+    return stmt.where(
+        Transfer.effective <= through, Transfer.id.not_in(select(TransferCancellation.transfer_id))
+    ).order_by(Transfer.project_id, Transfer.effective, Transfer.id)
 
 
 def _actuals(
