@@ -55,6 +55,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "cancel": ("transfer_id", "reason", "actor_id"),
     "actual": ("project_id", "period", "metric", "revision", "amount", "note", "import_id"),
     "close": ("through", "actor_id"),
+    # an actuals import: its actual revisions as a whole (see import_record), not a table's row
+    "import": ("sha256", "revisions", "first", "last"),
 }
 # Columns added after records of their kind were first written: a record holds one only when it
 # is set, so a record written before the column existed still reads as the row it recorded.
@@ -66,6 +68,9 @@ def selected(kind: str) -> tuple[str, ...]:
     """The columns read for a record of `kind`: COLUMNS, then its OPTIONAL ones."""
     return COLUMNS[kind] + OPTIONAL.get(kind, ())
 
+
+# Kinds whose rows are computed from other stored rows rather than read from a table of their own.
+COMPUTED = ("import",)
 
 # Kinds whose rows change in place, each change recorded anew; the others are written once.
 REVISED = ("project",)
@@ -82,8 +87,9 @@ _ACTUAL_ROW = '{"amount":%d,"import_id":%d,"metric":%s,"note":%s,"period":%d,"pr
 
 
 def actual_body(values: Sequence[Any], strings: dict[Any, str]) -> str:
-    """`canonical` of an actual revision recorded with no reason, written out directly: an import
-    records one per row, so this is on its hot path. `strings` caches the JSON form of metric
+    """`canonical` of an actual revision recorded with no reason, written out directly: verify
+    compares every record of one (as imports wrote them before they were recorded whole) with its
+    stored revision, so this is on its hot path. `strings` caches the JSON form of metric
     names and notes, which repeat. Equal to `canonical` (a property test holds it to that)."""
     return '{"reason":null,"row":' + actual_row_text(values, strings) + "}"
 
@@ -110,6 +116,33 @@ def actual_row_text(values: Sequence[Any], strings: dict[Any, str]) -> str:
     if n is None:
         n = strings[note] = json.dumps(note, ensure_ascii=False)
     return _ACTUAL_ROW % (amount, import_id, m, n, period, project_id, revision)
+
+
+class ImportDigest:
+    """The record of one actuals import, built from its actual revisions, (id, *selected("actual"))
+    in id order: how many, the first and last id, and the SHA-256 of their canonical rows, one
+    line each (the id, a tab, `actual_row_text`). One record stands for every revision the import
+    added, so changing, adding or removing any of them changes the record."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.revisions = 0
+        self.first: int | None = None
+        self.last: int | None = None
+
+    def add(self, rows: Sequence[Sequence[Any]], strings: dict[Any, str]) -> None:
+        if not rows:
+            return
+        text = "".join([f"{r[0]!r}\t{actual_row_text(r[1:], strings)}\n" for r in rows])
+        self.hash.update(text.encode())
+        self.revisions += len(rows)
+        if self.first is None:
+            self.first = rows[0][0]
+        self.last = rows[-1][0]
+
+    def values(self) -> tuple[str, int, int | None, int | None]:
+        """The record's columns, in `selected("import")` order."""
+        return self.hash.hexdigest(), self.revisions, self.first, self.last
 
 
 def row_text(row: Mapping[str, Any]) -> str:

@@ -1,11 +1,13 @@
 """The input journal: every record that decides money, hash-chained like the ledger.
 
 A record holds the content of one stored row (a project's facts, a transfer, an agreement
-revision, a cancellation, an actual revision, a period close, a published rule text) in a
-canonical JSON form; its hash covers that body and the previous record's hash. Verification
-recomputes the chain and compares every stored row with the latest record of it, so a row
-edited in the database is caught unless the journal was rewritten too — and then the heads a
-checkpoint recorded no longer recompute.
+revision, a cancellation, a period close, a published rule text) in a canonical JSON form, or of
+one actuals import: the count, the ids and the SHA-256 of the actual revisions it added (before
+imports were recorded whole, each actual revision had a record of its own, and keeps it). Its
+hash covers that body and the previous record's hash. Verification recomputes the chain and
+compares every stored row with the latest record of it, so a row edited in the database is
+caught unless the journal was rewritten too — and then the heads a checkpoint recorded no longer
+recompute.
 """
 
 import json
@@ -218,6 +220,12 @@ def _difference(kind: str, ref: int, row: dict[str, Any], recorded_text: str | N
         recorded = {}
     if not isinstance(recorded, dict):
         recorded = {}
+    if kind == "import":
+        return (
+            f"import {ref}: its actual revisions are no longer those the input journal records: "
+            f"{_revisions(row)} stored, {_revisions(recorded)} recorded; one of them was changed, "
+            "added or removed."
+        )
     for column in selected(kind):
         stored, written = row.get(column), recorded.get(column)
         if stored != written or type(stored) is not type(written):  # 100.0 is not the 100 recorded
@@ -226,6 +234,15 @@ def _difference(kind: str, ref: int, row: dict[str, Any], recorded_text: str | N
                 f"records {_shown(written)}."
             )
     return None
+
+
+def _revisions(row: dict[str, Any]) -> str:
+    """An import's revisions as a record of it gives them: how many, their ids and their hash."""
+    sha256 = row.get("sha256")
+    return (
+        f"{_shown(row.get('revisions'))} with ids {_shown(row.get('first'))} to {_shown(row.get('last'))} "
+        f"and SHA-256 {sha256[:16] if isinstance(sha256, str) else _shown(sha256)}"
+    )
 
 
 def check_runs(runs: Iterable[Sequence[Any]], report: InputReport) -> None:

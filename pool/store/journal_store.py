@@ -3,13 +3,23 @@ unit of work. Appends take the ledger lock: inputs and settlement runs never int
 journal head a run records is exactly what it read."""
 
 from collections.abc import Iterator, Sequence
-from itertools import islice
+from itertools import groupby, islice
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, func, null, select
 from sqlalchemy.orm import Session
 
-from pool.domain.records import COLUMNS, GENESIS, actual_body, canonical, record_hash, row_of, selected
+from pool.domain.records import (
+    COLUMNS,
+    COMPUTED,
+    GENESIS,
+    ImportDigest,
+    canonical,
+    record_hash,
+    row_of,
+    selected,
+)
 from pool.store import raw
 from pool.store.journal_tables import AgreementRevision, InputRecord, TransferCancellation
 from pool.store.ledger_tables import Actual, ActualRevision, PeriodClose, SettlementRun
@@ -28,6 +38,12 @@ def _table(kind: str) -> Table:
         "close": PeriodClose,
     }
     return cast(Table, tables[kind].__table__)
+
+
+def _by_import() -> Any:
+    """Whether an actual revision's import has a record of its own (every import since imports
+    were recorded whole; before, each revision had its own record)."""
+    return ActualRevision.import_id.in_(select(InputRecord.ref).where(InputRecord.kind == "import"))
 
 
 def _project_of(kind: str, table: Table) -> Any:
@@ -60,22 +76,40 @@ class Journal:
             self._append(kind, self._rows(kind, list(ids)), reason)
 
     def record_import(self, import_id: int) -> None:
-        """Append a record of every actual revision an import added."""
+        """Append the record of an actuals import: one for all the actual revisions it added."""
         self.session.flush()
-        table = _table("actual")
-        stmt = self._select("actual").where(table.c.import_id == import_id).order_by(table.c.id)
-        self._append("actual", raw.stream(self.session, stmt), None)
+        self._append("import", self._imports(ActualRevision.import_id == import_id), None)
 
     def record_all(self) -> int:
         """Append a record of every stored input row not recorded yet (rows written straight into
-        the tables, as the bulk loaders of the benchmarks do); returns how many."""
+        the tables, as the bulk loaders of the benchmarks do); returns how many. Actual revisions
+        are recorded by their import (`record_import`), not here."""
         before = self.head()[0]
         for kind in COLUMNS:
+            if kind in ("actual", *COMPUTED):
+                continue
             table = _table(kind)
             recorded = select(InputRecord.ref).where(InputRecord.kind == kind)
             stmt = self._select(kind).where(table.c.id.not_in(recorded)).order_by(table.c.id)
             self._append(kind, raw.stream(self.session, stmt), None)
         return self.head()[0] - before
+
+    def _imports(self, where: Any) -> Iterator[tuple[Any, ...]]:
+        """(import id, no project, *selected("import")) of each import with actual revisions
+        `where` holds, built from those revisions, in import order."""
+        for import_id, digest in sorted(self._digests(where).items()):
+            yield (import_id, None, *digest.values())
+
+    def _digests(self, where: Any) -> dict[int, ImportDigest]:
+        r = _table("actual")
+        stmt = select(r.c.import_id, r.c.id, *(r.c[c] for c in selected("actual"))).where(where)
+        digests: dict[int, ImportDigest] = {}
+        strings: dict[Any, str] = {}
+        for batch in raw.batches(self.session, stmt.order_by(r.c.id)):
+            for import_id, rows in groupby(batch, key=itemgetter(0)):
+                digest = digests.get(import_id) or digests.setdefault(import_id, ImportDigest())
+                digest.add([row[1:] for row in rows], strings)
+        return digests
 
     def _select(self, kind: str) -> Any:
         table = _table(kind)
@@ -94,13 +128,8 @@ class Journal:
             self._head = self.head()
         seq, prev = self._head
         out: list[tuple[Any, ...]] = []
-        fast = kind == "actual" and reason is None
-        strings: dict[Any, str] = {}
         for ref, project_id, *values in rows:
-            if fast and type(values[0]) is int and type(values[4]) is int:
-                body = actual_body(values, strings)
-            else:
-                body = canonical(row_of(kind, values), reason)
+            body = canonical(row_of(kind, values), reason)
             seq += 1
             digest = record_hash(prev, seq, kind, ref, body)
             out.append((seq, kind, ref, project_id, body, prev, digest))
@@ -144,8 +173,12 @@ class Journal:
             yield row if row[1] == "actual" else row[:6]
 
     def count(self, kind: str) -> int:
-        """How many rows of `kind` are stored."""
-        return int(self.session.scalar(select(func.count()).select_from(_table(kind))) or 0)
+        """How many rows of `kind` are stored (of actual revisions, those recorded one by one:
+        of imports with no record of their own)."""
+        stmt = select(func.count()).select_from(_table(kind))
+        if kind == "actual":
+            stmt = stmt.where(~_by_import())
+        return int(self.session.scalar(stmt) or 0)
 
     def run_heads(self) -> list[tuple[int, int | None, str | None]]:
         """(run, journal records, journal head) of every settlement run."""
@@ -167,19 +200,28 @@ class Journal:
         """The actual revisions recorded at or before record `seq`, for periods through
         `through`, one project at a time: metric -> period -> the amount of its latest revision
         among them."""
-        recorded = select(InputRecord.ref).where(InputRecord.kind == "actual", InputRecord.seq <= seq)
+
+        def by(kind: str) -> Any:
+            return select(InputRecord.ref).where(InputRecord.kind == kind, InputRecord.seq <= seq)
+
         r = ActualRevision
         stmt = (
             select(r.project_id, r.metric, r.period, r.amount)
-            .where(r.id.in_(recorded), r.period <= through)
+            .where(r.id.in_(by("actual")) | r.import_id.in_(by("import")), r.period <= through)
             .order_by(r.project_id, r.period, r.metric, r.revision)
         )
         return raw.by_project(raw.batches(self.session, stmt), latest=True)
 
     def stored(self, kind: str) -> Iterator[tuple[Any, ...]]:
-        """(id, *selected(kind)) of every stored row of `kind`, streamed."""
+        """(id, *selected(kind)) of every stored row of `kind`, streamed. An import's row is
+        built from its actual revisions, for each import the journal has a record of; the
+        revisions of the others are the stored actual revisions (recorded one by one)."""
+        if kind == "import":
+            return (values[:1] + values[2:] for values in self._imports(_by_import()))
         table = _table(kind)
         stmt = select(table.c.id, *(table.c[c] for c in selected(kind))).order_by(table.c.id)
+        if kind == "actual":
+            stmt = stmt.where(~_by_import())
         return raw.stream(self.session, stmt)
 
     def stale_actuals(self, limit: int = 5) -> list[tuple[int, int, str, str]]:

@@ -12,8 +12,9 @@ INPUT_KINDS = {  # the kinds of input the input journal records
     "cancel": N_("撤销流转"),
     "actual": N_("实绩修订"),
     "close": N_("关账"),
+    "import": N_("实绩导入"),
 }
-_KIND = r"(?P<kind>ruleset|project|transfer|agreement|cancel|actual|close) (?P<ref>\d+)"
+_KIND = r"(?P<kind>ruleset|project|transfer|agreement|cancel|actual|close|import) (?P<ref>\d+)"
 _PLACE = r"transfer (?P<transfer>\d+) share (?P<share>\S+) region (?P<region>\S+)"
 _TAKEN = r"the checkpoint(?: taken \S+)?"
 
@@ -86,6 +87,10 @@ LEDGER_LINES: list[tuple[str, str]] = [
         N_("第 %(n)s 条输入记录：所记的前一哈希与前一条记录不符。"),
     ),
     (
+        r"input record (?P<n>\d+): its body is not a record\.",
+        N_("第 %(n)s 条输入记录：其内容不是一条记录。"),
+    ),
+    (
         r"input record (?P<n>\d+): its hash does not match its content\.",
         N_("第 %(n)s 条输入记录：哈希与内容不符。"),
     ),
@@ -100,6 +105,18 @@ LEDGER_LINES: list[tuple[str, str]] = [
     (
         rf"{_KIND}: its (?P<column>\w+) is (?P<stored>.+), but the input journal records (?P<recorded>.+)\.",
         N_("%(kind)s %(ref)s：其 %(column)s 为 %(stored)s，而输入日志记录的是 %(recorded)s。"),
+    ),
+    (
+        r"import (?P<ref>\d+): its actual revisions are no longer those the input journal records: "
+        r"(?P<n>\S+) with ids (?P<first>\S+) to (?P<last>\S+) and SHA-256 (?P<sha>\S+) stored, "
+        r"(?P<rn>\S+) with ids (?P<rfirst>\S+) to (?P<rlast>\S+) and SHA-256 (?P<rsha>\S+) recorded; "
+        r"one of them was changed, added or removed\.",
+        N_(
+            "实绩导入 %(ref)s：其实绩修订已不是输入日志所记的那些："
+            "现存 %(n)s 条，编号 %(first)s 至 %(last)s，SHA-256 %(sha)s；"
+            "日志记录 %(rn)s 条，编号 %(rfirst)s 至 %(rlast)s，SHA-256 %(rsha)s。"
+            "其中有修订被改动、增加或删除。"
+        ),
     ),
     (
         r"settlement run (?P<run>\d+): it records the input journal's head at record (?P<n>\d+) as "

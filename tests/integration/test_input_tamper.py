@@ -27,12 +27,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 from support.databases import BACKENDS
 from support.driver import Pool
-from support.ledger import fresh_pool, rewrite_summaries, settled_history
+from support.ledger import actual_rows, fresh_pool, import_actuals, rewrite_summaries, settled_history
 
 from pool.domain import tokens
-from pool.domain.records import COLUMNS, GENESIS, canonical, record_hash
+from pool.domain.records import COLUMNS, COMPUTED, GENESIS, canonical, record_hash, selected
+from pool.store.journal_store import Journal
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -125,6 +127,8 @@ class Insider:
         with self.engine.begin() as conn:
             stored: dict[tuple[str, int], dict[str, Any]] = {}
             for kind, columns in COLUMNS.items():
+                if kind in COMPUTED:
+                    continue
                 table = {
                     "ruleset": "ruleset_versions",
                     "project": "projects",
@@ -136,6 +140,9 @@ class Insider:
                 }[kind]
                 for row in conn.execute(text(f"SELECT id, {', '.join(columns)} FROM {table}")).mappings():
                     stored[(kind, row["id"])] = {c: row[c] for c in columns}
+            with Session(bind=conn) as session:  # each import as its actual revisions are now
+                for ref, *values in Journal(session).stored("import"):
+                    stored[("import", ref)] = dict(zip(selected("import"), values, strict=True))
             records = conn.execute(text("SELECT * FROM input_journal ORDER BY seq")).mappings().all()
             latest = {(r["kind"], r["ref"]): r["seq"] for r in records}
             conn.execute(text("DELETE FROM input_journal"))
@@ -215,7 +222,11 @@ EDITS = {
             f"(SELECT project_id, period, metric FROM actual_revisions WHERE id = ({LATEST_TAX}))",
             f"UPDATE actual_revisions SET amount = amount + 100000000 WHERE id = ({LATEST_TAX})",
         ],
-        "its amount is",
+        "its actual revisions are no longer those the input journal records",
+    ),
+    "deleted revision": (
+        [f"DELETE FROM actual_revisions WHERE id = ({LATEST_TAX})"],
+        "one of them was changed, added or removed",
     ),
     "planned investment": (
         ["UPDATE projects SET planned_investment = 100 WHERE code = 'ZS-001'"],
@@ -303,43 +314,36 @@ def test_what_each_check_misses_on_its_own(insider: Insider) -> None:
 
 
 def test_the_checkpoint_misses_what_is_appended_after_it(insider: Insider) -> None:
-    # A forged restatement appended consistently after the checkpoint, as the import would have
+    # A forged restatement appended consistently after the checkpoint, as an import would have
     # written it (but with no audit row): every check passes, the checkpoint included; only the
     # next checkpoint, compared with this one by the counties, or the audit log can tell.
     with insider.engine.begin() as conn:
         row = conn.execute(text("SELECT * FROM actuals ORDER BY id LIMIT 1")).mappings().one()
+        forged = conn.execute(text("SELECT * FROM actual_imports ORDER BY id LIMIT 1")).mappings().one()
+        import_id = conn.execute(text("SELECT MAX(id) + 1 FROM actual_imports")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO actual_imports (id, actor_id, at, file_name, sha256, rows, added, restated, "
+                "unchanged, reason) VALUES (:i, :actor, :at, 'fix.csv', :sha, 1, 0, 1, 0, 'fix')"
+            ),
+            {"i": import_id, "actor": forged["actor_id"], "at": forged["at"], "sha": forged["sha256"]},
+        )
         revision = row["revision"] + 1
         conn.execute(
             text(
                 "INSERT INTO actual_revisions (project_id, period, metric, revision, amount, note, "
                 "import_id) VALUES (:p, :per, :m, :r, :a, '', :i)"
             ),
-            {
-                "p": row["project_id"],
-                "per": row["period"],
-                "m": row["metric"],
-                "r": revision,
-                "a": 1,
-                "i": row["import_id"],
-            },
-        )
-        conn.execute(
-            text("UPDATE actuals SET amount = 1, revision = :r WHERE id = :i"),
-            {"r": revision, "i": row["id"]},
-        )
-    insider.rewrite_journal()  # appends nothing for the new revision: do it as the insider would
-    with insider.engine.begin() as conn:
-        rev = conn.execute(text("SELECT * FROM actual_revisions ORDER BY id DESC LIMIT 1")).mappings().one()
-        seq, prev = conn.execute(text("SELECT seq, hash FROM input_journal ORDER BY seq DESC LIMIT 1")).one()
-        body = canonical({c: rev[c] for c in COLUMNS["actual"]})
-        conn.execute(
-            text(
-                "INSERT INTO input_journal (seq, kind, ref, project_id, body, prev_hash, hash) "
-                "VALUES (:s, 'actual', :r, :p, :b, :prev, :h)"
-            ),
-            {"s": seq + 1, "r": rev["id"], "p": rev["project_id"], "b": body, "prev": prev,
-             "h": record_hash(prev, seq + 1, "actual", rev["id"], body)},
+            {"p": row["project_id"], "per": row["period"], "m": row["metric"], "r": revision, "a": 1,
+             "i": import_id},
         )  # fmt: skip
+        conn.execute(
+            text("UPDATE actuals SET amount = 1, revision = :r, import_id = :imp WHERE id = :i"),
+            {"r": revision, "imp": import_id, "i": row["id"]},
+        )
+    with insider.engine.begin() as conn, Session(bind=conn) as session:
+        Journal(session).record_import(import_id)
+        session.commit()
     insider.passes()
     insider.passes("--checkpoint", str(insider.checkpoint))
 
@@ -374,17 +378,34 @@ def test_a_pool_upgraded_with_its_history_gets_a_journal_that_verifies(
     finally:
         engine.dispose()
     after = pool.rows("input_journal")
-    assert len(after) > 0 and {r["kind"] for r in after} >= {
+    assert len(after) > 0 and {r["kind"] for r in after} == {
         "ruleset",
         "project",
         "transfer",
-        "actual",
+        "actual",  # the backfill records each actual revision, as imports once did
         "close",
     }
-    assert {(r["kind"], r["ref"]) for r in after} == {(r["kind"], r["ref"]) for r in before}
+    revisions = {("actual", r["id"]) for r in pool.rows("actual_revisions")}
+    assert {(r["kind"], r["ref"]) for r in after} == {
+        (r["kind"], r["ref"]) for r in before if r["kind"] != "import"
+    } | revisions
     result = pool.run("audit-bureau", "ledger", "verify", "--deep")
     assert result.exit_code == 0, result.output
     assert "the last settlement ran before the input journal" in result.stdout
     pool.ok("city-office", "settle", "2025-02")
     assert "equal the ledger's positions" in pool.ok("audit-bureau", "ledger", "verify", "--deep").stdout
+
+    # a later import is recorded whole, beside the revisions recorded one by one
+    import_actuals(pool, tmp_path / "mar.csv", actual_rows(["2025-03"]))
+    kinds = [r["kind"] for r in pool.rows("input_journal")]
+    assert kinds[-1] == "import" and kinds.count("import") == 1
+    pool.ok("city-office", "settle", "2025-03")
+    assert "equal the ledger's positions" in pool.ok("audit-bureau", "ledger", "verify", "--deep").stdout
+    # and a revision recorded on its own is still compared with its own record
+    first = min(r["id"] for r in pool.rows("actual_revisions"))
+    with pool.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER IF EXISTS actual_revisions_no_update"))
+        conn.execute(text("UPDATE actual_revisions SET amount = amount + 1 WHERE id = :i"), {"i": first})
+    result = pool.run("audit-bureau", "ledger", "verify")
+    assert result.exit_code == 1 and f"actual {first}: its amount is" in result.output, result.output
     pool.close()

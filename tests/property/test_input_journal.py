@@ -1,6 +1,7 @@
 """The input journal's chain, as a property: a journal written record by record verifies, and any
 one change to a record's kind, ref or body — or its removal — is found at that record (or, for
-the last record removed, by a checkpoint of the longer journal)."""
+the last record removed, by a checkpoint of the longer journal); and an import's record, built
+from its actual revisions, changes with any one of them."""
 
 import json
 from typing import Any
@@ -12,6 +13,7 @@ from pool.domain.records import (
     COLUMNS,
     GENESIS,
     OPTIONAL,
+    ImportDigest,
     actual_body,
     actual_row_text,
     canonical,
@@ -174,3 +176,60 @@ def test_actuals_compared_where_the_chain_meets_them_find_what_the_merge_finds(
     compare_streams("actual", actual, stored, merged)
     assert joined.problems == merged.problems
     assert bool(joined.problems) == (how != "none")
+
+
+# an import's actual revisions as they are stored: (id, *selected("actual")), in id order
+ACTUAL_VALUES = st.tuples(
+    st.integers(1, 10**6),
+    st.integers(20000, 30000),
+    st.sampled_from(["tax_local", "fdi", "指标"]),
+    st.integers(1, 9),
+    st.integers(-(2**62), 2**62),
+    st.one_of(st.none(), st.text(max_size=8)),
+    st.integers(1, 10**6),
+)
+revision_lists = st.lists(ACTUAL_VALUES, min_size=1, max_size=20).map(
+    lambda rows: [(i, *row) for i, row in enumerate(rows, 1)]
+)
+
+
+def _digest(rows: list[tuple[Any, ...]], cuts: tuple[int, ...] | list[int] = ()) -> tuple[Any, ...]:
+    """The import's record, its revisions given in batches cut at `cuts`."""
+    digest = ImportDigest()
+    strings: dict[Any, str] = {}
+    bounds = [0, *sorted(c % (len(rows) + 1) for c in cuts), len(rows)]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        digest.add(rows[start:end], strings)
+    return digest.values()
+
+
+@given(revision_lists, st.lists(st.integers(0, 20), max_size=4))
+def test_an_import_record_does_not_depend_on_how_its_revisions_are_read(
+    rows: list[tuple[Any, ...]], cuts: list[int]
+) -> None:
+    sha256, count, first, last = _digest(rows, cuts)
+    assert (sha256, count, first, last) == _digest(rows)
+    assert (count, first, last) == (len(rows), rows[0][0], rows[-1][0])
+
+
+@given(revision_lists, st.data())
+def test_any_change_to_an_imports_revisions_changes_its_record(
+    rows: list[tuple[Any, ...]], data: st.DataObject
+) -> None:
+    """Changing any column of any revision (to a value of any type), removing one or adding one
+    gives another record, so verify finds it."""
+    at = data.draw(st.integers(0, len(rows) - 1))
+    change = data.draw(st.sampled_from(["column", "removed", "added"]))
+    changed = list(rows)
+    if change == "column":
+        column = data.draw(st.integers(0, 7))
+        value = data.draw(ANY_VALUE)
+        assume(value != rows[at][column] or type(value) is not type(rows[at][column]))
+        revision = list(rows[at])
+        revision[column] = value
+        changed[at] = tuple(revision)
+    elif change == "removed":
+        del changed[at]
+    else:
+        changed.insert(at, (rows[at][0], *data.draw(ACTUAL_VALUES)))
+    assert _digest(changed) != _digest(rows)
