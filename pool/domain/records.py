@@ -55,7 +55,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "cancel": ("transfer_id", "reason", "actor_id"),
     "actual": ("project_id", "period", "metric", "revision", "amount", "note", "import_id"),
     "close": ("through", "actor_id"),
-    # an actuals import: its actual revisions as a whole (see import_record), not a table's row
+    # an actuals import: the actual revisions it added, as a whole (ImportDigest), not a table's row
     "import": ("sha256", "revisions", "first", "last"),
 }
 # Columns added after records of their kind were first written: a record holds one only when it
