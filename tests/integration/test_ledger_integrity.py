@@ -306,6 +306,19 @@ REFERRING = {
     "WHERE transfer_id = (SELECT MIN(transfer_id) FROM share_sums)",
     "account renumbered": "UPDATE ledger_accounts SET id = id + 100000",
     "account deleted": "DELETE FROM ledger_accounts",
+    # the figures: a revision or current value of no project or no import, and what they refer to
+    "revision of no project": "INSERT INTO actual_revisions (project_id, period, metric, revision, "
+    f"amount, note, import_id) SELECT {NOWHERE}, 1, 'tax_local', 1, 1, '', MIN(id) FROM actual_imports",
+    "revision of no import": "INSERT INTO actual_revisions (project_id, period, metric, revision, "
+    f"amount, note, import_id) SELECT MIN(id), 1, 'tax_local', 1, 1, '', {NOWHERE} FROM projects",
+    "actual of no project": "INSERT INTO actuals (project_id, period, metric, amount, revision, "
+    f"import_id) SELECT {NOWHERE}, 1, 'tax_local', 1, 1, MIN(id) FROM actual_imports",
+    "actual moved to no import": f"UPDATE actuals SET import_id = {NOWHERE} "
+    "WHERE id = (SELECT MIN(id) FROM actuals)",
+    "project renumbered": "UPDATE projects SET id = id + 100000",
+    "project deleted": "DELETE FROM projects",
+    "import renumbered": "UPDATE actual_imports SET id = id + 100000",
+    "import deleted": "DELETE FROM actual_imports",
 }
 
 
@@ -325,9 +338,10 @@ def test_no_row_refers_to_nothing(honest: Pool, statement: str) -> None:
     else:
         assert "FOREIGN KEY constraint failed" in message
     if honest.engine.dialect.name == "postgresql":
-        with pytest.raises(IntegrityError, match="ledger_accounts keeps its rows: TRUNCATE refused"):
-            with honest.engine.begin() as conn:
-                conn.execute(text("TRUNCATE ledger_accounts CASCADE"))
+        for table in ("ledger_accounts", "projects", "actual_imports"):
+            with pytest.raises(IntegrityError, match=f"{table} keeps its rows: TRUNCATE refused"):
+                with honest.engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {table} CASCADE"))
     assert (ledger_state(honest), counts(honest, LEDGER_TABLES)) == before
 
 
