@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -279,6 +280,16 @@ def test_the_main_story_in_a_browser(
     assert "1,700.01" in failed and "1,600.01" in failed
     page.locator("#case-results").scroll_into_view_if_needed()
     policy.shot("19-rules-test-failing-case")
+
+    # a figure of the import changed in the database behind pool's back: the ledger page says so
+    with sqlite3.connect(tmp_path / "pool.db") as db:
+        db.execute("DROP TRIGGER actual_revisions_no_update")
+        db.execute("UPDATE actual_revisions SET amount = amount + 100 WHERE id = 1")
+    city.go("/ledger")
+    found = city.page.inner_text("#verify")
+    assert "实绩导入 1：其实绩修订已不是输入日志所记的那些" in found, found
+    assert "其中有修订被改动、增加或删除" in found and "SHA-256" in found
+    city.shot("20-ledger-import-changed")
 
     for person in (luonan, shangzhou, city, policy):
         person.close()
