@@ -341,9 +341,8 @@ def test_the_checkpoint_misses_what_is_appended_after_it(insider: Insider) -> No
             text("UPDATE actuals SET amount = 1, revision = :r, import_id = :imp WHERE id = :i"),
             {"r": revision, "imp": import_id, "i": row["id"]},
         )
-    with insider.engine.begin() as conn, Session(bind=conn) as session:
+    with insider.engine.begin() as conn, Session(bind=conn) as session:  # committed with conn
         Journal(session).record_import(import_id)
-        session.commit()
     insider.passes()
     insider.passes("--checkpoint", str(insider.checkpoint))
 
