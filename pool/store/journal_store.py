@@ -107,8 +107,7 @@ class Journal:
         strings: dict[Any, str] = {}
         for batch in raw.batches(self.session, stmt.order_by(r.c.id)):
             for import_id, rows in groupby(batch, key=itemgetter(0)):
-                digest = digests.get(import_id) or digests.setdefault(import_id, ImportDigest())
-                digest.add([row[1:] for row in rows], strings)
+                digests.setdefault(import_id, ImportDigest()).add([row[1:] for row in rows], strings)
         return digests
 
     def _select(self, kind: str) -> Any:
