@@ -104,6 +104,15 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(figures))
 
 
+# what a run writes that the cumulative delta of each transfer cannot do without: its entries,
+# their postings, and the positions the next run's delta is taken from
+LEDGER_ROWS = ("ledger_entries", "ledger_postings", "transfer_positions")
+
+
+def _rounded(seconds: dict[str, float]) -> dict[str, float]:
+    return {table: round(s, 3) for table, s in sorted(seconds.items(), key=lambda kv: -kv[1])}
+
+
 def _measure(
     p: province.Province, url: str, monthly_url: str, workdir: Path, profile: bool, say: Any, step: Any
 ) -> dict[str, Any]:
@@ -121,6 +130,11 @@ def _measure(
     # the twelve runs' floor: the raw insert of their own postings, and the allocation of their own
     # months' amounts (each month's once: together, every amount once)
     monthly_floor_s = timing.floor_insert(monthly_postings, workdir / "floor.db") + allocate_s
+    monthly_writes: dict[str, float] = {}
+    for r in runs:
+        for table, seconds in r["writes"].items():
+            monthly_writes[table] = monthly_writes.get(table, 0.0) + seconds
+    ledger_writes = sum(monthly_writes.get(t, 0.0) for t in LEDGER_ROWS)
     each = [r["seconds"] for r in runs]
     year = int(p.through[:4])
     read = {
@@ -144,6 +158,10 @@ def _measure(
         "monthly_vs_once": monthly_s / settle_s,
         "monthly_floor_s": monthly_floor_s,
         "monthly_vs_floor": monthly_s / monthly_floor_s,
+        "settle_writes_s": _rounded(once["writes"]),
+        "monthly_writes_s": _rounded(monthly_writes),
+        "monthly_ledger_writes_s": ledger_writes,
+        "monthly_ledger_writes_vs_floor": ledger_writes / monthly_floor_s,
         "floor_insert_s": insert_s,
         "floor_allocate_s": allocate_s,
         "floor_s": floor_s,
@@ -166,6 +184,10 @@ def _report(f: dict[str, Any], say: Any) -> None:
     say(
         f"monthly    {f['settle_monthly_s']:>12.2f} s        x{f['monthly_vs_once']:.2f} of once "
         f"(target <= 6), x{f['monthly_vs_floor']:.2f} of its floor (target <= 3)"
+    )
+    say(
+        f"           of which writing their entries, postings and positions alone "
+        f"{f['monthly_ledger_writes_s']:.2f} s, x{f['monthly_ledger_writes_vs_floor']:.2f} of their floor"
     )
     say(
         f"each month {', '.join(f'{s:.2f}' for s in f['monthly_run_s'])} s: the last "

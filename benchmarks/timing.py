@@ -23,6 +23,7 @@ from pool.domain.months import format_month
 from pool.domain.tokens import verify_token
 from pool.services import bulletin, export, reports, settlement, verify
 from pool.services.runtime import Runtime
+from pool.store import raw
 
 T = TypeVar("T")
 ADMIN = "bench-city"
@@ -75,32 +76,67 @@ def drop_copy(url: str) -> None:
 
 
 def settle_once(url: str, token: str, through: str, profile: bool = False) -> tuple[float, dict[str, Any]]:
-    """One settlement through `through`, timed; with `profile` the top 15 cumulative entries of its
-    cProfile are printed on stderr."""
+    """One settlement through `through`, timed (its result with "writes", see `writes_timed`);
+    with `profile` the top 15 cumulative entries of its cProfile are printed on stderr."""
     rt = city(url, token)
     rt.database.require_schema()
     profiler = cProfile.Profile() if profile else None
     try:
-        if profiler is None:
-            return timed(lambda: settlement.settle(rt, through))
-        settled = timed(lambda: profiler.runcall(settlement.settle, rt, through))
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
-        print(out.getvalue(), file=sys.stderr)
-        return settled
+        with writes_timed() as writes:
+            if profiler is None:
+                spent, result = timed(lambda: settlement.settle(rt, through))
+            else:
+                spent, result = timed(lambda: profiler.runcall(settlement.settle, rt, through))
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+                print(out.getvalue(), file=sys.stderr)
+        return spent, {**result, "writes": writes}
     finally:
         rt.close()
 
 
 def settle_month(url: str, token: str, month: str) -> dict[str, Any]:
-    """One month-end run, `pool settle MONTH`, timed (its result with "seconds")."""
+    """One month-end run, `pool settle MONTH`, timed (its result with "seconds" and "writes")."""
     rt = city(url, token)
     rt.database.require_schema()
     try:
-        spent, result = timed(lambda: settlement.settle(rt, month))
+        with writes_timed() as writes:
+            spent, result = timed(lambda: settlement.settle(rt, month))
     finally:
         rt.close()
-    return {**result, "seconds": spent}
+    return {**result, "seconds": spent, "writes": writes}
+
+
+@contextlib.contextmanager
+def writes_timed() -> Iterator[dict[str, float]]:
+    """Seconds the driver spends appending or upserting rows of each table (`raw.insert`,
+    `raw.upsert`; the rows are built before the call) while the block runs. On PostgreSQL an
+    upsert's own COPY into its temporary table counts towards the upsert."""
+    spent: dict[str, float] = {}
+    depth = 0
+    originals = {name: getattr(raw, name) for name in ("insert", "upsert")}
+
+    def timing(fn: Callable[..., None]) -> Callable[..., None]:
+        def timed_write(session: Any, table: str, *args: Any, **kwargs: Any) -> None:
+            nonlocal depth
+            depth += 1
+            began = time.perf_counter()
+            try:
+                fn(session, table, *args, **kwargs)
+            finally:
+                depth -= 1
+                if depth == 0:
+                    spent[table] = spent.get(table, 0.0) + time.perf_counter() - began
+
+        return timed_write
+
+    for name, fn in originals.items():
+        setattr(raw, name, timing(fn))
+    try:
+        yield spent
+    finally:
+        for name, fn in originals.items():
+            setattr(raw, name, fn)
 
 
 @contextlib.contextmanager

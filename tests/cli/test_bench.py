@@ -24,6 +24,10 @@ KEYS = (
     "settle_s",
     "settle_monthly_s",
     "monthly_vs_once",
+    "monthly_vs_floor",
+    "settle_writes_s",
+    "monthly_writes_s",
+    "monthly_ledger_writes_vs_floor",
     "floor_s",
     "settle_vs_floor",
     "balances_ms",
@@ -60,6 +64,12 @@ def test_bench_small_province_json(tmp_path: Path) -> None:
     assert figures["verify_ok"] is True and figures["verify_deep_ok"] is True
     assert figures["export_entries"] == figures["verify_entries"] > 0
     assert "peers" not in figures  # only with --peers
+    # the driver's writes are accounted per table, the ledger's own three among them
+    ledger = {"ledger_entries", "ledger_postings", "transfer_positions"}
+    assert ledger <= set(figures["settle_writes_s"]) and ledger <= set(figures["monthly_writes_s"])
+    assert figures["monthly_ledger_writes_s"] == pytest.approx(
+        sum(figures["monthly_writes_s"][t] for t in ledger), abs=0.01
+    )
     # each step ran in a process of its own; the commands' peak leaves out the synthetic build
     steps = figures["peak_rss_by_step"]
     assert set(steps) == {
