@@ -2,7 +2,7 @@
 
 Statements are still built with Core and compiled for the session's dialect, but rows come back
 as the driver's plain tuples, streamed in batches (a server-side cursor on PostgreSQL), and go
-in with the driver's executemany (SQLite) or COPY (PostgreSQL): SQLAlchemy's per-row work would
+in with multi-row INSERTs (SQLite) or COPY (PostgreSQL): SQLAlchemy's per-row work would
 cost more than the database's own.
 """
 
@@ -137,9 +137,22 @@ def upsert(
 def _insert_many(
     session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], tail: str = ""
 ) -> None:
-    """SQLite: one INSERT (ending in `tail`) per row through the driver's executemany."""
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) {tail}"
-    driver(session).executemany(sql, rows)
+    """SQLite: INSERTs (ending in `tail`) of many rows each, in order. One statement of a hundred
+    rows binds the same parameters as a hundred statements of one but is stepped once; each row is
+    still inserted (and its conflict resolved) in turn. A statement stays within SQLite's oldest
+    default limit of 999 parameters."""
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    one = f"({', '.join('?' * len(columns))})"
+    per = max(1, 999 // len(columns))
+    full = f"{head}{', '.join([one] * per)} {tail}"
+    cursor = driver(session).cursor()
+    try:
+        pending = iter(rows)
+        while chunk := list(itertools.islice(pending, per)):
+            sql = full if len(chunk) == per else f"{head}{', '.join([one] * len(chunk))} {tail}"
+            cursor.execute(sql, list(itertools.chain.from_iterable(chunk)))
+    finally:
+        cursor.close()
 
 
 def execute_many(session: Session, sql: str, rows: Iterable[Sequence[Any]]) -> None:
