@@ -12,8 +12,8 @@ balances report, the payables report of the last year, `ledger verify` and the e
 --deep, the export, the bulletin) runs in a fresh interpreter of its own, as a command would:
 `peak_rss_mb` is the largest peak of those steps and of any process they started, the synthetic
 data's build excepted (`peak_rss_by_step` has each kind of step's largest). The floor
-is measured in the same run: a raw sqlite3 executemany of as many posting rows as the single
-settlement wrote plus a bare integer largest-remainder loop over every imported amount. Every
+is measured in the same run: a raw sqlite3 insert (multi-row INSERTs) of as many posting rows as
+the single settlement wrote plus a bare integer largest-remainder loop over every imported amount. Every
 settlement also accounts the seconds the driver spends writing each table (`settle_writes_s`,
 `monthly_writes_s`), and `monthly_ledger_writes_vs_floor` sets the twelve runs' writes of their
 entries, postings and positions against their floor.
