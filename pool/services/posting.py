@@ -1,8 +1,8 @@
 """Turn the engine's targets into ledger appends: deltas, balanced entries, hash chain, balances.
 
 Entries, postings and the new posted positions go out in batches through the driver (multi-row
-INSERTs on SQLite, COPY on PostgreSQL); the balances of the accounts touched are updated at the end, all in
-the same transaction.
+INSERTs on SQLite, COPY on PostgreSQL); the balances of the accounts touched are updated at the
+end, all in the same transaction.
 """
 
 from collections import defaultdict
