@@ -90,7 +90,7 @@ def batches(session: Session, stmt: Executable, batch: int = BATCH) -> Iterator[
 
 
 def insert(session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Append rows: COPY on PostgreSQL, the driver's executemany on SQLite."""
+    """Append rows: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
     if is_postgres(session):
         with (
             driver(session).cursor() as cursor,
@@ -111,7 +111,7 @@ def upsert(
     add: Sequence[str] = (),
 ) -> None:
     """Insert rows, or set the other columns of the row with the same `key` columns (the `add`
-    columns are added to what is stored instead): the driver's executemany on SQLite; COPY into a
+    columns are added to what is stored instead): multi-row INSERTs on SQLite; COPY into a
     temporary table and one INSERT … ON CONFLICT on PostgreSQL, where rows of the same key are
     first summed in their `add` columns (the others must agree)."""
     names = ", ".join(columns)
